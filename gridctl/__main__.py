@@ -1,0 +1,2 @@
+from commands.main import run
+run()
