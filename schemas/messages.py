@@ -1,0 +1,203 @@
+"""zh/en texts of validation failures and workflow refusals, keyed by stable codes.
+
+Server and client both raise these by code (``InvalidValue.code``, ``WorkflowRefused.code``);
+the server answers in the language the request asks for (Accept-Language) and always includes
+the code, so a client can say it again in its own language.
+"""
+
+from __future__ import annotations
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # ID numbers (GB 11643)
+    "id_number.length": (
+        "身份证号应为18位，实际为{length}位",
+        "an ID number has 18 characters, this one has {length}",
+    ),
+    "id_number.chars": (
+        "身份证号前17位应为数字，最后一位为数字或X",
+        "an ID number is 17 digits followed by a digit or X",
+    ),
+    "id_number.bad_birth": (
+        "身份证号中的出生日期{text}不是有效日期",
+        "the birth date {text} inside the ID number is not a real date",
+    ),
+    "id_number.future_birth": (
+        "身份证号中的出生日期{birth}在未来",
+        "the birth date {birth} inside the ID number is in the future",
+    ),
+    "id_number.checksum": (
+        "身份证号校验位错误：为{got}，应为{expected}，请核对号码",
+        "the ID number's check character is {got} but should be {expected}; check the number for a typo",
+    ),
+    "id_number.sex_mismatch": (
+        "性别与身份证号不符：填写为{sex}，身份证号表示{id_sex}",
+        "sex {sex} disagrees with the ID number, which says {id_sex}",
+    ),
+    "id_number.birth_mismatch": (
+        "出生日期{birth_date}与身份证号中的{id_birth}不符",
+        "birth date {birth_date} disagrees with the ID number, which says {id_birth}",
+    ),
+    # Division codes
+    "division.format": (
+        "区划代码“{code}”应为6、9、12或15位数字",
+        "division code {code!r} must be 6, 9, 12 or 15 digits",
+    ),
+    "division.level": (
+        "代码“{code}”应为{length}位的{level}代码",
+        "code {code!r} must be a {length}-digit {level} code",
+    ),
+    "division.unknown": (
+        "区划代码“{code}”不存在",
+        "division code {code!r} does not exist",
+    ),
+    "division.no_parent": (
+        "上级区划“{parent}”不存在，请先导入上级区划",
+        "parent division {parent!r} does not exist; import it first or earlier in the file",
+    ),
+    "division.out_of_scope": (
+        "网格“{code}”不在您的管辖范围内",
+        "grid {code!r} is outside your scope",
+    ),
+    # Phones
+    "phone.format": (
+        "电话号码“{value}”格式不正确：手机为1开头的11位数字，座机为0开头的区号加号码",
+        "phone {value!r} is not valid: a mobile is 11 digits starting 13-19, a landline starts with 0 and an area code",
+    ),
+    # Dates and times
+    "date.format": (
+        "日期“{value}”格式不正确，请使用YYYY-MM-DD",
+        "date {value!r} is not valid; use YYYY-MM-DD",
+    ),
+    "date.invalid": (
+        "日期“{value}”不存在",
+        "date {value!r} does not exist",
+    ),
+    "time.format": (
+        "时间“{value}”格式不正确，请使用RFC 3339，例如2026-11-22T09:30:00+08:00",
+        "time {value!r} is not valid; use RFC 3339, e.g. 2026-11-22T09:30:00+08:00",
+    ),
+    "time.future": (
+        "时间{value}在未来",
+        "time {value} is in the future",
+    ),
+    "time.occurred_after_reported": (
+        "发生时间不能晚于上报时间",
+        "the time it occurred cannot be after the time it was reported",
+    ),
+    # Text and choices
+    "text.too_long": (
+        "内容过长：最多{limit}个字符，实际{length}个",
+        "too long: at most {limit} characters, got {length}",
+    ),
+    "text.required": (
+        "必填项不能为空",
+        "this field is required",
+    ),
+    "choice.unknown": (
+        "取值“{value}”无效，可选：{choices}",
+        "unknown value {value!r}; expected one of: {choices}",
+    ),
+    # Case workflow refusals
+    "workflow.unknown_action": (
+        "未知的操作“{action}”",
+        "unknown action {action!r}",
+    ),
+    "workflow.status": (
+        "事件当前状态为“{status}”，不能执行“{action}”（仅限：{allowed}）",
+        "cannot {action} a case that is {status} (only from: {allowed})",
+    ),
+    "workflow.scope": (
+        "该事件不在您的管辖范围内",
+        "the case is outside your scope",
+    ),
+    "workflow.role": (
+        "您的角色（{role}）不能执行“{action}”",
+        "your role ({role}) cannot {action} cases",
+    ),
+    "workflow.level": (
+        "只有{level}级的处置人员可以执行“{action}”，该事件当前在{level}级",
+        "only a handler at the case's level ({level}) can {action} it",
+    ),
+    "workflow.above_level": (
+        "核查结案须由高于事件层级（{level}）的人员执行",
+        "verifying a case needs a user above the case's level ({level})",
+    ),
+    "workflow.note_required": (
+        "“{action}”需要填写说明",
+        "{action} needs a note saying what was done",
+    ),
+    "workflow.reason_required": (
+        "“{action}”需要填写理由",
+        "{action} needs a reason",
+    ),
+    "workflow.top_level": (
+        "县级事件不能再上报",
+        "a county case cannot be escalated further",
+    ),
+    "workflow.to_level": (
+        "只能上报到高于当前层级（{level}）的层级，而不是{to_level}",
+        "can only escalate above the current level ({level}), not to {to_level}",
+    ),
+    "workflow.bottom_level": (
+        "网格级事件不能退回",
+        "a grid-level case cannot be returned",
+    ),
+    "workflow.assignee_required": (
+        "请指定处置人",
+        "name the user to assign the case to",
+    ),
+    "workflow.assignee_unknown": (
+        "处置人“{assignee}”不存在或不在该事件的管辖范围内",
+        "user {assignee!r} does not exist or does not cover this case",
+    ),
+    "workflow.supervision_required": (
+        "请指定督办级别（普通/黄牌/红牌）",
+        "name the supervision level: normal, yellow or red",
+    ),
+    "workflow.stale": (
+        "事件已被他人更新（版本{current}，您基于版本{base}），请刷新后重试",
+        "the case changed meanwhile (version {current}, you acted on {base}); refresh and try again",
+    ),
+}
+
+
+# Parameters that hold codes are shown as labels in the reader's language.
+_PARAM_TABLES = {
+    "status": "status",
+    "allowed": "status",
+    "level": "level",
+    "to_level": "level",
+    "action": "action",
+    "role": "role",
+    "sex": "sex",
+    "id_sex": "sex",
+}
+
+
+def _localize(name: str, value: object, lang: str) -> object:
+    from schemas.codes import label
+
+    table = _PARAM_TABLES.get(name)
+    if table is None:
+        return value
+    sep = "、" if lang == "zh" else ", "
+    if isinstance(value, (list, tuple)):
+        if lang != "zh":
+            return sep.join(str(v) for v in value)
+        return sep.join(label(table, str(v), lang) for v in value)
+    if lang == "zh" and isinstance(value, str):
+        return label(table, value, lang)
+    return value
+
+
+def message(code: str, lang: str = "en", **params: object) -> str:
+    """The message for ``code`` in ``lang`` ('zh' or 'en'), formatted with ``params``."""
+    pair = MESSAGES.get(code)
+    if pair is None:
+        return code
+    template = pair[0] if lang == "zh" else pair[1]
+    shown = {k: _localize(k, v, lang) for k, v in params.items()}
+    try:
+        return template.format(**shown)
+    except (KeyError, IndexError, ValueError):
+        return template
