@@ -190,7 +190,7 @@ def _localize(name: str, value: object, lang: str) -> object:
     return value
 
 
-def message(code: str, lang: str = "en", **params: object) -> str:
+def message(code: str, lang: str = "en", /, **params: object) -> str:
     """The message for ``code`` in ``lang`` ('zh' or 'en'), formatted with ``params``."""
     pair = MESSAGES.get(code)
     if pair is None:

@@ -21,7 +21,7 @@ CLOCK_SKEW = timedelta(minutes=5)
 class InvalidValue(ValueError):
     """A value that fails validation. ``code`` keys ``schemas.messages.MESSAGES``."""
 
-    def __init__(self, code: str, field: str | None = None, **params: object) -> None:
+    def __init__(self, code: str, field: str | None = None, /, **params: object) -> None:
         self.code = code
         self.field = field
         self.params = params

@@ -38,7 +38,7 @@ class WorkflowRefused(Exception):
     ``code`` keys ``schemas.messages.MESSAGES``; ``field`` names the missing parameter, if any.
     """
 
-    def __init__(self, code: str, field: str | None = None, **params: object) -> None:
+    def __init__(self, code: str, field: str | None = None, /, **params: object) -> None:
         self.code = code
         self.field = field
         self.params = params

@@ -1,0 +1,417 @@
+"""Pydantic v2 models of every record and wire shape of the HTTP API (DESIGN §3, §5, §6).
+
+Input models (payloads of mutations, login, import) validate strictly and say which field is
+wrong; output models describe what the server answers (they are what `/openapi.json` shows).
+Times are RFC 3339 with an offset; a time without one is China Standard Time.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from schemas import codes
+from schemas.validators import (
+    InvalidValue,
+    level_of_code,
+    normalize_grid_code,
+    normalize_id_number,
+    normalize_phone,
+    parse_time,
+)
+
+T = TypeVar("T")
+
+
+def _wrap(fn):
+    """Turn InvalidValue into the ValueError pydantic reports, keeping the message."""
+
+    def check(value):
+        if value is None:
+            return value
+        try:
+            return fn(value)
+        except InvalidValue as exc:
+            raise ValueError(exc.message("en")) from None
+
+    return check
+
+
+def _code_of(table: str):
+    def check(value: str) -> str:
+        if value not in codes.TABLES[table]:
+            raise ValueError(f"unknown {table} {value!r}; expected one of: {', '.join(codes.TABLES[table])}")
+        return value
+
+    return check
+
+
+def _aware(value: datetime) -> datetime:
+    return parse_time(value)
+
+
+GridCode = Annotated[str, AfterValidator(_wrap(normalize_grid_code))]
+DivisionCode = Annotated[str, AfterValidator(_wrap(lambda c: (level_of_code(c), c)[1]))]
+IdNumber = Annotated[str, AfterValidator(_wrap(normalize_id_number))]
+Phone = Annotated[str, AfterValidator(_wrap(normalize_phone))]
+Time = Annotated[datetime, AfterValidator(_aware)]
+Category = Annotated[str, AfterValidator(_code_of("category"))]
+Scale = Annotated[str, AfterValidator(_code_of("scale"))]
+Source = Annotated[str, AfterValidator(_code_of("source"))]
+Tag = Annotated[str, AfterValidator(_code_of("tag"))]
+Purpose = Annotated[str, AfterValidator(_code_of("purpose"))]
+Method = Annotated[str, AfterValidator(_code_of("method"))]
+Sex = Annotated[str, AfterValidator(_code_of("sex"))]
+Relation = Annotated[str, AfterValidator(_code_of("relation"))]
+Residence = Annotated[str, AfterValidator(_code_of("residence"))]
+CareLevel = Annotated[str, AfterValidator(_code_of("care_level"))]
+Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+Uuid = Annotated[str, Field(pattern=r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")]
+
+Role = Literal["gridworker", "village", "station", "county", "admin"]
+Level = Literal["grid", "village", "town", "county"]
+Status = Literal["reported", "accepted", "in_progress", "resolved", "closed", "rejected"]
+Action = Literal[
+    "accept", "start", "resolve", "close", "reopen", "escalate", "return", "reject", "assign", "supervise", "comment"
+]
+Supervision = Literal["none", "normal", "yellow", "red"]
+
+
+class Strict(BaseModel):
+    """Input: unknown fields are refused, so a typo in a field name is an error, not data lost."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+# --- errors --------------------------------------------------------------------------------
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+    code: str | None = None
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    code: str | None = None
+    errors: list[FieldError] = []
+
+
+# --- auth and users -------------------------------------------------------------------------
+
+class TokenRequest(Strict):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+    device_id: str | None = Field(default=None, max_length=128)
+    device_name: str | None = Field(default=None, max_length=128)
+
+
+class User(Out):
+    username: str
+    display_name: str
+    phone: str | None = None
+    role: Role
+    scope: list[str]
+
+
+class TokenResponse(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_at: datetime
+    user: User
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    version: str
+
+
+# --- register -------------------------------------------------------------------------------
+
+class Division(Out):
+    code: str
+    name: str
+    level: Level
+    parent: str | None = None
+    kind: str | None = None  # grids: basic | dedicated
+
+
+class Household(Out):
+    id: str
+    household_no: str
+    grid_code: str
+    address: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    head_person_id: str | None = None
+    version: int = 1
+
+
+class Person(Out):
+    id: str
+    household_id: str
+    name: str
+    id_number: str | None = None  # masked for every role but admin
+    sex: str | None = None
+    birth_date: date | None = None
+    phone: str | None = None
+    relation_to_head: str | None = None
+    residence: str | None = None
+    tags: list[str] = []
+    key_person_type: str | None = None
+    care_level: str | None = None
+    grid_code: str | None = None
+    version: int = 1
+
+
+class Visit(Out):
+    id: str
+    household_id: str
+    person_ids: list[str] = []
+    worker: str
+    visited_at: datetime
+    method: str
+    purpose: str
+    met: bool = True
+    note: str | None = None
+    concern: str | None = None
+    next_visit_due: date | None = None
+    lat: float | None = None
+    lon: float | None = None
+    photos: list[str] = []
+    grid_code: str | None = None
+
+
+# --- cases ----------------------------------------------------------------------------------
+
+class Party(Strict):
+    name: str = Field(min_length=1, max_length=50)
+    id_number: IdNumber | None = None
+    phone: Phone | None = None
+    role: Annotated[str, AfterValidator(_code_of("party_role"))] = "party"
+
+
+class Step(Out):
+    action: str
+    actor: str
+    from_status: str | None = None
+    to_status: str | None = None
+    from_level: str | None = None
+    to_level: str | None = None
+    note: str | None = None
+    at: datetime
+
+
+class Case(Out):
+    id: str
+    serial: str | None = None
+    title: str
+    description: str | None = None
+    category: str
+    subcategory: str | None = None
+    scale: str = "individual"
+    urgent: bool = False
+    parties: list[dict[str, Any]] = []
+    occurred_at: datetime | None = None
+    reported_at: datetime
+    grid_code: str
+    address: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    source: str = "field"
+    reporter: str
+    status: Status
+    level: Level
+    assignee: str | None = None
+    due_at: datetime | None = None
+    overdue: bool = False
+    supervision: Supervision = "none"
+    version: int
+    steps: list[Step] = []
+    photos: list[str] = []
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = None
+
+
+# --- mutation payloads ----------------------------------------------------------------------
+
+class _Located(Strict):
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+
+    @model_validator(mode="after")
+    def _both_or_neither(self):
+        if (self.lat is None) != (self.lon is None):
+            raise ValueError("give both lat and lon, or neither")
+        return self
+
+
+class CaseReport(_Located):
+    id: Uuid
+    title: str = Field(min_length=1, max_length=100)
+    description: str | None = Field(default=None, max_length=5000)
+    category: Category
+    subcategory: str | None = Field(default=None, max_length=8)
+    scale: Scale = "individual"
+    urgent: bool = False
+    parties: list[Party] = Field(default=[], max_length=50)
+    occurred_at: Time | None = None
+    reported_at: Time | None = None
+    grid_code: GridCode
+    address: str | None = Field(default=None, max_length=200)
+    source: Source = "field"
+    household_id: str | None = None
+    photos: list[Sha256] = Field(default=[], max_length=20)
+
+    @field_validator("subcategory")
+    @classmethod
+    def _known_subcategory(cls, value: str | None) -> str | None:
+        if value is not None and value not in codes.DISPUTE_TYPES and value not in codes.HAZARD_TYPES:
+            raise ValueError(f"unknown subcategory {value!r}; use a GB/T 31000 dispute type such as 0102")
+        return value
+
+
+class CaseAct(Strict):
+    case_id: str = Field(min_length=1, max_length=64)  # UUID or serial
+    action: Action
+    note: str | None = Field(default=None, max_length=2000)
+    reason: str | None = Field(default=None, max_length=2000)
+    to_level: Level | None = None
+    assignee: str | None = Field(default=None, max_length=64)
+    supervision: Supervision | None = None
+
+
+class VisitLog(_Located):
+    id: Uuid
+    household_id: str = Field(min_length=1, max_length=64)
+    person_ids: list[str] = Field(default=[], max_length=50)
+    visited_at: Time
+    method: Method = "in_person"
+    purpose: Purpose
+    met: bool = True
+    note: str | None = Field(default=None, max_length=2000)
+    concern: str | None = Field(default=None, max_length=2000)
+    next_visit_due: date | None = None
+    photos: list[Sha256] = Field(default=[], max_length=20)
+
+
+class HouseholdUpsert(_Located):
+    id: Uuid
+    household_no: str = Field(min_length=1, max_length=40)
+    grid_code: GridCode
+    address: str | None = Field(default=None, max_length=200)
+    head_person_id: str | None = None
+
+
+class PersonUpsert(Strict):
+    id: Uuid
+    household_id: str = Field(min_length=1, max_length=64)
+    name: str = Field(min_length=1, max_length=50)
+    id_number: IdNumber | None = None
+    sex: Sex | None = None
+    birth_date: date | None = None
+    phone: Phone | None = None
+    relation_to_head: Relation | None = None
+    residence: Residence = "registered"
+    tags: list[Tag] = Field(default=[], max_length=10)
+    key_person_type: Annotated[str, AfterValidator(_code_of("key_person_type"))] | None = None
+    care_level: CareLevel | None = None
+
+    @model_validator(mode="after")
+    def _agrees_with_id_number(self):
+        if self.id_number and "*" not in self.id_number:
+            try:
+                normalize_id_number(self.id_number, sex=self.sex, birth_date=self.birth_date)
+            except InvalidValue as exc:
+                raise ValueError(exc.message("en")) from None
+        return self
+
+
+PAYLOADS: dict[str, type[Strict]] = {
+    "case.report": CaseReport,
+    "case.act": CaseAct,
+    "visit.log": VisitLog,
+    "household.upsert": HouseholdUpsert,
+    "person.upsert": PersonUpsert,
+}
+MutationType = Literal["case.report", "case.act", "visit.log", "household.upsert", "person.upsert"]
+
+
+# --- sync -----------------------------------------------------------------------------------
+
+class Mutation(Strict):
+    id: Uuid
+    type: MutationType
+    base_version: int | None = Field(default=None, ge=1)
+    created_at: Time
+    payload: dict[str, Any]
+
+
+class PushRequest(Strict):
+    device_id: str = Field(min_length=1, max_length=128)
+    mutations: list[Mutation] = Field(max_length=500)
+
+
+class MutationResult(BaseModel):
+    id: str
+    status: Literal["applied", "duplicate", "conflict", "rejected"]
+    entity: str | None = None
+    entity_id: str | None = None
+    version: int | None = None
+    current: dict[str, Any] | None = None  # conflict: the server's object now
+    problem: Problem | None = None  # rejected: why
+
+
+class PushResponse(BaseModel):
+    results: list[MutationResult]
+
+
+class Change(BaseModel):
+    entity: Literal["case", "visit", "household", "person", "division", "user"]
+    id: str
+    version: int | None = None
+    deleted: bool = False
+    data: dict[str, Any] | None = None
+
+
+class PullResponse(BaseModel):
+    changes: list[Change]
+    cursor: str
+    has_more: bool
+    reset: bool = False
+
+
+# --- import ---------------------------------------------------------------------------------
+
+class ImportRequest(BaseModel):
+    rows: list[dict[str, Any]] = Field(max_length=5000)
+
+
+class ImportRowError(BaseModel):
+    index: int
+    field: str | None = None
+    message: str
+    code: str | None = None
+
+
+class ImportResult(BaseModel):
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    errors: list[ImportRowError] = []
+    dry_run: bool = False
