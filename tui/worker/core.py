@@ -1,0 +1,206 @@
+"""The one place where the worker app meets the client core (``gridctl.ops``).
+
+Screens call these methods from thread workers; each returns plain data plus what it learnt
+about the connection, so the header can say online/offline without a second trip to the server.
+The TUI adds no path of its own to the server: everything goes through ``gridctl.ops``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, Iterable
+
+
+@dataclass
+class Seen:
+    """What one call told us about the link: None means 'no news'."""
+
+    online: bool | None = None
+    cache_age: timedelta | None = None
+    pending: int | None = None
+
+
+@dataclass
+class Rows:
+    items: list[dict]
+    seen: Seen = field(default_factory=Seen)
+
+
+def _as_dict(obj: Any) -> dict:
+    if isinstance(obj, dict):
+        return obj
+    if hasattr(obj, "__dataclass_fields__"):
+        from dataclasses import asdict
+
+        return asdict(obj)
+    return dict(vars(obj))
+
+
+def _listing_seen(listing: Any) -> Seen:
+    source = getattr(listing, "source", None)
+    stale = bool(getattr(listing, "stale", False))
+    online = None
+    if stale:
+        online = False
+    elif source == "server":
+        online = True
+    return Seen(online=online, cache_age=getattr(listing, "cache_age", None))
+
+
+def _write_seen(result: Any, offline: bool) -> Seen:
+    state = getattr(result, "sync_state", None)
+    if state in ("applied", "duplicate", "synced", "conflict", "rejected"):
+        return Seen(online=True)
+    if state == "pending" and not offline:
+        # Saved locally but the immediate sync did not get through: the server is unreachable.
+        return Seen(online=False)
+    return Seen()
+
+
+class Core:
+    """A logged-in profile's operations, as the worker app needs them."""
+
+    def __init__(self, client: Any, *, offline: bool = False) -> None:
+        self.client = client
+        self.offline = bool(offline or getattr(client, "offline", False))
+        self._user: dict | None = None
+
+    @classmethod
+    def open(cls, profile: str | None = None, *, offline: bool = False) -> "Core":
+        from gridctl import ops
+
+        return cls(ops.Client.open(profile=profile, offline=offline), offline=offline)
+
+    @property
+    def ops(self):
+        from gridctl import ops
+
+        return ops
+
+    # --- who am I -------------------------------------------------------------------------
+    def user(self) -> dict:
+        """The logged-in user (username, display_name, role, scope), from the profile."""
+        if self._user is None:
+            user = None
+            for attr in ("user", "profile"):
+                obj = getattr(self.client, attr, None)
+                if isinstance(obj, dict):
+                    user = obj.get("user", obj) if attr == "profile" else obj
+                elif obj is not None and hasattr(obj, "user"):
+                    user = obj.user
+                if isinstance(user, dict) and user.get("username"):
+                    break
+                user = None
+            if user is None:
+                status = self.ops.auth_status(self.client)
+                user = status.get("user", status) if isinstance(status, dict) else {}
+            self._user = dict(user or {})
+        return self._user
+
+    def my_grids(self) -> list[str]:
+        scope = self.user().get("scope") or []
+        return [code for code in scope if len(code) == 15]
+
+    def profile_label(self) -> str:
+        user = self.user()
+        return user.get("display_name") or user.get("username") or ""
+
+    # --- cases ----------------------------------------------------------------------------
+    def list_cases(self) -> Rows:
+        listing = self.ops.list_cases(self.client, mine=True)
+        return Rows(list(listing.items), _listing_seen(listing))
+
+    def show_case(self, ref: str) -> tuple[dict, list[str]]:
+        case = self.ops.show_case(self.client, ref)
+        return case, list(self.ops.allowed_actions(self.client, case))
+
+    def act(self, ref: str, action: str, **params: Any) -> tuple[dict, Seen]:
+        params = {k: v for k, v in params.items() if v not in (None, "")}
+        result = self.ops.act(self.client, ref, action, **params)
+        return _as_dict(result), _write_seen(result, self.offline)
+
+    def report_incident(self, **fields: Any) -> tuple[dict, Seen]:
+        result = self.ops.report_incident(self.client, **fields)
+        return _as_dict(result), _write_seen(result, self.offline)
+
+    # --- households and visits ------------------------------------------------------------
+    def list_households(self, *, search: str | None = None, tag: str | None = None) -> Rows:
+        listing = self.ops.list_households(self.client, search=search or None, tag=tag or None)
+        return Rows(list(listing.items), _listing_seen(listing))
+
+    def show_household(self, ref: str) -> dict:
+        return self.ops.show_household(self.client, ref)
+
+    def visits_due(self, within: int = 0) -> Rows:
+        listing = self.ops.visits_due(self.client, within=within)
+        return Rows(list(listing.items), _listing_seen(listing))
+
+    def log_visit(self, household_ref: str, **fields: Any) -> tuple[dict, Seen]:
+        result = self.ops.log_visit(self.client, household_ref, **fields)
+        return _as_dict(result), _write_seen(result, self.offline)
+
+    # --- sync -----------------------------------------------------------------------------
+    def outbox(self) -> list[dict]:
+        return [_as_dict(item) for item in self.ops.outbox_list(self.client)]
+
+    def outbox_show(self, mutation_id: str) -> dict:
+        return _as_dict(self.ops.outbox_show(self.client, mutation_id))
+
+    def outbox_retry(self, mutation_id: str) -> Any:
+        return self.ops.outbox_retry(self.client, mutation_id)
+
+    def outbox_discard(self, mutation_id: str) -> Any:
+        return self.ops.outbox_discard(self.client, mutation_id)
+
+    def sync_now(self) -> tuple[dict, Seen]:
+        """Push then pull; an unreachable server is news for the header, not a failure."""
+        from gridctl import sync
+        from gridctl.errors import Unreachable
+
+        try:
+            report = sync.sync(self.client)
+        except Unreachable:
+            return {}, Seen(online=False)
+        return _as_dict(report), Seen(online=True, cache_age=timedelta(0))
+
+    def status(self) -> Seen:
+        """Pending writes and cache age from the local store (never touches the network)."""
+        info = self.ops.sync_status(self.client)
+        pending = info.get("pending")
+        if pending is None:
+            outbox = info.get("outbox")
+            if isinstance(outbox, dict):
+                pending = sum(v for k, v in outbox.items() if k in ("pending", "sending", "conflict", "rejected"))
+        age = info.get("cache_age")
+        if isinstance(age, (int, float)):
+            age = timedelta(seconds=age)
+        if age is None:
+            last = info.get("last_pull_at") or info.get("last_pull")
+            if last:
+                from tui.common.i18n import parse_iso
+
+                when = parse_iso(last)
+                if when:
+                    age = datetime.now(timezone.utc) - when
+        return Seen(pending=pending if isinstance(pending, int) else None, cache_age=age)
+
+
+def error_text(exc: BaseException) -> str:
+    """A user-facing message for an error from the core: its own localized text, never a trace."""
+    text = str(exc).strip()
+    return text or exc.__class__.__name__
+
+
+def is_user_error(exc: BaseException) -> bool:
+    try:
+        from gridctl.errors import GridctlError
+    except ImportError:  # core not installed yet: treat everything as unexpected
+        return False
+    return isinstance(exc, GridctlError)
+
+
+def first(items: Iterable[Any], default: Any = None) -> Any:
+    for item in items:
+        return item
+    return default
