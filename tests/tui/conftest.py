@@ -1,0 +1,48 @@
+"""Fixtures of the worker app tests: an isolated profile logged in to the real test server."""
+
+from __future__ import annotations
+
+import pytest
+
+PASSWORD = "demo-pass"
+
+
+def _core():
+    try:
+        from gridctl import ops  # noqa: F401
+    except ImportError as exc:  # the client core lands separately (issue 3)
+        pytest.skip(f"client core gridctl.ops not available yet: {exc}")
+    return ops
+
+
+@pytest.fixture
+def isolated(tmp_path, monkeypatch):
+    """Config and data dirs of this test alone, English unless a test says otherwise."""
+    monkeypatch.setenv("GRIDCTL_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("GRIDCTL_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("GRIDCTL_LANG", "en")
+    monkeypatch.delenv("GRIDCTL_PROFILE", raising=False)
+    yield tmp_path
+    from gridctl import i18n
+
+    i18n.set_lang(None)
+
+
+@pytest.fixture
+def server(request):
+    try:
+        return request.getfixturevalue("live_server")
+    except pytest.FixtureLookupError:
+        pytest.skip("the live_server fixture (tests/conftest.py) is not available yet")
+
+
+@pytest.fixture
+def ops_module():
+    return _core()
+
+
+@pytest.fixture
+def worker_client(isolated, server, ops_module):
+    """A Client of gw-001 on the live server, with its own fresh store."""
+    ops_module.login(server.url, "gw-001", PASSWORD, profile="tui")
+    return ops_module.Client.open("tui")

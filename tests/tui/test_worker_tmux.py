@@ -1,0 +1,68 @@
+"""End to end in a real terminal: the installed entry point under tmux, driven by keys."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+# Until `gridctl tui` is wired by the CLI, the entry point is tui.worker.run itself.
+ENTRY = "import sys, tui.worker; sys.exit(tui.worker.run(profile='tui', lang='en'))"
+
+
+def tmux(*args: str) -> str:
+    return subprocess.run(["tmux", *args], capture_output=True, text=True, timeout=10).stdout
+
+
+def wait_for(session: str, text: str, timeout: float = 20.0) -> str:
+    deadline = time.monotonic() + timeout
+    screen = ""
+    while time.monotonic() < deadline:
+        screen = tmux("capture-pane", "-p", "-t", session)
+        if text in screen:
+            return screen
+        time.sleep(0.2)
+    raise AssertionError(f"{text!r} never appeared on the terminal; last screen:\n{screen}")
+
+
+def test_worker_app_in_tmux(worker_client, ops_module, isolated):
+    if shutil.which("tmux") is None:
+        pytest.skip("tmux is not installed (apt-get install -y tmux) - the real-terminal run needs it")
+    title = f"Blocked drain {uuid.uuid4().hex[:6]}"
+    ops_module.report_incident(worker_client, category="environment", title=title)
+
+    session = f"gridctl-tui-{uuid.uuid4().hex[:8]}"
+    env = {k: os.environ[k] for k in ("GRIDCTL_CONFIG_DIR", "GRIDCTL_DATA_DIR", "PATH", "HOME") if k in os.environ}
+    env.update(TERM="xterm-256color", GRIDCTL_LANG="en")
+    command = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
+    command = f"env {command} {shlex.quote(sys.executable)} -c {shlex.quote(ENTRY)}"
+    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "40", command],
+                   check=True, timeout=10)
+    try:
+        wait_for(session, title)
+        screen = wait_for(session, "My cases")
+        assert "online" in screen or "data" in screen
+        tmux("send-keys", "-t", session, "/")
+        tmux("send-keys", "-t", session, "-l", title)
+        tmux("send-keys", "-t", session, "Enter")   # leave the filter box for the table
+        time.sleep(0.3)
+        tmux("send-keys", "-t", session, "Enter")   # open the case
+        screen = wait_for(session, "Steps")
+        assert title in screen
+        tmux("send-keys", "-t", session, "q")
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and subprocess.run(["tmux", "has-session", "-t", session],
+                                                             capture_output=True).returncode == 0:
+            time.sleep(0.2)
+        assert subprocess.run(["tmux", "has-session", "-t", session], capture_output=True).returncode != 0, \
+            "q should quit the app (and end the tmux session)"
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
