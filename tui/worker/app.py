@@ -127,6 +127,20 @@ class WorkerApp(App):
 
         self.push_screen(CasesScreen())
         self.refresh_status()
+        # The header's cache age must not freeze, and queued writes should leave as soon as the
+        # network is back without the worker remembering to press a key.
+        self.set_interval(30, self.refresh_status, name="status")
+        self.set_interval(60, self._background_sync, name="background-sync")
+
+    def _background_sync(self) -> None:
+        if self.offline or not self.pending:
+            return
+        self.run_core(self.core.sync_now, self._background_synced, group="sync", on_error=lambda exc: None)
+
+    def _background_synced(self, result) -> None:
+        _report, seen = result
+        self.note(seen)
+        self.refresh_status()
 
     # --- actions --------------------------------------------------------------------------
     def _go(self, screen_cls, *args) -> None:

@@ -79,17 +79,20 @@ class CaseDetailScreen(WorkerScreen):
 
     def compose(self):
         yield self.make_header()
-        with VerticalScroll(id="detail-body"):
-            yield Static("", id="detail-heading", classes="section-title")
-            yield Static(tr("tui.loading"), id="detail-fields")
-            yield Static(tr("tui.detail.description"), classes="section-title")
-            yield Static("", id="detail-description")
-            yield Static(tr("tui.detail.parties"), classes="section-title")
-            yield Static("", id="detail-parties")
-            yield Static(tr("tui.detail.photos"), classes="section-title")
-            yield Static("", id="detail-photos")
-            yield Static(tr("tui.detail.steps"), classes="section-title")
-            yield Static("", id="detail-steps")
+        with Horizontal(id="detail-body"):
+            with VerticalScroll(id="detail-main"):
+                yield Static("", id="detail-heading", classes="section-title")
+                yield Static(tr("tui.loading"), id="detail-fields")
+                yield Static(tr("tui.detail.description"), classes="section-title")
+                yield Static("", id="detail-description")
+                yield Static(tr("tui.detail.parties"), classes="section-title")
+                yield Static("", id="detail-parties")
+                yield Static(tr("tui.detail.photos"), classes="section-title")
+                yield Static("", id="detail-photos")
+            # On a wide terminal the timeline gets its own column; on 80 columns it follows below.
+            with VerticalScroll(id="detail-timeline"):
+                yield Static(tr("tui.detail.steps"), classes="section-title")
+                yield Static("", id="detail-steps")
         yield Static(tr("tui.detail.actions"), id="detail-actions-title", classes="section-title")
         with Horizontal(id="detail-actions"):
             for action in workflow.RULES:
@@ -101,6 +104,9 @@ class CaseDetailScreen(WorkerScreen):
         for button in self.query("#detail-actions Button"):
             button.display = False
         self.action_refresh()
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width >= 140, "-wide")
 
     def action_back(self) -> None:
         self.app.pop_screen()
