@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.tui.helpers import settle
+from tests.tui.helpers import async_test, settle
 from tui.common.header import StatusHeader
 from tui.worker.app import WorkerApp
 
@@ -48,6 +48,7 @@ async def fill_report(app, pilot, title: str) -> None:
     await settle(app, pilot)
 
 
+@async_test
 async def test_report_through_the_form_reaches_list_outbox_and_server(worker_client, ops_module, server_get):
     app = WorkerApp(worker_client, lang="en")
     async with app.run_test(size=(120, 40)) as pilot:
@@ -76,6 +77,7 @@ async def test_report_through_the_form_reaches_list_outbox_and_server(worker_cli
     assert on_server["grid_code"] == "610822100200001"  # the grid defaulted to mine
 
 
+@async_test
 async def test_acting_on_a_case_changes_the_servers_version_and_steps(worker_client, ops_module, server_get):
     made = ops_module.report_incident(worker_client, category="environment", title="Rubbish heap by the river")
     case_id = made.record["id"]
@@ -120,6 +122,7 @@ async def test_acting_on_a_case_changes_the_servers_version_and_steps(worker_cli
     assert after["steps"][-1]["note"] == "Cleared by the town team"
 
 
+@async_test
 async def test_server_gone_header_says_offline_and_writes_queue(worker_client, ops_module, server):
     app = WorkerApp(worker_client, lang="en")
     async with app.run_test(size=(120, 40)) as pilot:
@@ -150,6 +153,7 @@ async def test_server_gone_header_says_offline_and_writes_queue(worker_client, o
     assert states <= {"applied", "duplicate"}
 
 
+@async_test
 async def test_a_conflict_shows_in_sync_and_can_be_retried_and_discarded(worker_client, ops_module, server):
     made = ops_module.report_incident(worker_client, category="livelihood", title="Streetlight out on Fuxing Road")
     case_id = made.record["id"]

@@ -12,6 +12,7 @@ from tui.worker.cases import due_sort_key, matches
 from tui.worker.forms import FormError, parse_optional_date, parse_parties, parse_photos
 from tui.worker.sync_screen import describe_server, server_side
 from tui.worker.visits import due_sort_key as visit_key
+from tests.tui.helpers import async_test
 
 
 @pytest.fixture(autouse=True)
@@ -97,3 +98,51 @@ def test_times_show_in_china_time_and_ages_are_coarse():
     assert fmt_age(timedelta(minutes=5, seconds=10)) == "5 min ago"
     assert fmt_age(timedelta(hours=3)) == "3 h ago"
     assert fmt_age(timedelta(days=2)) == "2 d ago"
+
+
+def test_no_color_is_honoured(monkeypatch):
+    from textual.filter import Monochrome, NoColor
+
+    from tests.tui.fixed_core import fixed_app
+
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = fixed_app("en")
+    assert app.no_color
+    assert any(isinstance(f, (Monochrome, NoColor)) for f in app._filters)
+
+
+@async_test
+async def test_palette_lists_every_app_action():
+    from tests.tui.fixed_core import fixed_app
+
+    app = fixed_app("en")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        assert {"My cases", "Report", "Log visit", "Visits due", "Sync", "Sync now", "Help", "Quit",
+                "Refresh", "Filter"} <= titles
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        assert "Case action: Accept" in titles
+
+
+@async_test
+async def test_bindings_have_ids_and_translated_descriptions():
+    from tests.tui.fixed_core import fixed_app
+
+    app = fixed_app("zh")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        for node in (app, app.screen):
+            for binding in type(node).BINDINGS:
+                assert binding.id, f"binding {binding.key} of {type(node).__name__} has no id"
+            for _key, binding in node._bindings:
+                assert not binding.description.startswith("tui."), binding.description
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HelpScreen"
+        assert "筛选" in str(app.screen.query_one("#help-keys").render())

@@ -23,6 +23,7 @@ class WorkerApp(App):
     CSS_PATH = [COMMON_CSS, "app.tcss"]
     BINDINGS = [
         Binding("q", "quit", "tui.bind.quit", id="app.quit"),
+        Binding("ctrl+q", "quit", "tui.bind.quit", show=False, priority=True, id="app.quit_anywhere"),
         Binding("question_mark", "help", "tui.bind.help", key_display="?", id="app.help"),
         Binding("c", "cases", "tui.bind.cases", id="app.cases"),
         Binding("n", "report", "tui.bind.report", id="app.report"),

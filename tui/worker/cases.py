@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Input, Static
@@ -16,6 +17,15 @@ _FAR_FUTURE = "9999"
 def due_sort_key(case: dict) -> tuple:
     # Cases without a due time (closed, or not yet synced) go last; ties by serial for stability.
     return (case.get("due_at") or _FAR_FUTURE, case.get("serial") or "", case.get("id") or "")
+
+
+def flag_cell(case: dict) -> Text:
+    """Overdue and urgent as words and marks, coloured too but never only coloured (NO_COLOR)."""
+    if case.get("overdue"):
+        return Text(tr("tui.cases.overdue_mark"), style="bold red")
+    if case.get("urgent"):
+        return Text("!", style="bold yellow")
+    return Text("")
 
 
 def search_text(case: dict) -> str:
@@ -95,7 +105,7 @@ class CasesScreen(WorkerScreen):
         for case in shown:
             table.add_row(
                 fmt_time(case.get("due_at")),
-                tr("tui.cases.overdue_mark") if case.get("overdue") else ("!" if case.get("urgent") else ""),
+                flag_cell(case),
                 case.get("title") or "",
                 code_label("status", case.get("status")),
                 code_label("level", case.get("level")),

@@ -1,0 +1,49 @@
+"""Snapshots of My cases, Case detail and the Report form, zh and en, at 80×24 and 160×48.
+
+Built on fixed data with offline mode, so nothing varies between runs. Update after an intended
+change with `pytest tests/tui --snapshot-update` and review the SVGs.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.tui.fixed_core import fixed_app
+
+SIZES = [(80, 24), (160, 48)]
+
+
+async def _loaded(pilot) -> None:
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def _open_first_case(pilot) -> None:
+    await _loaded(pilot)
+    await pilot.press("enter")
+    await _loaded(pilot)
+
+
+async def _open_report(pilot) -> None:
+    await _loaded(pilot)
+    await pilot.press("n")
+    await _loaded(pilot)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_my_cases(snap_compare, lang, size):
+    assert snap_compare(fixed_app(lang), terminal_size=size, run_before=_loaded)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_case_detail(snap_compare, lang, size):
+    assert snap_compare(fixed_app(lang), terminal_size=size, run_before=_open_first_case)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_report_form(snap_compare, lang, size):
+    assert snap_compare(fixed_app(lang), terminal_size=size, run_before=_open_report)
