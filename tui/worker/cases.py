@@ -12,6 +12,9 @@ from tui.worker.base import WorkerScreen
 from tui.worker.core import Rows
 
 _FAR_FUTURE = "9999"
+# The table holds the soonest-due cases only: nobody scans thousands of rows (the filter searches
+# them all), and the table measures every cell it holds, which would cost seconds.
+MAX_ROWS = 500
 
 
 def due_sort_key(case: dict) -> tuple:
@@ -26,6 +29,44 @@ def flag_cell(case: dict) -> Text:
     if case.get("urgent"):
         return Text("!", style="bold yellow")
     return Text("")
+
+
+def row_cells(case: dict) -> tuple[Text, ...]:
+    # Text, not str: a title like "[急]" must not be read as console markup.
+    return (
+        Text(fmt_time(case.get("due_at"))),
+        flag_cell(case),
+        Text(case.get("title") or ""),
+        Text(code_label("status", case.get("status"))),
+        Text(code_label("level", case.get("level"))),
+        Text(code_label("category", case.get("category"))),
+        Text(case.get("serial") or tr("tui.cases.no_serial")),
+        Text(tr("tui.sync." + (case.get("sync") or "synced"))),
+    )
+
+
+def column_widths(total: int) -> dict[str, int]:
+    """Widths that fit the labels of the current language; the title takes what is left."""
+    from rich.cells import cell_len
+
+    from schemas import codes
+
+    def widest(texts, cap: int) -> int:
+        return min(cap, max(cell_len(t) for t in texts))
+
+    widths = {
+        "due": 16,
+        "flag": widest([tr("tui.cases.overdue_mark"), tr("tui.cases.col.flag")], 8),
+        "title": 0,
+        "status": widest([code_label("status", c) for c in codes.STATUSES], 20),
+        "level": widest([code_label("level", c) for c in codes.LEVELS], 18),
+        "category": widest([code_label("category", c) for c in codes.CATEGORIES], 16),
+        "serial": widest(["610822-20261122-0007", tr("tui.cases.no_serial")], 20),
+        "sync": widest([tr("tui.sync." + s) for s in ("synced", "pending", "conflict", "rejected")], 10),
+    }
+    used = sum(widths.values()) + 2 * len(widths) + 2  # cell padding and the scrollbar
+    widths["title"] = max(20, total - used)
+    return widths
 
 
 def search_text(case: dict) -> str:
@@ -57,6 +98,7 @@ class CasesScreen(WorkerScreen):
     def __init__(self) -> None:
         super().__init__(id="cases")
         self.cases: list[dict] = []
+        self.rows: list[tuple[dict, str]] = []
         self.loaded = False
 
     def compose(self):
@@ -69,14 +111,11 @@ class CasesScreen(WorkerScreen):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_column(tr("tui.cases.col.due"), key="due")
-        table.add_column(tr("tui.cases.col.flag"), key="flag")
-        table.add_column(tr("tui.cases.col.title"), key="title")
-        table.add_column(tr("tui.cases.col.status"), key="status")
-        table.add_column(tr("tui.cases.col.level"), key="level")
-        table.add_column(tr("tui.cases.col.category"), key="category")
-        table.add_column(tr("tui.cases.col.serial"), key="serial")
-        table.add_column(tr("tui.cases.col.sync"), key="sync")
+        # Fixed widths: with auto-sized columns the table measures every cell of every row,
+        # which costs seconds on a county-sized cache.
+        widths = column_widths(self.app.size.width)
+        for key, width in widths.items():
+            table.add_column(tr(f"tui.cases.col.{key}"), key=key, width=width)
         self.query_one("#cases-filter").display = False
         table.focus()
         self.action_refresh()
@@ -93,31 +132,24 @@ class CasesScreen(WorkerScreen):
     def _loaded(self, rows: Rows) -> None:
         self.app.note(rows.seen)
         self.cases = sorted(rows.items, key=due_sort_key)
+        # Cells and search text are built once per load, not on every keystroke of the filter.
+        self.rows = [(case, search_text(case)) for case in self.cases]
         self.loaded = True
         self.show_rows()
         self.app.refresh_status()
 
     def show_rows(self) -> None:
         table = self.query_one(DataTable)
-        query = self.query_one("#cases-filter", Input).value.strip()
-        shown = [c for c in self.cases if not query or matches(c, query)]
+        words = self.query_one("#cases-filter", Input).value.lower().split()
+        matched = [case for case, text in self.rows if all(w in text for w in words)] if words else self.cases
         table.clear()
-        for case in shown:
-            table.add_row(
-                fmt_time(case.get("due_at")),
-                flag_cell(case),
-                case.get("title") or "",
-                code_label("status", case.get("status")),
-                code_label("level", case.get("level")),
-                code_label("category", case.get("category")),
-                case.get("serial") or tr("tui.cases.no_serial"),
-                tr("tui.sync." + (case.get("sync") or "synced")),
-                key=case["id"],
-            )
-        overdue = sum(1 for c in shown if c.get("overdue"))
-        self.query_one("#cases-summary", Static).update(
-            tr("tui.cases.summary", shown=len(shown), total=len(self.cases), overdue=overdue)
-        )
+        for case in matched[:MAX_ROWS]:
+            table.add_row(*row_cells(case), key=case["id"])
+        overdue = sum(1 for case in matched if case.get("overdue"))
+        summary = tr("tui.cases.summary", shown=len(matched), total=len(self.cases), overdue=overdue)
+        if len(matched) > MAX_ROWS:
+            summary = tr("tui.cases.capped", n=MAX_ROWS) + " · " + summary
+        self.query_one("#cases-summary", Static).update(summary)
 
     def action_filter(self) -> None:
         box = self.query_one("#cases-filter", Input)
