@@ -19,9 +19,13 @@ def run(profile: str | None = None, lang: str | None = None, offline: bool = Fal
 
         core = Core.open(profile, offline=offline)
     except Exception as exc:
+        # A GridctlError carries its exit code and a message naming the fix (e.g. log in first).
         code = getattr(exc, "exit_code", None)
         if code is None:
-            raise
+            from gridctl.i18n import t
+
+            print(t("tui.unexpected", error=f"{type(exc).__name__}: {exc}"), file=sys.stderr)
+            return 1
         print(str(exc), file=sys.stderr)
         return code
     from tui.worker.app import WorkerApp

@@ -40,6 +40,8 @@ class WorkerApp(App):
         super().__init__()
         localize_bindings(self)
         self.offline = offline
+        if isinstance(client, str):  # WorkerApp("profile-name")
+            client, profile = None, client
         self._client_arg = client
         self._profile = profile
         self._core: Core | None = None
