@@ -72,6 +72,14 @@ class FixedCore(Core):
         case = next(c for c in self.cases if c["id"] == ref or c.get("serial") == ref)
         return case, workflow.allowed_actions(case, USER)
 
+    def visits_due(self, within: int = 0) -> Rows:
+        return Rows([
+            {"household_id": "h-2", "household_no": "610822100200001-0002", "address": "府兴路2号",
+             "name": "赵德顺", "tags": ["disabled"], "due_at": "2026-11-19"},
+            {"household_id": "h-1", "household_no": "610822100200001-0001", "address": "府兴路1号",
+             "name": "李秀英", "tags": ["low_income", "elderly_alone"], "due_at": "2026-11-21"},
+        ], Seen(cache_age=timedelta(minutes=12)))
+
     def status(self) -> Seen:
         return Seen(pending=sum(1 for c in self.cases if c["sync"] == "pending"), cache_age=timedelta(minutes=12))
 

@@ -78,3 +78,27 @@ async def test_report_form_says_what_to_fix_and_where():
         assert "Party 1 (王五)" in str(form.query_one("#report-error").render())
         assert app.focused is form.query_one("#report-parties")
         assert app.screen is form, "nothing was saved"
+
+
+@async_test
+async def test_visits_due_puts_elderly_alone_first_and_opens_the_visit_form():
+    app = fixed_app("en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("d")
+        await settle(app, pilot)
+        due = app.screen
+        assert [i["household_id"] for i in due.items] == ["h-1", "h-2"]
+        await pilot.press("enter")
+        await settle(app, pilot)
+        form = app.screen
+        assert type(form).__name__ == "VisitScreen" and form.household == "h-1"
+        assert form.query_one("#visit-picker").display is False
+        form.query_one("#visit-next").value = "next week"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "YYYY-MM-DD" in str(form.query_one("#visit-error").render())
+        assert app.focused is form.query_one("#visit-next")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is due
