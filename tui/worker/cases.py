@@ -120,6 +120,20 @@ class CasesScreen(WorkerScreen):
         table.focus()
         self.action_refresh()
 
+    def on_resize(self, event) -> None:
+        # Give the title column the room a resized terminal has (fixed widths do not follow).
+        table = self.query_one(DataTable)
+        widths = column_widths(event.size.width)
+        changed = False
+        for key, column in table.columns.items():
+            width = widths.get(str(key.value))
+            if width and column.width != width:
+                column.width = width
+                changed = True
+        if changed:
+            table._clear_caches()
+            table.refresh(layout=True)
+
     def on_screen_resume(self) -> None:
         # Coming back from a case or a form: what we did there may have changed the list.
         if self.loaded:
