@@ -1,0 +1,30 @@
+"""python -m server --db URL --host H --port P [--demo] [--demo-scale full|small]"""
+
+import argparse
+import sys
+
+from server.runner import serve
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m server", description="gridctl reference backend")
+    parser.add_argument("--db", default="sqlite:///gridctl-server.db", help="SQLAlchemy database URL")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--demo", action="store_true", help="seed the demo county into an empty database")
+    parser.add_argument("--demo-scale", choices=["full", "small"], default="full")
+    args = parser.parse_args()
+
+    def ready(url: str, summary: dict | None) -> None:
+        print(f"listening on {url}", flush=True)
+        if summary:
+            print(f"demo: {summary}", flush=True)
+
+    try:
+        serve(args.db, args.host, args.port, args.demo, args.demo_scale, on_ready=ready)
+    except KeyboardInterrupt:
+        sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,67 @@
+"""The FastAPI application: routers, and problem+json for every error."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from server import __version__
+from server.db import make_engine
+from server.errors import ApiProblem
+
+PROBLEM = "application/problem+json"
+log = logging.getLogger("gridctl.server")
+
+
+def _problem(status: int, title: str, detail: str | None = None, errors=None, code=None, headers=None) -> JSONResponse:
+    body = {"type": "about:blank", "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    if code:
+        body["code"] = code
+    body["errors"] = errors or []
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def create_app(db_url: str = "sqlite:///gridctl-server.db", *, engine=None) -> FastAPI:
+    app = FastAPI(title="gridctl reference backend", version=__version__,
+                  description="The HTTP API of DESIGN §5: grid governance cases, visits, register, sync.")
+    app.state.engine = engine or make_engine(db_url)
+
+    @app.exception_handler(ApiProblem)
+    async def _api_problem(request: Request, exc: ApiProblem):
+        return _problem(exc.status, exc.title, exc.detail, exc.errors, exc.code, exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError):
+        errors = []
+        for e in exc.errors():
+            loc = [str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path")]
+            errors.append({"field": ".".join(loc) or "body", "message": str(e.get("msg", "")).removeprefix("Value error, ")})
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        return _problem(422, "Invalid input", detail, errors, "invalid")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException):
+        return _problem(exc.status_code, str(exc.detail) if exc.status_code != 404 else "Not Found",
+                        None if exc.status_code == 404 else None, code=None, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception):
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return _problem(500, "Internal Server Error", "the server failed; the error is in its log")
+
+    from server.routes import api
+
+    app.include_router(api.router)
+    for name in ("stats", "imports"):
+        try:
+            module = __import__(f"server.routes.{name}", fromlist=["router"])
+        except ImportError:
+            continue
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,234 @@
+"""Tables of the reference backend (SQLAlchemy Core), portable to SQLite and PostgreSQL.
+
+Times are stored as RFC 3339 text in field time (+08:00, fixed width, see
+``schemas.validators.format_time``) so that text order is time order on both databases.
+Lists (scope, tags, parties, photos) are JSON text. The change feed keeps one row per record:
+a change deletes the record's row and inserts a new one, so ``seq`` is the order of last change.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Float,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+)
+from sqlalchemy.engine import Engine
+
+metadata = MetaData()
+
+divisions = Table(
+    "divisions",
+    metadata,
+    Column("code", String(15), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("level", String(10), nullable=False),
+    Column("parent", String(15), index=True),
+    Column("kind", String(12)),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("username", String(64), primary_key=True),
+    Column("display_name", String(100), nullable=False),
+    Column("phone", String(20)),
+    Column("role", String(12), nullable=False),
+    Column("scope", Text, nullable=False),  # JSON list of division codes
+    Column("password_hash", Text, nullable=False),
+    Column("created_at", String(32), nullable=False),
+)
+
+tokens = Table(
+    "tokens",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("username", String(64), nullable=False, index=True),
+    Column("device_id", String(128)),
+    Column("device_name", String(128)),
+    Column("created_at", String(32), nullable=False),
+    Column("expires_at", String(32), nullable=False),
+    Column("revoked", Boolean, nullable=False, default=False),
+)
+
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False, index=True),
+    Column("at", String(32), nullable=False),
+)
+
+households = Table(
+    "households",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("household_no", String(40), nullable=False, unique=True),
+    Column("grid_code", String(15), nullable=False, index=True),
+    Column("address", String(200)),
+    Column("lat", Float),
+    Column("lon", Float),
+    Column("head_person_id", String(36)),
+    Column("version", Integer, nullable=False, default=1),
+)
+
+persons = Table(
+    "persons",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("household_id", String(36), nullable=False, index=True),
+    Column("grid_code", String(15), nullable=False, index=True),
+    Column("name", String(50), nullable=False),
+    Column("id_number", String(18), unique=True),
+    Column("sex", String(8)),
+    Column("birth_date", String(10)),
+    Column("phone", String(20)),
+    Column("relation_to_head", String(16)),
+    Column("residence", String(12)),
+    Column("tags", Text, nullable=False, default="[]"),
+    Column("key_person_type", String(24)),
+    Column("care_level", String(8)),
+    Column("version", Integer, nullable=False, default=1),
+)
+
+visits = Table(
+    "visits",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("household_id", String(36), nullable=False, index=True),
+    Column("grid_code", String(15), nullable=False, index=True),
+    Column("person_ids", Text, nullable=False, default="[]"),
+    Column("worker", String(64), nullable=False, index=True),
+    Column("visited_at", String(32), nullable=False, index=True),
+    Column("method", String(12), nullable=False),
+    Column("purpose", String(16), nullable=False),
+    Column("met", Boolean, nullable=False, default=True),
+    Column("note", Text),
+    Column("concern", Text),
+    Column("next_visit_due", String(10)),
+    Column("lat", Float),
+    Column("lon", Float),
+    Column("photos", Text, nullable=False, default="[]"),
+    Column("version", Integer, nullable=False, default=1),
+)
+
+cases = Table(
+    "cases",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("serial", String(24), unique=True),
+    Column("title", String(100), nullable=False),
+    Column("description", Text),
+    Column("category", String(20), nullable=False),
+    Column("subcategory", String(8)),
+    Column("scale", String(12), nullable=False),
+    Column("urgent", Boolean, nullable=False, default=False),
+    Column("parties", Text, nullable=False, default="[]"),
+    Column("occurred_at", String(32)),
+    Column("reported_at", String(32), nullable=False, index=True),
+    Column("grid_code", String(15), nullable=False, index=True),
+    Column("address", String(200)),
+    Column("lat", Float),
+    Column("lon", Float),
+    Column("source", String(12), nullable=False),
+    Column("reporter", String(64), nullable=False),
+    Column("household_id", String(36)),
+    Column("status", String(12), nullable=False, index=True),
+    Column("level", String(8), nullable=False),
+    Column("assignee", String(64), index=True),
+    Column("due_at", String(32)),
+    Column("level_entered_at", String(32), nullable=False),
+    Column("closed_at", String(32)),
+    Column("supervision", String(8), nullable=False, default="none"),
+    Column("version", Integer, nullable=False, default=1),
+    Column("photos", Text, nullable=False, default="[]"),
+)
+
+case_steps = Table(
+    "case_steps",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", String(36), nullable=False, index=True),
+    Column("action", String(12), nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("from_status", String(12)),
+    Column("to_status", String(12)),
+    Column("from_level", String(8)),
+    Column("to_level", String(8)),
+    Column("note", Text),
+    Column("at", String(32), nullable=False, index=True),
+    Column("extra", Text),  # JSON: assignee, supervision
+)
+
+serial_counters = Table(
+    "serial_counters",
+    metadata,
+    Column("prefix", String(16), primary_key=True),
+    Column("last", Integer, nullable=False),
+)
+
+blobs = Table(
+    "blobs",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("content_type", String(32), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("created_at", String(32), nullable=False),
+)
+
+applied_mutations = Table(
+    "applied_mutations",
+    metadata,
+    Column("id", String(36), primary_key=True),  # the idempotency key
+    Column("device_id", String(128)),
+    Column("username", String(64), nullable=False),
+    Column("type", String(20), nullable=False),
+    Column("result", Text, nullable=False),  # JSON of the original result
+    Column("at", String(32), nullable=False),
+)
+
+feed = Table(
+    "feed",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("entity", String(12), nullable=False),
+    Column("entity_id", String(36), nullable=False),
+    Column("grid_code", String(15), nullable=False, index=True),
+    Column("version", Integer),
+    Column("deleted", Boolean, nullable=False, default=False),
+    UniqueConstraint("entity", "entity_id", name="feed_one_row_per_record"),
+    sqlite_autoincrement=True,
+)
+
+Index("cases_grid_status", cases.c.grid_code, cases.c.status)
+Index("persons_tags", persons.c.grid_code, persons.c.tags)
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite gets WAL, full sync, foreign keys and a busy timeout."""
+    is_sqlite = url.startswith("sqlite")
+    kwargs = {"connect_args": {"timeout": 30, "check_same_thread": False}} if is_sqlite else {}
+    engine = create_engine(url, future=True, **kwargs)
+    if is_sqlite:
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn, _record):
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=FULL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+
+    metadata.create_all(engine)
+    return engine

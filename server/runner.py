@@ -1,0 +1,81 @@
+"""Run the reference backend: used by ``gridctl serve``, ``gridctl demo`` and ``python -m server``."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from typing import Callable
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def prepare(db_url: str, demo: bool = False, demo_scale: str = "full"):
+    """Create the app (and its tables); seed the demo county when asked. Returns (app, summary)."""
+    from server.app import create_app
+
+    app = create_app(db_url)
+    summary = None
+    if demo:
+        from server.demo import seed
+
+        summary = seed(app.state.engine, demo_scale)
+    return app, summary
+
+
+def serve(
+    db_url: str,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    demo: bool = False,
+    demo_scale: str = "full",
+    on_ready: Callable[[str, dict | None], None] | None = None,
+    log_level: str = "warning",
+) -> None:
+    """Serve until interrupted. ``on_ready(url, seed_summary)`` is called once it listens."""
+    import uvicorn
+
+    app, summary = prepare(db_url, demo, demo_scale)
+    config = uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False)
+    server = uvicorn.Server(config)
+    if on_ready is not None:
+        url = f"http://{host}:{port}"
+
+        def notify() -> None:
+            while not server.started and not server.should_exit:
+                threading.Event().wait(0.02)
+            if server.started:
+                on_ready(url, summary)
+
+        threading.Thread(target=notify, daemon=True).start()
+    server.run()
+
+
+class BackgroundServer:
+    """The server in a thread of this process (``gridctl demo`` and benchmarks)."""
+
+    def __init__(self, db_url: str, host: str = "127.0.0.1", port: int | None = None, demo: bool = False,
+                 demo_scale: str = "full") -> None:
+        import uvicorn
+
+        self.app, self.summary = prepare(db_url, demo, demo_scale)
+        self.port = port or free_port(host)
+        self.url = f"http://{host}:{self.port}"
+        self._server = uvicorn.Server(uvicorn.Config(self.app, host=host, port=self.port, log_level="warning",
+                                                     access_log=False))
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+
+    def start(self) -> "BackgroundServer":
+        self._thread.start()
+        while not self._server.started:
+            if not self._thread.is_alive():
+                raise RuntimeError("the server did not start")
+            threading.Event().wait(0.02)
+        return self
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10)

@@ -1,0 +1,138 @@
+"""The case workflow on the server: report and act, one transaction given by the caller."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Connection
+
+from schemas import workflow as wf
+from schemas.validators import CST, InvalidValue, check_event_times, format_time, in_scope, parse_time
+from server import feed
+from server.db import case_steps, cases, divisions, households, serial_counters, users
+from server.errors import ApiProblem, invalid, not_found
+from server.services import records
+
+
+class Conflict(Exception):
+    """The action no longer fits the case as it is now; ``current`` is the server's case."""
+
+    def __init__(self, current: dict, detail: str) -> None:
+        super().__init__(detail)
+        self.current = current
+
+
+def _refused(exc: wf.WorkflowRefused) -> ApiProblem:
+    field = exc.field or "action"
+    return ApiProblem(
+        409 if exc.code == "workflow.status" else 403 if exc.code in ("workflow.role", "workflow.level", "workflow.above_level") else 422,
+        "Action refused", exc.message("en"), code=exc.code,
+        errors=[{"field": field, "message": exc.message("en"), "code": exc.code}],
+    )
+
+
+def next_serial(conn: Connection, county: str, day: str) -> str:
+    prefix = f"{county}-{day}"
+    updated = conn.execute(
+        update(serial_counters).where(serial_counters.c.prefix == prefix).values(last=serial_counters.c.last + 1)
+    )
+    if updated.rowcount == 0:
+        conn.execute(insert(serial_counters).values(prefix=prefix, last=1))
+    last = conn.execute(select(serial_counters.c.last).where(serial_counters.c.prefix == prefix)).scalar_one()
+    return f"{prefix}-{last:04d}"
+
+
+def _insert_steps(conn: Connection, case_id: str, steps: list[dict]) -> None:
+    rows = []
+    for s in steps:
+        extra = {k: s[k] for k in ("assignee", "supervision") if k in s}
+        rows.append({
+            "case_id": case_id, "action": s["action"], "actor": s["actor"], "from_status": s.get("from_status"),
+            "to_status": s.get("to_status"), "from_level": s.get("from_level"), "to_level": s.get("to_level"),
+            "note": s.get("note"), "at": s["at"], "extra": json.dumps(extra, ensure_ascii=False) if extra else None,
+        })
+    conn.execute(insert(case_steps), rows)
+
+
+def report(conn: Connection, user: dict, payload, created_at: datetime) -> dict:
+    """A new case at grid level. ``payload`` is a validated ``schemas.models.CaseReport``."""
+    if not in_scope(payload.grid_code, user["scope"]):
+        raise invalid("grid_code", f"grid {payload.grid_code} is outside your scope", "division.out_of_scope")
+    if conn.execute(select(divisions.c.code).where(divisions.c.code == payload.grid_code)).first() is None:
+        raise invalid("grid_code", f"grid {payload.grid_code} does not exist", "division.unknown")
+    if payload.household_id and conn.execute(
+        select(households.c.id).where(households.c.id == payload.household_id)
+    ).first() is None:
+        raise invalid("household_id", "household not found", "not_found")
+    now = datetime.now(timezone.utc)
+    reported = min(payload.reported_at or created_at, now)
+    try:
+        check_event_times(payload.occurred_at, reported, at=now)
+    except InvalidValue as exc:
+        raise invalid(exc.field or "occurred_at", exc.message("en"), exc.code) from None
+    if conn.execute(select(cases.c.id).where(cases.c.id == payload.id)).first() is not None:
+        raise invalid("id", "a case with this id exists already", "duplicate_id")
+    fields = wf.new_case_fields(reported, payload.urgent, user["username"])
+    serial = next_serial(conn, payload.grid_code[:6], reported.astimezone(CST).strftime("%Y%m%d"))
+    conn.execute(insert(cases).values(
+        id=payload.id, serial=serial, title=payload.title, description=payload.description,
+        category=payload.category, subcategory=payload.subcategory, scale=payload.scale, urgent=payload.urgent,
+        parties=json.dumps([p.model_dump() for p in payload.parties], ensure_ascii=False),
+        occurred_at=format_time(payload.occurred_at), reported_at=format_time(reported),
+        grid_code=payload.grid_code, address=payload.address, lat=payload.lat, lon=payload.lon,
+        source=payload.source, reporter=user["username"], household_id=payload.household_id,
+        status=fields["status"], level=fields["level"], assignee=None, due_at=fields["due_at"],
+        level_entered_at=format_time(reported), supervision="none", version=1,
+        photos=json.dumps(payload.photos),
+    ))
+    _insert_steps(conn, payload.id, fields["steps"])
+    feed.record(conn, "case", payload.id, payload.grid_code, 1)
+    return {"entity": "case", "entity_id": payload.id, "version": 1}
+
+
+def act(conn: Connection, user: dict, payload, base_version: int | None) -> dict:
+    """Apply a workflow action; stale and no longer fitting → ``Conflict``; never fitting → refused."""
+    try:
+        row = records.case_row(conn, user, payload.case_id)
+    except ApiProblem:
+        raise not_found("case") from None
+    current = records.cases_out(conn, [row], user)[0]
+    stale = base_version is not None and base_version != row.version
+    try:
+        t = wf.decide(
+            payload.action, current, user, note=payload.note, reason=payload.reason, to_level=payload.to_level,
+            assignee=payload.assignee, supervision=payload.supervision,
+        )
+    except wf.WorkflowRefused as exc:
+        if stale:
+            raise Conflict(current, exc.message("en")) from None
+        raise _refused(exc) from None
+    if t.assignee is not None:
+        _check_assignee(conn, t.assignee, row.grid_code)
+    at = datetime.now(timezone.utc)
+    new = wf.apply_transition(
+        {**current, "steps": current["steps"]}, t, user["username"], at
+    )
+    entered = format_time(at) if t.level_changed else row.level_entered_at
+    values = {
+        "status": new["status"], "level": new["level"], "assignee": new["assignee"], "supervision": new["supervision"],
+        "due_at": new["due_at"], "version": row.version + 1, "level_entered_at": entered,
+    }
+    if new["status"] == "closed":
+        values["closed_at"] = format_time(at)
+    changed = conn.execute(
+        update(cases).where(cases.c.id == row.id, cases.c.version == row.version).values(**values)
+    )
+    if changed.rowcount != 1:  # a concurrent writer got there first
+        raise Conflict(current, "the case changed meanwhile")
+    _insert_steps(conn, row.id, [new["steps"][-1]])
+    feed.record(conn, "case", row.id, row.grid_code, row.version + 1)
+    return {"entity": "case", "entity_id": row.id, "version": row.version + 1}
+
+
+def _check_assignee(conn: Connection, username: str, grid_code: str) -> None:
+    row = conn.execute(select(users.c.scope).where(users.c.username == username)).first()
+    if row is None or not in_scope(grid_code, json.loads(row.scope)):
+        raise invalid("assignee", f"user {username!r} does not exist or does not cover this case", "workflow.assignee_unknown")

@@ -1,0 +1,262 @@
+"""Reading records: row → wire dict (with masking), scoped lists with cursor paging."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.engine import Connection
+
+from schemas.validators import format_time, is_valid_id_number, mask_id_number
+from schemas.workflow import UNFINISHED_STATUSES
+from server.db import case_steps, cases, divisions, households, persons, visits
+from server.errors import ApiProblem, not_found
+from server.scope import scope_clause
+
+MAX_LIMIT = 1000
+
+
+def now_text() -> str:
+    return format_time(datetime.now(timezone.utc))
+
+
+# --- serialisation ---------------------------------------------------------------------------
+
+def division_out(row) -> dict:
+    return {"code": row.code, "name": row.name, "level": row.level, "parent": row.parent, "kind": row.kind}
+
+
+def household_out(row) -> dict:
+    return {
+        "id": row.id, "household_no": row.household_no, "grid_code": row.grid_code, "address": row.address,
+        "lat": row.lat, "lon": row.lon, "head_person_id": row.head_person_id, "version": row.version,
+    }
+
+
+def person_out(row, user: dict) -> dict:
+    id_number = row.id_number if user["role"] == "admin" else mask_id_number(row.id_number)
+    return {
+        "id": row.id, "household_id": row.household_id, "grid_code": row.grid_code, "name": row.name,
+        "id_number": id_number, "sex": row.sex, "birth_date": row.birth_date, "phone": row.phone,
+        "relation_to_head": row.relation_to_head, "residence": row.residence, "tags": json.loads(row.tags or "[]"),
+        "key_person_type": row.key_person_type, "care_level": row.care_level, "version": row.version,
+    }
+
+
+def visit_out(row) -> dict:
+    return {
+        "id": row.id, "household_id": row.household_id, "grid_code": row.grid_code,
+        "person_ids": json.loads(row.person_ids or "[]"), "worker": row.worker, "visited_at": row.visited_at,
+        "method": row.method, "purpose": row.purpose, "met": bool(row.met), "note": row.note,
+        "concern": row.concern, "next_visit_due": row.next_visit_due, "lat": row.lat, "lon": row.lon,
+        "photos": json.loads(row.photos or "[]"), "version": row.version,
+    }
+
+
+def step_out(row) -> dict:
+    step = {
+        "action": row.action, "actor": row.actor, "from_status": row.from_status, "to_status": row.to_status,
+        "from_level": row.from_level, "to_level": row.to_level, "note": row.note, "at": row.at,
+    }
+    if row.extra:
+        step.update(json.loads(row.extra))
+    return step
+
+
+def case_out(row, user: dict, steps: list[dict] | None = None, now: str | None = None) -> dict:
+    now = now or now_text()
+    parties = json.loads(row.parties or "[]")
+    if user["role"] != "admin":
+        parties = [dict(p, id_number=mask_id_number(p.get("id_number"))) for p in parties]
+    return {
+        "id": row.id, "serial": row.serial, "title": row.title, "description": row.description,
+        "category": row.category, "subcategory": row.subcategory, "scale": row.scale, "urgent": bool(row.urgent),
+        "parties": parties, "occurred_at": row.occurred_at, "reported_at": row.reported_at,
+        "grid_code": row.grid_code, "address": row.address, "lat": row.lat, "lon": row.lon, "source": row.source,
+        "reporter": row.reporter, "household_id": row.household_id, "status": row.status, "level": row.level,
+        "assignee": row.assignee, "due_at": row.due_at,
+        "overdue": bool(row.due_at and row.status in UNFINISHED_STATUSES and row.due_at < now),
+        "supervision": row.supervision, "version": row.version, "steps": steps if steps is not None else [],
+        "photos": json.loads(row.photos or "[]"),
+    }
+
+
+def steps_for(conn: Connection, case_ids: list[str]) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {cid: [] for cid in case_ids}
+    for start in range(0, len(case_ids), 500):
+        chunk = case_ids[start : start + 500]
+        rows = conn.execute(
+            select(case_steps).where(case_steps.c.case_id.in_(chunk)).order_by(case_steps.c.case_id, case_steps.c.id)
+        )
+        for r in rows:
+            out[r.case_id].append(step_out(r))
+    return out
+
+
+def cases_out(conn: Connection, rows, user: dict) -> list[dict]:
+    rows = list(rows)
+    steps = steps_for(conn, [r.id for r in rows])
+    now = now_text()
+    return [case_out(r, user, steps[r.id], now) for r in rows]
+
+
+# --- cursor paging ---------------------------------------------------------------------------
+
+def encode_cursor(values: list[Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> list[Any] | None:
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if not isinstance(values, list):
+            raise ValueError
+        return values
+    except ValueError:
+        raise ApiProblem(
+            400, "Bad Request", "the cursor is not one this server gave out; start again without it",
+            code="bad_cursor", errors=[{"field": "cursor", "message": "unknown cursor"}],
+        ) from None
+
+
+def clamp_limit(limit: int | None, default: int = 100) -> int:
+    if limit is None:
+        return default
+    if limit < 1 or limit > MAX_LIMIT:
+        raise ApiProblem(
+            422, "Invalid input", f"limit must be between 1 and {MAX_LIMIT}", code="invalid",
+            errors=[{"field": "limit", "message": f"must be between 1 and {MAX_LIMIT}"}],
+        )
+    return limit
+
+
+def page(conn: Connection, query, sort_cols: list, cursor: str | None, limit: int, descending: bool = False):
+    """Keyset paging over ``sort_cols`` (the last one unique). Returns (rows, next_cursor)."""
+    after = decode_cursor(cursor)
+    if after is not None:
+        if len(after) != len(sort_cols):
+            raise decode_cursor("!")  # same error as any malformed cursor
+        cmp = (lambda c, v: c < v) if descending else (lambda c, v: c > v)
+        # (a, b) > (x, y)  ==  a > x OR (a = x AND b > y), written out for portability.
+        clauses = []
+        for i, col in enumerate(sort_cols):
+            eqs = [sort_cols[j] == after[j] for j in range(i)]
+            clauses.append(and_(*eqs, cmp(col, after[i])))
+        query = query.where(or_(*clauses))
+    order = [c.desc() for c in sort_cols] if descending else list(sort_cols)
+    rows = conn.execute(query.order_by(*order).limit(limit + 1)).all()
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]._mapping
+        next_cursor = encode_cursor([last[c.name] for c in sort_cols])
+    return rows, next_cursor
+
+
+# --- reads -----------------------------------------------------------------------------------
+
+def list_divisions(conn: Connection, user: dict, parent: str | None) -> list[dict]:
+    q = select(divisions).where(scope_clause(divisions.c.code, user["scope"]))
+    if parent:
+        q = q.where(divisions.c.parent == parent)
+    return [division_out(r) for r in conn.execute(q.order_by(divisions.c.code))]
+
+
+def list_households(conn, user, *, grid=None, q=None, tag=None, cursor=None, limit=None):
+    query = select(households).where(scope_clause(households.c.grid_code, user["scope"]))
+    if grid:
+        query = query.where(households.c.grid_code.like(grid + "%"))
+    if q:
+        query = query.where(or_(households.c.household_no.like(f"%{q}%"), households.c.address.like(f"%{q}%")))
+    if tag:
+        tagged = select(persons.c.household_id).where(persons.c.tags.like(f'%"{tag}"%'))
+        query = query.where(households.c.id.in_(tagged))
+    rows, nxt = page(conn, query, [households.c.id], cursor, clamp_limit(limit))
+    return {"items": [household_out(r) for r in rows], "next_cursor": nxt}
+
+
+def get_household(conn, user, hid: str) -> dict:
+    row = conn.execute(
+        select(households).where(
+            or_(households.c.id == hid, households.c.household_no == hid),
+            scope_clause(households.c.grid_code, user["scope"]),
+        )
+    ).first()
+    if row is None:
+        raise not_found("household")
+    return household_out(row)
+
+
+def list_persons(conn, user, *, household=None, q=None, tag=None, cursor=None, limit=None):
+    query = select(persons).where(scope_clause(persons.c.grid_code, user["scope"]))
+    if household:
+        query = query.where(persons.c.household_id == household)
+    if q:
+        if len(q) == 18 and is_valid_id_number(q.upper()):
+            # A full ID number finds the person even though it is shown masked.
+            query = query.where(persons.c.id_number == q.upper())
+        else:
+            query = query.where(persons.c.name.like(f"%{q}%"))
+    if tag:
+        query = query.where(persons.c.tags.like(f'%"{tag}"%'))
+    rows, nxt = page(conn, query, [persons.c.id], cursor, clamp_limit(limit))
+    return {"items": [person_out(r, user) for r in rows], "next_cursor": nxt}
+
+
+def get_person(conn, user, pid: str) -> dict:
+    row = conn.execute(
+        select(persons).where(persons.c.id == pid, scope_clause(persons.c.grid_code, user["scope"]))
+    ).first()
+    if row is None:
+        raise not_found("person")
+    return person_out(row, user)
+
+
+def list_visits(conn, user, *, household=None, worker=None, since=None, cursor=None, limit=None):
+    query = select(visits).where(scope_clause(visits.c.grid_code, user["scope"]))
+    if household:
+        query = query.where(visits.c.household_id == household)
+    if worker:
+        query = query.where(visits.c.worker == worker)
+    if since:
+        query = query.where(visits.c.visited_at >= since)
+    rows, nxt = page(conn, query, [visits.c.visited_at, visits.c.id], cursor, clamp_limit(limit), descending=True)
+    return {"items": [visit_out(r) for r in rows], "next_cursor": nxt}
+
+
+def list_cases(conn, user, *, status=None, level=None, grid=None, assignee=None, overdue=None, cursor=None, limit=None):
+    query = select(cases).where(scope_clause(cases.c.grid_code, user["scope"]))
+    if status:
+        query = query.where(cases.c.status.in_(status))
+    if level:
+        query = query.where(cases.c.level == level)
+    if grid:
+        query = query.where(cases.c.grid_code.like(grid + "%"))
+    if assignee:
+        query = query.where(cases.c.assignee == assignee)
+    if overdue is not None:
+        late = and_(cases.c.status.in_(UNFINISHED_STATUSES), cases.c.due_at < now_text())
+        query = query.where(late if overdue else ~late)
+    rows, nxt = page(conn, query, [cases.c.reported_at, cases.c.id], cursor, clamp_limit(limit), descending=True)
+    return {"items": cases_out(conn, rows, user), "next_cursor": nxt}
+
+
+def case_row(conn: Connection, user: dict, ref: str):
+    """A case by UUID or serial, within scope; 404 otherwise."""
+    row = conn.execute(
+        select(cases).where(or_(cases.c.id == ref, cases.c.serial == ref), scope_clause(cases.c.grid_code, user["scope"]))
+    ).first()
+    if row is None:
+        raise not_found("case")
+    return row
+
+
+def get_case(conn, user, ref: str) -> dict:
+    row = case_row(conn, user, ref)
+    return cases_out(conn, [row], user)[0]

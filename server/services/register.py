@@ -1,0 +1,101 @@
+"""Visits, households and persons written by mutations (``visit.log``, ``*.upsert``)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Connection
+
+from schemas.validators import CLOCK_SKEW, format_time, in_scope, is_masked
+from server import feed
+from server.db import divisions, households, persons, visits
+from server.errors import invalid, not_found
+from server.scope import scope_clause
+from server.services import records
+from server.services.cases import Conflict
+
+
+def _household(conn: Connection, user: dict, hid: str):
+    row = conn.execute(
+        select(households).where(households.c.id == hid, scope_clause(households.c.grid_code, user["scope"]))
+    ).first()
+    if row is None:
+        raise invalid("household_id", f"household {hid} not found in your scope", "not_found")
+    return row
+
+
+def log_visit(conn: Connection, user: dict, p) -> dict:
+    hh = _household(conn, user, p.household_id)
+    if conn.execute(select(visits.c.id).where(visits.c.id == p.id)).first() is not None:
+        raise invalid("id", "a visit with this id exists already", "duplicate_id")
+    if p.visited_at > datetime.now(timezone.utc) + CLOCK_SKEW:
+        raise invalid("visited_at", "the visit time is in the future", "time.future")
+    conn.execute(insert(visits).values(
+        id=p.id, household_id=p.household_id, grid_code=hh.grid_code, person_ids=json.dumps(p.person_ids),
+        worker=user["username"], visited_at=format_time(p.visited_at), method=p.method, purpose=p.purpose,
+        met=p.met, note=p.note, concern=p.concern,
+        next_visit_due=p.next_visit_due.isoformat() if p.next_visit_due else None,
+        lat=p.lat, lon=p.lon, photos=json.dumps(p.photos), version=1,
+    ))
+    feed.record(conn, "visit", p.id, hh.grid_code, 1)
+    return {"entity": "visit", "entity_id": p.id, "version": 1}
+
+
+def upsert_household(conn: Connection, user: dict, p, base_version: int | None) -> dict:
+    if not in_scope(p.grid_code, user["scope"]):
+        raise invalid("grid_code", f"grid {p.grid_code} is outside your scope", "division.out_of_scope")
+    if conn.execute(select(divisions.c.code).where(divisions.c.code == p.grid_code)).first() is None:
+        raise invalid("grid_code", f"grid {p.grid_code} does not exist", "division.unknown")
+    same_no = conn.execute(select(households.c.id).where(households.c.household_no == p.household_no)).first()
+    if same_no is not None and same_no.id != p.id:
+        raise invalid("household_no", f"household number {p.household_no} belongs to another household", "duplicate")
+    row = conn.execute(select(households).where(households.c.id == p.id)).first()
+    values = dict(household_no=p.household_no, grid_code=p.grid_code, address=p.address, lat=p.lat, lon=p.lon,
+                  head_person_id=p.head_person_id)
+    if row is None:
+        conn.execute(insert(households).values(id=p.id, version=1, **values))
+        version = 1
+    else:
+        if not in_scope(row.grid_code, user["scope"]):
+            raise not_found("household")
+        if base_version is not None and base_version != row.version:
+            raise Conflict(records.household_out(row), "the household changed meanwhile")
+        version = row.version + 1
+        conn.execute(update(households).where(households.c.id == p.id).values(version=version, **values))
+        if row.grid_code != p.grid_code:
+            conn.execute(update(persons).where(persons.c.household_id == p.id).values(grid_code=p.grid_code))
+    feed.record(conn, "household", p.id, p.grid_code, version)
+    return {"entity": "household", "entity_id": p.id, "version": version}
+
+
+def upsert_person(conn: Connection, user: dict, p, base_version: int | None) -> dict:
+    hh = _household(conn, user, p.household_id)
+    row = conn.execute(select(persons).where(persons.c.id == p.id)).first()
+    id_number = p.id_number
+    if id_number and is_masked(id_number):
+        # A client echoing the masked number it was shown keeps the stored one.
+        id_number = row.id_number if row is not None else None
+    if id_number:
+        other = conn.execute(select(persons.c.id).where(persons.c.id_number == id_number)).first()
+        if other is not None and other.id != p.id:
+            raise invalid("id_number", "another person already has this ID number", "duplicate")
+    values = dict(
+        household_id=p.household_id, grid_code=hh.grid_code, name=p.name, id_number=id_number, sex=p.sex,
+        birth_date=p.birth_date.isoformat() if p.birth_date else None, phone=p.phone,
+        relation_to_head=p.relation_to_head, residence=p.residence, tags=json.dumps(p.tags),
+        key_person_type=p.key_person_type, care_level=p.care_level,
+    )
+    if row is None:
+        conn.execute(insert(persons).values(id=p.id, version=1, **values))
+        version = 1
+    else:
+        if not in_scope(row.grid_code, user["scope"]):
+            raise not_found("person")
+        if base_version is not None and base_version != row.version:
+            raise Conflict(records.person_out(row, user), "the person changed meanwhile")
+        version = row.version + 1
+        conn.execute(update(persons).where(persons.c.id == p.id).values(version=version, **values))
+    feed.record(conn, "person", p.id, hh.grid_code, version)
+    return {"entity": "person", "entity_id": p.id, "version": version}

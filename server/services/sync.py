@@ -1,0 +1,162 @@
+"""/sync/push and /sync/pull (DESIGN §6).
+
+Push: each mutation in its own transaction, so a bad one never blocks the rest. The mutation id
+goes into ``applied_mutations`` (primary key) in the same transaction as the change: a repeat —
+even a concurrent one — fails that insert and is answered with the stored original result.
+Only applied mutations are recorded; a rejected or conflicting one changed nothing and may be
+sent again (e.g. after the client refreshed its base version).
+
+Pull: the feed rows after the cursor, within scope, with each record's current data. The cursor
+carries a digest of the scope it was made for; another scope or an unknown cursor answers reset.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timezone
+
+from pydantic import ValidationError
+from sqlalchemy import func, insert, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+from schemas.models import PAYLOADS, Mutation
+from schemas.validators import format_time
+from server.db import applied_mutations, cases, divisions, feed, households, persons, visits
+from server.errors import ApiProblem
+from server.scope import scope_clause
+from server.services import cases as case_service
+from server.services import records, register
+
+
+def _problem_from_validation(exc: ValidationError) -> dict:
+    errors = [
+        {"field": ".".join(str(p) for p in e["loc"]) or "payload", "message": e["msg"].removeprefix("Value error, ")}
+        for e in exc.errors()
+    ]
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+    return {"type": "about:blank", "title": "Invalid input", "status": 422, "detail": detail, "code": "invalid", "errors": errors}
+
+
+def _apply(conn, user: dict, m: Mutation) -> dict:
+    payload = PAYLOADS[m.type].model_validate(m.payload)
+    if m.type == "case.report":
+        return case_service.report(conn, user, payload, m.created_at)
+    if m.type == "case.act":
+        return case_service.act(conn, user, payload, m.base_version)
+    if m.type == "visit.log":
+        return register.log_visit(conn, user, payload)
+    if m.type == "household.upsert":
+        return register.upsert_household(conn, user, payload, m.base_version)
+    return register.upsert_person(conn, user, payload, m.base_version)
+
+
+def _stored(engine: Engine, mutation_id: str, username: str) -> dict | None:
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(applied_mutations.c.result, applied_mutations.c.username).where(applied_mutations.c.id == mutation_id)
+        ).first()
+    if row is None:
+        return None
+    if row.username != username:
+        # Another user's mutation id: never reveal its result.
+        return {"id": mutation_id, "status": "rejected", "problem": {
+            "type": "about:blank", "title": "Conflict", "status": 409, "code": "duplicate_id",
+            "detail": "this mutation id was used by someone else; make a new id", "errors": []}}
+    return dict(json.loads(row.result), status="duplicate")
+
+
+def push_one(engine: Engine, user: dict, device_id: str, m: Mutation) -> dict:
+    stored = _stored(engine, m.id, user["username"])
+    if stored is not None:
+        return stored
+    try:
+        with engine.begin() as conn:
+            result = _apply(conn, user, m)
+            result = {"id": m.id, "status": "applied", **result}
+            conn.execute(insert(applied_mutations).values(
+                id=m.id, device_id=device_id, username=user["username"], type=m.type,
+                result=json.dumps(result), at=format_time(datetime.now(timezone.utc)),
+            ))
+        return result
+    except IntegrityError:
+        # A concurrent repeat committed first; answer with its result.
+        stored = _stored(engine, m.id, user["username"])
+        if stored is not None:
+            return stored
+        raise
+    except ValidationError as exc:
+        return {"id": m.id, "status": "rejected", "problem": _problem_from_validation(exc)}
+    except ApiProblem as exc:
+        return {"id": m.id, "status": "rejected", "problem": exc.to_dict()}
+    except case_service.Conflict as exc:
+        return {"id": m.id, "status": "conflict", "current": exc.current,
+                "problem": {"type": "about:blank", "title": "Conflict", "status": 409, "detail": str(exc),
+                            "code": "conflict", "errors": []}}
+
+
+def push(engine: Engine, user: dict, device_id: str, mutations: list[Mutation]) -> dict:
+    return {"results": [push_one(engine, user, device_id, m) for m in mutations]}
+
+
+# --- pull ----------------------------------------------------------------------------------
+
+def _scope_digest(user: dict) -> str:
+    return hashlib.sha256(json.dumps(sorted(user["scope"])).encode()).hexdigest()[:12]
+
+
+def _fetch(conn, user: dict, entity: str, ids: list[str]) -> dict[str, dict]:
+    out: dict[str, dict] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        if entity == "case":
+            rows = conn.execute(select(cases).where(cases.c.id.in_(chunk))).all()
+            for c in records.cases_out(conn, rows, user):
+                out[c["id"]] = c
+        elif entity == "household":
+            for r in conn.execute(select(households).where(households.c.id.in_(chunk))):
+                out[r.id] = records.household_out(r)
+        elif entity == "person":
+            for r in conn.execute(select(persons).where(persons.c.id.in_(chunk))):
+                out[r.id] = records.person_out(r, user)
+        elif entity == "visit":
+            for r in conn.execute(select(visits).where(visits.c.id.in_(chunk))):
+                out[r.id] = records.visit_out(r)
+        elif entity == "division":
+            for r in conn.execute(select(divisions).where(divisions.c.code.in_(chunk))):
+                out[r.code] = records.division_out(r)
+    return out
+
+
+def pull(engine: Engine, user: dict, cursor: str | None, limit: int) -> dict:
+    digest = _scope_digest(user)
+    after, reset = 0, False
+    with engine.connect() as conn:
+        top = conn.execute(select(func.coalesce(func.max(feed.c.seq), 0))).scalar_one()
+        if cursor:
+            seq_text, _, cursor_digest = cursor.partition(".")
+            if not seq_text.isdigit() or cursor_digest != digest or int(seq_text) > top:
+                reset = True
+            else:
+                after = int(seq_text)
+        rows = conn.execute(
+            select(feed).where(feed.c.seq > after, scope_clause(feed.c.grid_code, user["scope"]))
+            .order_by(feed.c.seq).limit(limit + 1)
+        ).all()
+        has_more = len(rows) > limit
+        rows = rows[:limit]
+        by_entity: dict[str, list[str]] = {}
+        for r in rows:
+            if not r.deleted:
+                by_entity.setdefault(r.entity, []).append(r.entity_id)
+        data = {e: _fetch(conn, user, e, ids) for e, ids in by_entity.items()}
+    changes = []
+    for r in rows:
+        item = None if r.deleted else data.get(r.entity, {}).get(r.entity_id)
+        changes.append({"entity": r.entity, "id": r.entity_id, "version": r.version,
+                        "deleted": bool(r.deleted) or item is None, "data": item})
+    last = rows[-1].seq if rows else (after if not has_more else after)
+    if not rows and not reset:
+        last = max(after, 0)
+    return {"changes": changes, "cursor": f"{last}.{digest}", "has_more": has_more, "reset": reset}
