@@ -1,0 +1,231 @@
+"""The local store: one SQLite file per profile holding the cache, the outbox and sync state.
+
+WAL and ``synchronous=FULL``: once a write's transaction commits, a crash or a kill -9 cannot
+lose it. A local change and the outbox mutation that carries it to the server are committed in
+the same transaction (``Store.write``), so there is never one without the other.
+
+Outbox states: ``pending`` (to send), ``applied`` (acknowledged; kept for history),
+``conflict`` and ``rejected`` (quarantined until the user retries or discards them).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS cases (
+    id TEXT PRIMARY KEY, serial TEXT, grid_code TEXT, status TEXT, level TEXT, assignee TEXT,
+    due_at TEXT, reported_at TEXT, version INTEGER, data TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS cases_serial ON cases(serial);
+CREATE INDEX IF NOT EXISTS cases_status ON cases(status);
+CREATE TABLE IF NOT EXISTS households (
+    id TEXT PRIMARY KEY, household_no TEXT, grid_code TEXT, version INTEGER, data TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS households_no ON households(household_no);
+CREATE TABLE IF NOT EXISTS persons (
+    id TEXT PRIMARY KEY, household_id TEXT, grid_code TEXT, name TEXT, tags TEXT, version INTEGER,
+    data TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS persons_household ON persons(household_id);
+CREATE TABLE IF NOT EXISTS visits (
+    id TEXT PRIMARY KEY, household_id TEXT, worker TEXT, visited_at TEXT, data TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS visits_household ON visits(household_id);
+CREATE TABLE IF NOT EXISTS divisions (code TEXT PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    type TEXT NOT NULL,
+    entity TEXT NOT NULL,
+    entity_id TEXT NOT NULL,
+    base_version INTEGER,
+    payload TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    result TEXT,
+    updated_at TEXT);
+CREATE INDEX IF NOT EXISTS outbox_state ON outbox(state, seq);
+CREATE INDEX IF NOT EXISTS outbox_entity ON outbox(entity_id, state);
+CREATE TABLE IF NOT EXISTS blobs (sha256 TEXT PRIMARY KEY, path TEXT NOT NULL, uploaded INTEGER NOT NULL DEFAULT 0);
+"""
+
+# What each cached entity indexes besides its JSON.
+ENTITY_COLUMNS = {
+    "case": ("cases", ("id", "serial", "grid_code", "status", "level", "assignee", "due_at", "reported_at", "version")),
+    "household": ("households", ("id", "household_no", "grid_code", "version")),
+    "person": ("persons", ("id", "household_id", "grid_code", "name", "tags", "version")),
+    "visit": ("visits", ("id", "household_id", "worker", "visited_at")),
+}
+UNSENT_STATES = ("pending", "conflict", "rejected")
+
+
+def utcnow() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class Store:
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        new = not self.path.exists()
+        if new:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.touch(mode=0o600)
+        self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        else:
+            self.db.execute("COMMIT")
+
+    # --- meta ----------------------------------------------------------------------------
+
+    def get_meta(self, key: str, default: Any = None) -> Any:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return json.loads(row["value"]) if row else default
+
+    def set_meta(self, key: str, value: Any, conn: sqlite3.Connection | None = None) -> None:
+        (conn or self.db).execute(
+            "INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, json.dumps(value, ensure_ascii=False)),
+        )
+
+    # --- cache ---------------------------------------------------------------------------
+
+    def put(self, entity: str, record: dict, conn: sqlite3.Connection | None = None) -> None:
+        if entity == "division":
+            (conn or self.db).execute(
+                "INSERT OR REPLACE INTO divisions(code, data) VALUES(?, ?)",
+                (record["code"], json.dumps(record, ensure_ascii=False)),
+            )
+            return
+        table, cols = ENTITY_COLUMNS[entity]
+        values = [json.dumps(record.get(c), ensure_ascii=False) if c == "tags" else record.get(c) for c in cols]
+        (conn or self.db).execute(
+            f"INSERT OR REPLACE INTO {table}({', '.join(cols)}, data) VALUES({', '.join('?' * (len(cols) + 1))})",
+            (*values, json.dumps(record, ensure_ascii=False)),
+        )
+
+    def delete(self, entity: str, record_id: str, conn: sqlite3.Connection | None = None) -> None:
+        if entity == "division":
+            (conn or self.db).execute("DELETE FROM divisions WHERE code = ?", (record_id,))
+            return
+        table, _ = ENTITY_COLUMNS[entity]
+        (conn or self.db).execute(f"DELETE FROM {table} WHERE id = ?", (record_id,))
+
+    def get(self, entity: str, record_id: str) -> dict | None:
+        table, _ = ENTITY_COLUMNS[entity]
+        row = self.db.execute(f"SELECT data FROM {table} WHERE id = ?", (record_id,)).fetchone()
+        return json.loads(row["data"]) if row else None
+
+    def query(self, sql: str, params: Iterable[Any] = ()) -> list[dict]:
+        """Rows of ``SELECT data ...`` decoded from JSON."""
+        return [json.loads(r[0]) for r in self.db.execute(sql, tuple(params))]
+
+    def clear_cache(self, conn: sqlite3.Connection) -> None:
+        for table in ("cases", "households", "persons", "visits", "divisions"):
+            conn.execute(f"DELETE FROM {table}")
+
+    # --- outbox --------------------------------------------------------------------------
+
+    def write(self, entity: str, record: dict, mutation: dict) -> None:
+        """Commit a local change and its outbox mutation together, durably."""
+        with self.transaction() as conn:
+            self.put(entity, record, conn)
+            conn.execute(
+                "INSERT INTO outbox(id, type, entity, entity_id, base_version, payload, created_at, state, updated_at)"
+                " VALUES(?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
+                (mutation["id"], mutation["type"], entity, record.get("id"), mutation.get("base_version"),
+                 json.dumps(mutation["payload"], ensure_ascii=False), mutation["created_at"], utcnow()),
+            )
+
+    def outbox(self, states: Iterable[str] | None = None) -> list[dict]:
+        sql = "SELECT * FROM outbox"
+        params: tuple = ()
+        if states:
+            states = tuple(states)
+            sql += f" WHERE state IN ({', '.join('?' * len(states))})"
+            params = states
+        return [self._outbox_row(r) for r in self.db.execute(sql + " ORDER BY seq", params)]
+
+    def outbox_item(self, mutation_id: str) -> dict | None:
+        rows = self.db.execute("SELECT * FROM outbox WHERE id = ? OR id LIKE ? ORDER BY seq",
+                               (mutation_id, mutation_id + "%")).fetchall()
+        if len(rows) != 1:
+            return None if not rows else {"ambiguous": [r["id"] for r in rows]}
+        return self._outbox_row(rows[0])
+
+    @staticmethod
+    def _outbox_row(row: sqlite3.Row) -> dict:
+        item = dict(row)
+        item["payload"] = json.loads(item["payload"])
+        item["result"] = json.loads(item["result"]) if item["result"] else None
+        return item
+
+    def outbox_counts(self) -> dict[str, int]:
+        return {r["state"]: r["n"] for r in self.db.execute("SELECT state, COUNT(*) AS n FROM outbox GROUP BY state")}
+
+    def unsent_entity_ids(self) -> set[str]:
+        rows = self.db.execute(
+            f"SELECT DISTINCT entity_id FROM outbox WHERE state IN ({', '.join('?' * len(UNSENT_STATES))})",
+            UNSENT_STATES,
+        )
+        return {r[0] for r in rows}
+
+    def set_outbox_state(self, conn: sqlite3.Connection, mutation_id: str, state: str, *,
+                         result: dict | None = None, error: str | None = None, payload: dict | None = None,
+                         base_version: int | None = None, count_attempt: bool = True) -> None:
+        sets = ["state = ?", "updated_at = ?", "last_error = ?"]
+        params: list[Any] = [state, utcnow(), error]
+        if count_attempt:
+            sets.append("attempts = attempts + 1")
+        if result is not None:
+            sets.append("result = ?")
+            params.append(json.dumps(result, ensure_ascii=False))
+        if payload is not None:
+            sets.append("payload = ?")
+            params.append(json.dumps(payload, ensure_ascii=False))
+        if base_version is not None:
+            sets.append("base_version = ?")
+            params.append(base_version)
+        conn.execute(f"UPDATE outbox SET {', '.join(sets)} WHERE id = ?", (*params, mutation_id))
+
+    def remove_outbox(self, conn: sqlite3.Connection, mutation_id: str) -> None:
+        conn.execute("DELETE FROM outbox WHERE id = ?", (mutation_id,))
+
+    # --- blobs ---------------------------------------------------------------------------
+
+    def add_blob(self, sha256: str, path: str, conn: sqlite3.Connection | None = None) -> None:
+        (conn or self.db).execute("INSERT OR IGNORE INTO blobs(sha256, path) VALUES(?, ?)", (sha256, path))
+
+    def blobs_to_upload(self, hashes: Iterable[str]) -> list[tuple[str, str]]:
+        hashes = list(hashes)
+        if not hashes:
+            return []
+        rows = self.db.execute(
+            f"SELECT sha256, path FROM blobs WHERE uploaded = 0 AND sha256 IN ({', '.join('?' * len(hashes))})", hashes
+        )
+        return [(r["sha256"], r["path"]) for r in rows]
+
+    def mark_uploaded(self, sha256: str) -> None:
+        self.db.execute("UPDATE blobs SET uploaded = 1 WHERE sha256 = ?", (sha256,))
+
+    def integrity_ok(self) -> bool:
+        return self.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

@@ -1,0 +1,196 @@
+"""The sync engine (DESIGN §6): push the outbox in order, then pull the server's change feed.
+
+Push sends pending mutations in order, in batches; photos go first. Every mutation id is an
+idempotency key on the server, so sending again after a crash, a timeout or a kill is always
+safe: the server answers ``duplicate`` with the original result. A mutation comes out of
+``pending`` only in the transaction that records the server's answer.
+
+A conflicting or rejected mutation is quarantined; the mutations behind it that touch other
+records go on, those on the same record wait (they were made on top of the quarantined one).
+
+Pull applies the feed page by page, each page and its cursor in one transaction, and never
+overwrites a record that still has unsent changes. ``reset`` rebuilds the cache from scratch
+without touching the outbox.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Callable
+
+from gridctl.store import Store, utcnow
+
+Progress = Callable[[int, "int | None", str], None]
+ENTITY_OF = {"case.report": "case", "case.act": "case", "visit.log": "visit",
+             "household.upsert": "household", "person.upsert": "person"}
+
+
+@dataclass
+class SyncReport:
+    pushed: int = 0
+    applied: int = 0
+    duplicate: int = 0
+    conflict: int = 0
+    rejected: int = 0
+    waiting: int = 0
+    pulled: int = 0
+    reset: bool = False
+    requests: int = 0
+    problems: list[dict] = field(default_factory=list)
+
+    @property
+    def partly_done(self) -> bool:
+        return bool(self.conflict or self.rejected)
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "partly_done": self.partly_done}
+
+
+def _depends_on(item: dict) -> set[str]:
+    """Records this mutation builds on: its own, and the case or household it names."""
+    ids = {item["entity_id"]}
+    payload = item["payload"]
+    for key in ("case_id", "household_id"):
+        if payload.get(key):
+            ids.add(payload[key])
+    return ids
+
+
+def _photos(item: dict) -> list[str]:
+    return list(item["payload"].get("photos") or [])
+
+
+def _scrub(payload: dict) -> dict:
+    """Drop full ID numbers from what the client keeps once the server has them (DESIGN §10)."""
+    from schemas.validators import mask_id_number
+
+    clean = dict(payload)
+    if clean.get("id_number"):
+        clean["id_number"] = mask_id_number(clean["id_number"])
+    if clean.get("parties"):
+        clean["parties"] = [dict(p, id_number=mask_id_number(p.get("id_number"))) for p in clean["parties"]]
+    return clean
+
+
+def push(store: Store, api, device_id: str, *, batch_size: int = 500, progress: Progress | None = None,
+         report: SyncReport | None = None) -> SyncReport:
+    report = report or SyncReport()
+    pending = store.outbox(["pending"])
+    blocked = {i for q in store.outbox(["conflict", "rejected"]) for i in _depends_on(q)}
+    total = len(pending)
+    done = 0
+    batch: list[dict] = []
+
+    def flush() -> None:
+        nonlocal done
+        if not batch:
+            return
+        _upload_photos(store, api, batch)
+        body = [{"id": m["id"], "type": m["type"], "base_version": m["base_version"], "created_at": m["created_at"],
+                 "payload": m["payload"]} for m in batch]
+        response = api.push(device_id, body)
+        report.requests += 1
+        results = {r["id"]: r for r in response["results"]}
+        with store.transaction() as conn:
+            for m in batch:
+                r = results.get(m["id"])
+                if r is None:
+                    continue
+                status = r["status"]
+                report.pushed += 1
+                if status in ("applied", "duplicate"):
+                    setattr(report, status, getattr(report, status) + 1)
+                    store.set_outbox_state(conn, m["id"], "applied", result=r, payload=_scrub(m["payload"]))
+                    _after_applied(store, conn, m, r)
+                elif status == "conflict":
+                    report.conflict += 1
+                    store.set_outbox_state(conn, m["id"], "conflict", result=r, error=(r.get("problem") or {}).get("detail"))
+                    report.problems.append({"id": m["id"], "status": status, "detail": (r.get("problem") or {}).get("detail")})
+                else:
+                    report.rejected += 1
+                    problem = r.get("problem") or {}
+                    store.set_outbox_state(conn, m["id"], "rejected", result=r, error=problem.get("detail") or problem.get("title"))
+                    report.problems.append({"id": m["id"], "status": status, "detail": problem.get("detail")})
+                if status in ("conflict", "rejected"):
+                    blocked.update(_depends_on(m))
+        done += len(batch)
+        if progress:
+            progress(done, total, "core.sync.pushing")
+        batch.clear()
+
+    for item in pending:
+        if _depends_on(item) & blocked:
+            report.waiting += 1
+            continue
+        batch.append(item)
+        if len(batch) >= batch_size:
+            flush()
+    flush()
+    store.set_meta("last_push_at", utcnow())
+    return report
+
+
+def _upload_photos(store: Store, api, batch: list[dict]) -> None:
+    from pathlib import Path
+
+    for sha, path in store.blobs_to_upload({p for m in batch for p in _photos(m)}):
+        if not api.blob_exists(sha):
+            api.put_blob(sha, Path(path).read_bytes())
+        store.mark_uploaded(sha)
+
+
+def _after_applied(store: Store, conn, m: dict, result: dict) -> None:
+    """Keep the cached record's version in step, and scrub full ID numbers from it."""
+    entity = ENTITY_OF[m["type"]]
+    record = store.get(entity, result.get("entity_id") or m["entity_id"])
+    if record is None:
+        return
+    if result.get("version") is not None:
+        record["version"] = result["version"]
+    store.put(entity, _scrub(record), conn)
+
+
+def pull(store: Store, api, *, page_size: int = 1000, progress: Progress | None = None,
+         report: SyncReport | None = None) -> SyncReport:
+    report = report or SyncReport()
+    cursor = store.get_meta("pull_cursor")
+    while True:
+        page = api.pull(cursor, page_size)
+        report.requests += 1
+        unsent = store.unsent_entity_ids()
+        with store.transaction() as conn:
+            if page.get("reset"):
+                report.reset = True
+                store.clear_cache(conn)
+            for change in page["changes"]:
+                record_id = change["id"]
+                if record_id in unsent:
+                    continue  # local changes not yet delivered win until they are
+                if change.get("deleted") or change.get("data") is None:
+                    store.delete(change["entity"], record_id, conn)
+                else:
+                    store.put(change["entity"], change["data"], conn)
+                report.pulled += 1
+            cursor = page["cursor"]
+            store.set_meta("pull_cursor", cursor, conn)
+            store.set_meta("last_pull_at", utcnow(), conn)
+        if progress:
+            progress(report.pulled, None, "core.sync.pulling")
+        if not page.get("has_more"):
+            return report
+
+
+def run(store: Store, api, device_id: str, *, push_only: bool = False, pull_only: bool = False,
+        batch_size: int = 500, progress: Progress | None = None) -> SyncReport:
+    report = SyncReport()
+    if not pull_only:
+        push(store, api, device_id, batch_size=batch_size, progress=progress, report=report)
+    if not push_only:
+        pull(store, api, progress=progress, report=report)
+    return report
+
+
+def sync(client, *, push_only: bool = False, pull_only: bool = False, progress: Progress | None = None) -> SyncReport:
+    """Push then pull for an ``ops.Client`` (what ``gridctl sync`` and the TUI call)."""
+    return run(client.store, client.api, client.device_id, push_only=push_only, pull_only=pull_only,
+               batch_size=client.batch_size, progress=progress)
