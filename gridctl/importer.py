@@ -1,0 +1,475 @@
+"""Bulk import of registers (DESIGN §7b): a file in, validated batches to ``/import/{kind}`` out.
+
+The file is streamed: rows are read, validated by ``schemas.rows`` and sent in batches of at
+most 5,000, so memory stays flat however long the file is. The client's own job is what only the
+whole file can tell — mapping Chinese or English headers, remembering line numbers, finding
+duplicate rows and households split across grids — while each row's content is validated by
+``schemas.rows`` (the same code the server runs) and what needs the database (unknown grids, a
+household already in another grid) by the server.
+
+Every row is an upsert keyed by its natural key, so an import that died half way (Ctrl-C, kill,
+dead server) is finished by running it again: rows already in are reported ``unchanged``.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import secrets
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from gridctl.csvsource import Record, Source, count_lines, open_source
+from gridctl.errors import Forbidden, GridctlError, InvalidInput, Unreachable
+from gridctl.i18n import t
+
+KINDS = ("divisions", "grids", "users", "households", "persons")
+MAX_BATCH = 5000
+KEPT_ERRORS = 1000  # shown on screen; all of them go to --errors FILE
+
+Progress = Callable[[int, "int | None", str], None]
+
+# The natural key of each kind: two rows of one file with the same key are duplicates.
+_KEY_COLUMN = {"divisions": "code", "grids": "code", "users": "username", "households": "household_no",
+               "persons": "id_number"}
+
+
+@dataclass
+class RowError:
+    line: int
+    column: str | None
+    message: str
+
+    def text(self, lang: str | None = None) -> str:
+        if self.column:
+            return t("importer.row_error", lang=lang, line=self.line, column=self.column, message=self.message)
+        return t("importer.row_error_nocol", lang=lang, line=self.line, message=self.message)
+
+    def as_dict(self) -> dict:
+        return {"row": self.line, "column": self.column, "message": self.message}
+
+
+@dataclass
+class ImportReport:
+    kind: str
+    path: str
+    dry_run: bool
+    encoding: str = ""
+    format: str = ""
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    more_errors: int = 0
+    errors_file: str | None = None
+    passwords_file: str | None = None
+    seconds: float = 0.0
+
+    def summary(self) -> dict:
+        return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged,
+                "rejected": self.rejected}
+
+    def as_dict(self) -> dict:
+        out = self.summary()
+        out.update(kind=self.kind, file=self.path, dry_run=self.dry_run, rows=self.rows, encoding=self.encoding,
+                   format=self.format, errors=[e.as_dict() for e in self.errors], more_errors=self.more_errors,
+                   errors_file=self.errors_file, passwords_file=self.passwords_file,
+                   seconds=round(self.seconds, 3))
+        return out
+
+
+# --- headers ---------------------------------------------------------------------------------
+
+def _norm_header(name: str) -> str:
+    # Excel users write 身份证号（必填）, "Name *" or full-width letters; all mean the same column.
+    text = unicodedata.normalize("NFKC", str(name)).strip().lstrip("\ufeff").strip()
+    for suffix in ("(必填)", "(选填)", "*"):
+        if text.endswith(suffix):
+            text = text[: -len(suffix)].strip()
+    return text.lower().replace(" ", "_")
+
+
+@dataclass
+class ColumnMap:
+    """Which file column feeds which English field, and back (for error messages)."""
+
+    kind: str
+    to_field: dict[str, str]
+    to_header: dict[str, str]
+
+    def header_of(self, field_name: str | None) -> str | None:
+        if field_name is None:
+            return None
+        return self.to_header.get(field_name, field_name)
+
+
+def _aliases(kind: str) -> dict[str, str]:
+    """normalised header text -> English field, from ``schemas.rows``."""
+    from schemas import rows
+
+    out: dict[str, str] = {}
+    for name in rows.columns(kind):
+        out[_norm_header(name)] = name
+    for alias, name in rows.header_aliases(kind).items():
+        out[_norm_header(alias)] = name
+    return out
+
+
+def expected_columns(kind: str, lang: str | None = None) -> str:
+    from schemas import rows
+
+    zh = {name: alias for alias, name in rows.header_aliases(kind).items() if not alias.isascii()}
+    return ", ".join(f"{name} ({zh[name]})" if name in zh else name for name in rows.columns(kind))
+
+
+def map_header(kind: str, header: list[str], path: str) -> ColumnMap:
+    """Map every column of the file or refuse the file, naming what is wrong and what is expected."""
+    from schemas import rows
+
+    aliases = _aliases(kind)
+    to_field: dict[str, str] = {}
+    unknown: list[str] = []
+    doubled: list[str] = []
+    for raw in header:
+        if not raw.strip():
+            continue
+        name = aliases.get(_norm_header(raw))
+        if name is None:
+            unknown.append(raw)
+        elif name in to_field.values():
+            doubled.append(raw)
+        else:
+            to_field[raw] = name
+    expected = expected_columns(kind)
+    if unknown:
+        raise InvalidInput("importer.error.unknown_columns", field="FILE", path=path, kind=kind,
+                           columns=", ".join(unknown), expected=expected)
+    if doubled:
+        raise InvalidInput("importer.error.double_columns", field="FILE", path=path, columns=", ".join(doubled))
+    missing = [name for name in rows.required_columns(kind) if name not in to_field.values()]
+    if missing:
+        raise InvalidInput("importer.error.missing_columns", field="FILE", path=path, kind=kind,
+                           columns=", ".join(missing), expected=expected)
+    return ColumnMap(kind, to_field, {v: k for k, v in to_field.items()})
+
+
+# --- the import ------------------------------------------------------------------------------
+
+@dataclass
+class _Row:
+    line: int
+    original: dict[str, Any]
+    clean: dict[str, Any] | None = None
+    errors: list[tuple[str | None, str]] = field(default_factory=list)
+    password: str | None = None
+
+
+class _ErrorsFile:
+    """Rejected rows as CSV (UTF-8 with BOM so that Excel shows Chinese): original columns + row + error."""
+
+    def __init__(self, path: Path, columns: list[str]) -> None:
+        self.path = path
+        self.columns = [c for c in columns if c not in ("row", "error")]
+        try:
+            self._fh = path.open("w", encoding="utf-8-sig", newline="")
+        except OSError as exc:
+            raise InvalidInput("importer.error.errors_file", field="--errors", path=str(path), detail=exc.strerror) from None
+        self._writer = csv.writer(self._fh)
+        self._writer.writerow(self.columns + ["row", "error"])
+
+    def write(self, row: _Row, lang: str | None) -> None:
+        values = [_cell(row.original.get(c)) for c in self.columns]
+        message = "; ".join(f"{col}: {msg}" if col else msg for col, msg in row.errors)
+        self._writer.writerow(values + [row.line, message])
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return "|".join(str(v) for v in value)
+    return str(value)
+
+
+class _PasswordsFile:
+    """Initial passwords of created accounts: a file only its owner can read, appended to so that a
+    re-run after an interruption never loses the passwords the first run handed out."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fh = None
+
+    def write(self, username: str, display_name: str | None, password: str) -> None:
+        if self._fh is None:
+            new = not self.path.exists()
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            os.fchmod(fd, 0o600)
+            self._fh = os.fdopen(fd, "w", encoding="utf-8-sig" if new else "utf-8", newline="")
+            self._writer = csv.writer(self._fh)
+            if new:
+                self._writer.writerow(["username", "display_name", "password"])
+        self._writer.writerow([username, display_name or "", password])
+        self._fh.flush()
+
+    @property
+    def used(self) -> bool:
+        return self._fh is not None
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+
+
+def default_passwords_path(path: Path) -> Path:
+    return path.with_name(path.stem + ".passwords.csv")
+
+
+def run_import(
+    api: Any,
+    kind: str,
+    path: str | os.PathLike,
+    *,
+    fmt: str | None = None,
+    encoding: str | None = None,
+    dry_run: bool = False,
+    errors_path: str | os.PathLike | None = None,
+    passwords_path: str | os.PathLike | None = None,
+    progress: Progress | None = None,
+    batch_size: int = MAX_BATCH,
+    check_role: bool = True,
+    lang: str | None = None,
+) -> ImportReport:
+    """Import ``path`` as ``kind`` through ``api`` (a ``gridctl.api.ApiClient``).
+
+    Raises ``InvalidInput`` for a file that cannot be imported at all (encoding, columns, not a
+    CSV), ``Forbidden`` for a non-admin, ``Unreachable`` when the server goes away (run again).
+    Rows that fail are counted in the report, not raised.
+    """
+    if kind not in KINDS:
+        raise InvalidInput("importer.error.kind", field="KIND", kind=kind, choices=", ".join(KINDS))
+    if not 1 <= batch_size <= MAX_BATCH:
+        raise InvalidInput("importer.error.batch", batch=batch_size, limit=MAX_BATCH)
+    if check_role:
+        me = api.me()
+        if me.get("role") != "admin":
+            raise Forbidden("importer.error.admin_only", username=me.get("username"), role=me.get("role"))
+
+    started = time.monotonic()
+    path = Path(path)
+    report = ImportReport(kind=kind, path=str(path), dry_run=dry_run)
+    source = open_source(path, fmt=fmt, encoding=encoding)
+    report.encoding, report.format = source.encoding, source.format
+    columns = map_header(kind, source.header, str(path)) if source.format == "csv" else None
+    total = None
+    if progress is not None:
+        lines = count_lines(path)
+        total = max(lines - 1, 0) if lines is not None and source.format == "csv" else lines
+
+    from gridctl.seenindex import SeenIndex
+
+    errors_file = None
+    passwords = None
+    if kind == "users" and not dry_run and not (columns and "password" in columns.to_header):
+        passwords = _PasswordsFile(Path(passwords_path) if passwords_path else default_passwords_path(path))
+    try:
+        with source, SeenIndex() as seen:
+            if errors_path:
+                err_columns = source.header if columns else _known_columns(kind)
+                errors_file = _ErrorsFile(Path(errors_path), err_columns)
+            if progress:
+                progress(0, total, "importer.progress.rows")
+            for chunk in _chunks(_records(source), batch_size):
+                rows = [_prepare(kind, rec, columns, lang) for rec in chunk]
+                _cross_check(kind, rows, seen, columns, lang)
+                _send(api, kind, rows, columns, dry_run, passwords, report)
+                for row in rows:
+                    report.rows += 1
+                    if row.errors:
+                        report.rejected += 1
+                        for col, msg in row.errors:
+                            if len(report.errors) < KEPT_ERRORS:
+                                report.errors.append(RowError(row.line, col, msg))
+                            else:
+                                report.more_errors += 1
+                        if errors_file:
+                            errors_file.write(row, lang)
+                if progress:
+                    progress(report.rows, max(total or 0, report.rows) if total is not None else None,
+                             "importer.progress.rows")
+    except Unreachable as exc:
+        raise Unreachable("importer.error.unreachable", server=exc.params.get("server", ""), done=report.rows,
+                          hint_key="importer.hint.rerun") from None
+    finally:
+        if errors_file:
+            errors_file.close()
+        if passwords:
+            passwords.close()
+    if errors_file:
+        report.errors_file = str(errors_file.path)
+    if passwords and passwords.used:
+        report.passwords_file = str(passwords.path)
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _known_columns(kind: str) -> list[str]:
+    from schemas import rows
+
+    return list(rows.columns(kind))
+
+
+def _records(source: Source) -> Iterable[Record]:
+    it = iter(source)
+    if source.format == "csv":
+        # the first item of a CSV source only marks that the header was read
+        pass
+    for rec in it:
+        if rec.line == 1 and source.format == "csv" and not rec.values:
+            continue
+        yield rec
+
+
+def _chunks(items: Iterable[Record], size: int) -> Iterable[list[Record]]:
+    chunk: list[Record] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _prepare(kind: str, rec: Record, columns: ColumnMap | None, lang: str | None) -> _Row:
+    """English field names, then ``schemas.rows`` validation of the row on its own."""
+    from schemas import rows
+
+    row = _Row(line=rec.line, original=rec.values)
+    if rec.error:
+        key = "importer.error.jsonl_syntax" if rec.error == "json" else "importer.error.jsonl_not_object"
+        row.errors.append((None, t(key, lang=lang, detail=rec.raw)))
+        return row
+    if columns is not None:
+        data = {columns.to_field[k]: v for k, v in rec.values.items() if k in columns.to_field}
+        extra = [k for k in rec.values if k not in columns.to_field and str(k).startswith("#")]
+        if extra:
+            row.errors.append((None, t("importer.error.extra_cells", lang=lang, count=len(extra))))
+            return row
+    else:
+        aliases = _aliases(kind)
+        data, unknown = {}, []
+        for k, v in rec.values.items():
+            name = aliases.get(_norm_header(k))
+            if name is None:
+                unknown.append(str(k))
+            else:
+                data[name] = v
+        if unknown:
+            row.errors.append((", ".join(unknown), t("importer.error.unknown_key", lang=lang,
+                                                      expected=expected_columns(kind))))
+            return row
+    clean, problems = rows.validate_row(kind, data, lang=lang or _lang())
+    if problems:
+        header_of = columns.header_of if columns else (lambda f: f)
+        row.errors.extend((header_of(col), msg) for col, msg in problems)
+    else:
+        row.clean = clean
+    return row
+
+
+def _lang() -> str:
+    from gridctl.i18n import get_lang
+
+    return get_lang()
+
+
+def _cross_check(kind: str, rows: list[_Row], seen: Any, columns: ColumnMap | None, lang: str | None) -> None:
+    """Duplicates of an earlier row, and (persons) one household number in two grids."""
+    header_of = columns.header_of if columns else (lambda f: f)
+    key_col = _KEY_COLUMN[kind]
+    good = [r for r in rows if r.clean is not None]
+    keys = [f"k:{r.clean[key_col]}" for r in good]
+    houses = [f"h:{r.clean['household_no']}" for r in good] if kind == "persons" else []
+    earlier = seen.lookup(keys + houses)
+    new: list[tuple[str, int, str | None]] = []
+    for i, row in enumerate(good):
+        key = keys[i]
+        if key in earlier:
+            row.errors.append((header_of(key_col), t("importer.error.duplicate", lang=lang,
+                                                     value=row.clean[key_col], line=earlier[key][0])))
+            continue
+        if kind == "persons":
+            house, grid = houses[i], row.clean.get("grid_code")
+            if house in earlier and earlier[house][1] != grid:
+                first_line, first_grid = earlier[house]
+                row.errors.append((header_of("grid_code"), t(
+                    "importer.error.household_split", lang=lang, household=row.clean["household_no"],
+                    grid=grid, other=first_grid, line=first_line)))
+                continue
+            if house not in earlier:
+                earlier[house] = (row.line, grid)
+                new.append((house, row.line, grid))
+        earlier[key] = (row.line, None)
+        new.append((key, row.line, None))
+    for row in good:
+        if row.errors:
+            row.clean = None
+    seen.add(new)
+
+
+def _send(api: Any, kind: str, rows: list[_Row], columns: ColumnMap | None, dry_run: bool,
+          passwords: _PasswordsFile | None, report: ImportReport) -> None:
+    good = [r for r in rows if r.clean is not None]
+    if not good:
+        return
+    payload = []
+    for row in good:
+        clean = dict(row.clean)
+        if passwords is not None and not clean.get("password"):
+            row.password = _new_password()
+            clean["password"] = row.password
+        payload.append(clean)
+    result = api.import_rows(kind, payload, dry_run=dry_run)
+    header_of = columns.header_of if columns else (lambda f: f)
+    for err in result.get("errors") or []:
+        index = err.get("index")
+        if isinstance(index, int) and 0 <= index < len(good):
+            good[index].errors.append((header_of(err.get("field")), err.get("message") or ""))
+    report.created += int(result.get("created") or 0)
+    report.updated += int(result.get("updated") or 0)
+    report.unchanged += int(result.get("unchanged") or 0)
+    if passwords is not None:
+        created = _created_indexes(result, len(good))
+        for index in created:
+            row = good[index]
+            if row.password and not row.errors:
+                passwords.write(row.clean["username"], row.clean.get("display_name"), row.password)
+
+
+def _created_indexes(result: dict, n: int) -> list[int]:
+    """Which rows of a batch made new records: the server lists them, or the batch made only new ones."""
+    listed = result.get("created_indexes")
+    if isinstance(listed, list):
+        return [i for i in listed if isinstance(i, int) and 0 <= i < n]
+    statuses = result.get("statuses") or result.get("results")
+    if isinstance(statuses, list):
+        return [i for i, s in enumerate(statuses[:n]) if (s.get("status") if isinstance(s, dict) else s) == "created"]
+    return []
+
+
+def _new_password() -> str:
+    # 12 characters from an alphabet without look-alikes (0/O, 1/l/I): read aloud over the phone.
+    alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "".join(secrets.choice(alphabet) for _ in range(12))
+
+
+__all__ = ["KINDS", "ImportReport", "RowError", "run_import", "map_header", "expected_columns",
+           "default_passwords_path", "GridctlError"]
