@@ -1,0 +1,128 @@
+"""The columns each record shows in a table (raw values in CSV/JSON)."""
+
+from __future__ import annotations
+
+from commands.output import label, short_time
+
+
+def _ref(r: dict) -> str:
+    return r.get("serial") or (r.get("id") or "")[:8]
+
+
+def _flags(r: dict) -> str:
+    marks = []
+    if r.get("overdue"):
+        marks.append("!")
+    if r.get("urgent"):
+        marks.append("U")
+    if r.get("supervision") not in (None, "none"):
+        marks.append({"normal": "S", "yellow": "Y", "red": "R"}[r["supervision"]])
+    return "".join(marks)
+
+
+CASE_LIST = [
+    ("serial", "cli.col.ref", _ref),
+    ("title", "cli.col.title", None),
+    ("category", "cli.col.category", lambda r: label("category", r.get("category"))),
+    ("status", "cli.col.status", lambda r: label("status", r.get("status"))),
+    ("level", "cli.col.level", lambda r: label("level", r.get("level"))),
+    ("grid_code", "cli.col.grid", None),
+    ("due_at", "cli.col.due", lambda r: short_time(r.get("due_at"))),
+    ("overdue", "cli.col.flags", _flags),
+]
+
+CASE_FIELDS = [
+    ("serial", "cli.col.serial", None), ("id", "cli.col.id", None), ("title", "cli.col.title", None),
+    ("description", "cli.col.description", None),
+    ("category", "cli.col.category", lambda r: label("category", r.get("category"))),
+    ("subcategory", "cli.col.subcategory", lambda r: label("subcategory", r.get("subcategory"))),
+    ("scale", "cli.col.scale", lambda r: label("scale", r.get("scale"))),
+    ("urgent", "cli.col.urgent", lambda r: "✓" if r.get("urgent") else ""),
+    ("status", "cli.col.status", lambda r: label("status", r.get("status"))),
+    ("level", "cli.col.level", lambda r: label("level", r.get("level"))),
+    ("assignee", "cli.col.assignee", None), ("grid_code", "cli.col.grid", None), ("address", "cli.col.address", None),
+    ("reporter", "cli.col.reporter", None),
+    ("occurred_at", "cli.col.occurred_at", lambda r: short_time(r.get("occurred_at"))),
+    ("reported_at", "cli.col.reported_at", lambda r: short_time(r.get("reported_at"))),
+    ("due_at", "cli.col.due", lambda r: short_time(r.get("due_at"))),
+    ("overdue", "cli.col.overdue", lambda r: "✓" if r.get("overdue") else ""),
+    ("supervision", "cli.col.supervision", lambda r: "" if r.get("supervision") == "none" else label("supervision", r.get("supervision"))),
+    ("parties", "cli.col.parties", lambda r: "、".join(p.get("name", "") for p in r.get("parties") or [])),
+    ("photos", "cli.col.photos", lambda r: len(r.get("photos") or []) or ""),
+    ("version", "cli.col.version", None), ("sync", "cli.col.sync", None),
+]
+
+STEP_COLUMNS = [
+    ("at", "cli.col.at", lambda s: short_time(s.get("at"))),
+    ("action", "cli.col.action", lambda s: label("action", s.get("action"))),
+    ("actor", "cli.col.actor", None),
+    ("to_status", "cli.col.status", lambda s: label("status", s.get("to_status"))),
+    ("to_level", "cli.col.level", lambda s: label("level", s.get("to_level"))),
+    ("note", "cli.col.note", None),
+]
+
+VISIT_LIST = [
+    ("visited_at", "cli.col.at", lambda r: short_time(r.get("visited_at"))),
+    ("household_id", "cli.col.household", lambda r: (r.get("household_id") or "")[:8]),
+    ("purpose", "cli.col.purpose", lambda r: label("purpose", r.get("purpose"))),
+    ("method", "cli.col.method", lambda r: label("method", r.get("method"))),
+    ("worker", "cli.col.worker", None),
+    ("met", "cli.col.met", lambda r: "✓" if r.get("met") else "✗"),
+    ("note", "cli.col.note", None),
+]
+
+VISIT_DUE = [
+    ("name", "cli.col.name", None),
+    ("tags", "cli.col.tags", lambda r: "、".join(label("tag", x) for x in r.get("tags") or [])),
+    ("household_no", "cli.col.household", None),
+    ("last_visit", "cli.col.last_visit", None),
+    ("due", "cli.col.due", None),
+    ("days_overdue", "cli.col.days_overdue", lambda r: r.get("days_overdue") or ""),
+    ("address", "cli.col.address", None),
+]
+
+HOUSEHOLD_LIST = [
+    ("household_no", "cli.col.household_no", None),
+    ("head_name", "cli.col.head", None),
+    ("members", "cli.col.members", None),
+    ("tags", "cli.col.tags", lambda r: "、".join(label("tag", x) for x in r.get("tags") or [])),
+    ("address", "cli.col.address", None),
+    ("id", "cli.col.id", lambda r: r["id"][:8]),
+]
+
+HOUSEHOLD_FIELDS = [
+    ("household_no", "cli.col.household_no", None), ("id", "cli.col.id", None), ("grid_code", "cli.col.grid", None),
+    ("address", "cli.col.address", None), ("lat", "cli.col.lat", None), ("lon", "cli.col.lon", None),
+]
+
+PERSON_LIST = [
+    ("name", "cli.col.name", None),
+    ("relation_to_head", "cli.col.relation", lambda r: label("relation", r.get("relation_to_head"))),
+    ("sex", "cli.col.sex", lambda r: label("sex", r.get("sex"))),
+    ("birth_date", "cli.col.birth_date", None),
+    ("id_number", "cli.col.id_number", None),
+    ("phone", "cli.col.phone", None),
+    ("tags", "cli.col.tags", lambda r: "、".join(label("tag", x) for x in r.get("tags") or [])),
+    ("id", "cli.col.id", lambda r: r["id"][:8]),
+]
+
+PERSON_FIELDS = [
+    ("name", "cli.col.name", None), ("id", "cli.col.id", None), ("household_id", "cli.col.household", None),
+    ("id_number", "cli.col.id_number", None),
+    ("sex", "cli.col.sex", lambda r: label("sex", r.get("sex"))), ("birth_date", "cli.col.birth_date", None),
+    ("phone", "cli.col.phone", None),
+    ("relation_to_head", "cli.col.relation", lambda r: label("relation", r.get("relation_to_head"))),
+    ("residence", "cli.col.residence", lambda r: label("residence", r.get("residence"))),
+    ("tags", "cli.col.tags", lambda r: "、".join(label("tag", x) for x in r.get("tags") or [])),
+    ("care_level", "cli.col.care_level", lambda r: label("care_level", r.get("care_level"))),
+    ("grid_code", "cli.col.grid", None), ("version", "cli.col.version", None),
+]
+
+OUTBOX_LIST = [
+    ("id", "cli.col.id", lambda r: r["id"][:13]),
+    ("type", "cli.col.type", None),
+    ("state", "cli.col.state", lambda r: __import__("gridctl.i18n", fromlist=["t"]).t(f"cli.outbox.state.{r['state']}")),
+    ("attempts", "cli.col.attempts", None),
+    ("created_at", "cli.col.created_at", lambda r: short_time(r.get("created_at"))),
+    ("last_error", "cli.col.last_error", None),
+]

@@ -1,0 +1,58 @@
+"""One place that turns failures into messages and exit codes (DESIGN §7): never a traceback
+for a user error; ``GRIDCTL_DEBUG=1`` shows one for a bug."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from typing import Callable
+
+import typer
+
+from gridctl.i18n import t
+
+FIELD_FLAGS = {"note": "--note", "reason": "--reason", "to_level": "--to", "assignee": "--to",
+               "supervision": "--level", "grid": "--grid", "grid_code": "--grid", "category": "--category",
+               "title": "--title", "occurred_at": "--occurred-at", "photo": "--photo", "party": "--party",
+               "purpose": "--purpose", "method": "--method", "next_visit": "--next-visit", "at": "--at",
+               "profile": "--profile", "subcategory": "--subcategory", "scale": "--scale"}
+
+
+def report_error(exc: BaseException) -> int:
+    from gridctl.errors import GridctlError
+
+    if isinstance(exc, GridctlError):
+        print(t("cli.error.prefix") + exc.message(), file=sys.stderr)
+        hint = exc.hint()
+        if hint:
+            print(hint, file=sys.stderr)
+        elif exc.field in FIELD_FLAGS and exc.exit_code == 2:
+            print(t("cli.hint.flag", flag=FIELD_FLAGS[exc.field]), file=sys.stderr)
+        return exc.exit_code
+    if isinstance(exc, KeyboardInterrupt):
+        print(t("cli.error.interrupted"), file=sys.stderr)
+        return 130
+    if os.environ.get("GRIDCTL_DEBUG"):
+        raise exc
+    print(t("cli.error.unexpected", kind=type(exc).__name__, text=str(exc)[:300]), file=sys.stderr)
+    return 1
+
+
+def handled(fn: Callable) -> Callable:
+    """Wrap a command: its failures become a message and the exit code, not a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            code = fn(*args, **kwargs)
+        except typer.Exit:
+            raise
+        except BaseException as exc:  # noqa: BLE001 - every failure gets an exit code
+            if isinstance(exc, SystemExit):
+                raise
+            raise typer.Exit(report_error(exc)) from None
+        if isinstance(code, int) and code:
+            raise typer.Exit(code)
+
+    return wrapper

@@ -1,0 +1,49 @@
+"""gridctl household list | show"""
+
+from __future__ import annotations
+
+import typer
+
+from commands.columns import HOUSEHOLD_FIELDS, HOUSEHOLD_LIST, PERSON_LIST, VISIT_LIST
+from commands.errors import handled
+from commands.output import Output, cache_note, render, render_fields
+from commands.state import open_client
+from gridctl.i18n import t
+
+OUTPUT = typer.Option(Output.table, "-o", "--output", help=t("cli.opt.output"))
+
+
+def register(app: typer.Typer) -> None:
+    household = typer.Typer(help=t("cli.household.help"), no_args_is_help=True)
+    app.add_typer(household, name="household")
+
+    @household.command("list", help=t("cli.household.list.help"))
+    @handled
+    def list_(grid: str = typer.Option(None, "--grid", help=t("cli.opt.grid_filter")),
+              search: str = typer.Option(None, "--search", help=t("cli.opt.search")),
+              tag: str = typer.Option(None, "--tag", help=t("cli.opt.tag")),
+              output: Output = OUTPUT) -> None:
+        from gridctl import ops
+        from gridctl.errors import InvalidInput
+        from schemas.codes import to_code
+
+        if tag:
+            try:
+                tag = to_code("tag", tag)
+            except ValueError as exc:
+                raise InvalidInput("core.error.invalid_field", field="tag", name="--tag", text=str(exc)) from None
+        listing = ops.list_households(open_client(), grid=grid, search=search, tag=tag)
+        cache_note(listing)
+        render(listing.items, output, HOUSEHOLD_LIST)
+
+    @household.command("show", help=t("cli.household.show.help"))
+    @handled
+    def show(ref: str = typer.Argument(..., metavar="ID", help=t("cli.arg.household")), output: Output = OUTPUT) -> None:
+        from gridctl import ops
+
+        record = ops.show_household(open_client(), ref)
+        render_fields(record, HOUSEHOLD_FIELDS, output, title=record.get("address"))
+        if output is Output.table:
+            render(record["persons"], Output.table, PERSON_LIST, title=t("cli.household.persons"))
+            if record["visits"]:
+                render(record["visits"], Output.table, VISIT_LIST, title=t("cli.household.visits"))

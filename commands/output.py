@@ -1,0 +1,146 @@
+"""Rendering: Rich tables on a terminal, JSON/JSONL/CSV for scripts, messages on stderr.
+
+Data goes to stdout, everything said to the user goes to stderr, so ``-o json`` output pipes
+cleanly. No colour with ``NO_COLOR`` or when the stream is not a terminal.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+from enum import Enum
+from typing import Any, Callable, Iterable, Sequence
+
+from gridctl.i18n import get_lang, t
+
+
+class Output(str, Enum):
+    table = "table"
+    json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+
+
+def _console(stderr: bool = False):
+    from rich.console import Console
+
+    stream = sys.stderr if stderr else sys.stdout
+    color = stream.isatty() and not os.environ.get("NO_COLOR")
+    return Console(file=stream, no_color=not color, highlight=False, soft_wrap=not stream.isatty(),
+                   color_system="auto" if color else None)
+
+
+def say(message: str) -> None:
+    """A message for the person at the terminal (stderr)."""
+    print(message, file=sys.stderr)
+
+
+def label(table: str, code: str | None) -> str:
+    from schemas.codes import label as code_label
+
+    return code_label(table, code, get_lang()) if code else ""
+
+
+def short_time(value: str | None) -> str:
+    """``2026-11-23T08:40:52+08:00`` → ``11-23 08:40`` for tables (JSON keeps RFC 3339)."""
+    if not value:
+        return ""
+    return value[5:16].replace("T", " ") if "T" in value else value
+
+
+def _plain(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return "|".join(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+Column = tuple[str, str, Callable[[dict], Any] | None]  # (key, i18n header key, cell for the table)
+
+
+def render(items: Sequence[dict] | dict, output: Output, columns: Sequence[Column] = (), *,
+           title: str | None = None, empty_key: str = "cli.empty") -> None:
+    """Print records as a table (cells from ``columns``) or as JSON/JSONL/CSV (raw values)."""
+    single = isinstance(items, dict)
+    rows = [items] if single else list(items)
+    if output is Output.json:
+        print(json.dumps(items if single else rows, ensure_ascii=False, indent=2))
+        return
+    if output is Output.jsonl:
+        for row in rows:
+            print(json.dumps(row, ensure_ascii=False))
+        return
+    keys = [c[0] for c in columns] or (list(rows[0]) if rows else [])
+    if output is Output.csv:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(keys)
+        for row in rows:
+            writer.writerow([_plain(row.get(k)) for k in keys])
+        return
+    if not rows:
+        say(t(empty_key))
+        return
+    from rich.table import Table
+
+    table = Table(title=title, show_edge=False, pad_edge=False, header_style="bold")
+    for _key, header, _cell in columns:
+        table.add_column(t(header))
+    for row in rows:
+        table.add_row(*[_plain(cell(row) if cell else row.get(key)) for key, _h, cell in columns])
+    _console().print(table)
+
+
+def render_fields(record: dict, fields: Sequence[Column], output: Output, *, title: str | None = None) -> None:
+    """One record: a two-column table on a terminal, the full record as JSON otherwise."""
+    if output is not Output.table:
+        render(record, output, fields)
+        return
+    from rich.table import Table
+
+    table = Table(title=title, show_header=False, show_edge=False, pad_edge=False)
+    table.add_column(style="bold")
+    table.add_column()
+    for key, header, cell in fields:
+        value = cell(record) if cell else record.get(key)
+        if value not in (None, "", []):
+            table.add_row(t(header), _plain(value))
+    _console().print(table)
+
+
+def cache_note(listing) -> None:
+    """Say when data comes from the cache because the server is away (or --offline)."""
+    if listing.source == "server":
+        return
+    age = listing.cache_age
+    if age is None:
+        say(t("cli.cache.never"))
+        return
+    minutes = int(age.total_seconds() // 60)
+    key = "cli.cache.stale" if listing.stale else "cli.cache.offline"
+    say(t(key, age=t("cli.age.minutes", n=minutes) if minutes < 120 else t("cli.age.hours", n=minutes // 60)))
+
+
+def write_result(result, output: Output, saved_key: str, **params: Any) -> int:
+    """Print what a write made; returns the exit code (3 when the server refused it)."""
+    record = result.record
+    if output is not Output.table:
+        render(record, output)
+    state = result.sync_state
+    ref = record.get("serial") or (record.get("id") or "")[:8]
+    if state == "synced":
+        say(t(saved_key, ref=ref, **params) + " " + t("cli.write.synced"))
+    elif state == "pending":
+        say(t(saved_key, ref=ref, **params) + " " + t("cli.write.pending"))
+    else:
+        detail = (result.problem or {}).get("detail") or ""
+        say(t("cli.write.refused", ref=ref, state=t(f"cli.outbox.state.{state}"), detail=detail))
+        say(t("cli.write.refused_hint", id=result.mutation_id[:13]))
+        return 3
+    return 0

@@ -1,0 +1,87 @@
+"""gridctl person show | add | update"""
+
+from __future__ import annotations
+
+from typing import List
+
+import typer
+
+from commands.columns import PERSON_FIELDS
+from commands.errors import handled
+from commands.output import Output, render_fields, write_result
+from commands.state import open_client
+from gridctl.i18n import t
+
+OUTPUT = typer.Option(Output.table, "-o", "--output", help=t("cli.opt.output"))
+
+
+def _fields(name, id_number, sex, birth_date, phone, relation, residence, tag, care_level) -> dict:
+    """Command-line values (codes or Chinese labels) → person fields with codes."""
+    from gridctl.errors import InvalidInput
+    from schemas.codes import to_code
+
+    def code(table: str, value: str | None, flag: str):
+        if value is None:
+            return None
+        try:
+            return to_code(table, value)
+        except ValueError as exc:
+            raise InvalidInput("core.error.invalid_field", field=flag.lstrip("-"), name=flag, text=str(exc)) from None
+
+    return {
+        "name": name, "id_number": id_number, "sex": code("sex", sex, "--sex"), "birth_date": birth_date,
+        "phone": phone, "relation_to_head": code("relation", relation, "--relation"),
+        "residence": code("residence", residence, "--residence"),
+        "tags": [code("tag", x, "--tag") for x in tag] if tag else None,
+        "care_level": code("care_level", care_level, "--care-level"),
+    }
+
+
+def register(app: typer.Typer) -> None:
+    person = typer.Typer(help=t("cli.person.help"), no_args_is_help=True)
+    app.add_typer(person, name="person")
+
+    @person.command("show", help=t("cli.person.show.help"))
+    @handled
+    def show(ref: str = typer.Argument(..., metavar="ID", help=t("cli.arg.person")), output: Output = OUTPUT) -> None:
+        from gridctl import ops
+
+        render_fields(ops.show_person(open_client(), ref), PERSON_FIELDS, output)
+
+    @person.command("add", help=t("cli.person.add.help"))
+    @handled
+    def add(household: str = typer.Argument(..., metavar="HOUSEHOLD", help=t("cli.arg.household")),
+            name: str = typer.Option(..., "--name", help=t("cli.opt.name")),
+            id_number: str = typer.Option(None, "--id-number", help=t("cli.opt.id_number")),
+            sex: str = typer.Option(None, "--sex", help=t("cli.opt.sex")),
+            birth_date: str = typer.Option(None, "--birth-date", help=t("cli.opt.birth_date")),
+            phone: str = typer.Option(None, "--phone", help=t("cli.opt.phone")),
+            relation: str = typer.Option(None, "--relation", help=t("cli.opt.relation")),
+            residence: str = typer.Option(None, "--residence", help=t("cli.opt.residence")),
+            tag: List[str] = typer.Option([], "--tag", help=t("cli.opt.tag")),
+            care_level: str = typer.Option(None, "--care-level", help=t("cli.opt.care_level")),
+            output: Output = OUTPUT) -> int:
+        from gridctl import ops
+
+        fields = _fields(name, id_number, sex, birth_date, phone, relation, residence, tag, care_level)
+        result = ops.add_person(open_client(), household, **{k: v for k, v in fields.items() if v is not None})
+        return write_result(result, output, "cli.person.saved")
+
+    @person.command("update", help=t("cli.person.update.help"))
+    @handled
+    def update(ref: str = typer.Argument(..., metavar="ID", help=t("cli.arg.person")),
+               name: str = typer.Option(None, "--name", help=t("cli.opt.name")),
+               id_number: str = typer.Option(None, "--id-number", help=t("cli.opt.id_number")),
+               sex: str = typer.Option(None, "--sex", help=t("cli.opt.sex")),
+               birth_date: str = typer.Option(None, "--birth-date", help=t("cli.opt.birth_date")),
+               phone: str = typer.Option(None, "--phone", help=t("cli.opt.phone")),
+               relation: str = typer.Option(None, "--relation", help=t("cli.opt.relation")),
+               residence: str = typer.Option(None, "--residence", help=t("cli.opt.residence")),
+               tag: List[str] = typer.Option([], "--tag", help=t("cli.opt.tag")),
+               care_level: str = typer.Option(None, "--care-level", help=t("cli.opt.care_level")),
+               output: Output = OUTPUT) -> int:
+        from gridctl import ops
+
+        fields = _fields(name, id_number, sex, birth_date, phone, relation, residence, tag, care_level)
+        result = ops.update_person(open_client(), ref, **{k: v for k, v in fields.items() if v is not None})
+        return write_result(result, output, "cli.person.saved")
