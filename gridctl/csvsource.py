@@ -166,10 +166,29 @@ def open_source(path: str | os.PathLike, *, fmt: str | None = None, encoding: st
 
 
 def _decode_error(source: Source, line: int, exc: UnicodeDecodeError) -> InvalidInput:
+    # The text layer decodes ahead in chunks, so its position is only roughly right: find the
+    # first line that really does not decode (this runs once, on the way out).
+    line = _first_bad_line(source.path, source.encoding) or line
     # GB18030 read as UTF-8 is by far the commonest case; say so and name the flag.
     suggestion = "gb18030" if source.encoding.startswith("utf") else "utf-8"
     return InvalidInput("importer.error.decode", field="--encoding", path=str(source.path), line=line,
                         encoding=source.encoding, suggestion=suggestion)
+
+
+def _first_bad_line(path: Path, encoding: str) -> int | None:
+    if encoding.startswith("utf-16"):
+        return None  # lines are not byte lines in UTF-16
+    decoder = codecs.getincrementaldecoder(encoding)()
+    try:
+        with path.open("rb") as fh:
+            for number, raw in enumerate(fh, start=1):
+                try:
+                    decoder.decode(raw)
+                except UnicodeDecodeError:
+                    return number
+    except OSError:
+        return None
+    return None
 
 
 def _csv_records(source: Source, text: io.TextIOWrapper) -> Iterator[Record]:
@@ -183,7 +202,7 @@ def _csv_records(source: Source, text: io.TextIOWrapper) -> Iterator[Record]:
         raise InvalidInput("importer.error.empty", path=str(source.path))
     # Excel "Unicode text" exports are tab separated; everything else here is commas.
     delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
-    reader = csv.reader(_chain(first_line, lines), delimiter=delimiter, strict=False)
+    reader = csv.reader(_chain(first_line, lines), delimiter=delimiter, strict=True)
     try:
         header = next(reader)
     except csv.Error as exc:
