@@ -148,6 +148,7 @@ cases = Table(
     Column("assignee", String(64), index=True),
     Column("due_at", String(32)),
     Column("level_entered_at", String(32), nullable=False),
+    Column("resolved_at", String(32)),  # the latest resolve, for on-time statistics
     Column("closed_at", String(32)),
     Column("supervision", String(8), nullable=False, default="none"),
     Column("version", Integer, nullable=False, default=1),

@@ -304,7 +304,8 @@ class _Seeder:
             "lat": None, "lon": None, "source": rnd.choice(["field"] * 6 + ["visit", "hotline", "walk_in"]),
             "reporter": reporter["username"], "household_id": None, "status": case["status"], "level": case["level"],
             "assignee": case["assignee"], "due_at": case["due_at"], "level_entered_at": format_time(entered),
-            "closed_at": case["steps"][-1]["at"] if case["status"] == "closed" else None,
+            "closed_at": next((x["at"] for x in reversed(case["steps"]) if x["action"] == "close"), None),
+            "resolved_at": next((x["at"] for x in reversed(case["steps"]) if x["action"] == "resolve"), None),
             "supervision": case["supervision"], "version": case["version"], "photos": "[]",
         })
         for s in case["steps"]:

@@ -122,6 +122,8 @@ def act(conn: Connection, user: dict, payload, base_version: int | None) -> dict
     }
     if new["status"] == "closed":
         values["closed_at"] = format_time(at)
+    if new["status"] == "resolved":
+        values["resolved_at"] = format_time(at)
     changed = conn.execute(
         update(cases).where(cases.c.id == row.id, cases.c.version == row.version).values(**values)
     )

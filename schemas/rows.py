@@ -1,0 +1,253 @@
+"""Import rows (DESIGN §7b): the columns of each kind, their Chinese headers, and row validation.
+
+Shared by the client importer (which maps headers and encodings, then validates here before
+sending) and the server's ``/import/{kind}`` (which validates again: it never trusts a client).
+A row is a dict of English column names to text; values may be codes or their zh/en labels.
+``validate_row`` returns ``(clean, [])`` — codes, lists, ISO dates — or ``(None, problems)``
+with one ``(column, message)`` per problem, in the reader's language. Standard library only.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from schemas import codes
+from schemas.messages import message
+from schemas.validators import (
+    InvalidValue,
+    level_of_code,
+    normalize_division_code,
+    normalize_grid_code,
+    normalize_id_number,
+    normalize_phone,
+    parse_date,
+)
+
+KINDS = ("divisions", "grids", "users", "households", "persons")
+
+# (English name, Chinese header, max length)
+_COLUMNS: dict[str, list[tuple[str, str, int]]] = {
+    "divisions": [("code", "编码", 15), ("name", "名称", 100)],
+    "grids": [("code", "网格编码", 15), ("name", "网格名称", 100), ("kind", "网格类型", 20)],
+    "users": [("username", "用户名", 64), ("display_name", "姓名", 100), ("role", "角色", 20),
+              ("scope", "管辖范围", 500), ("phone", "联系电话", 20), ("password", "密码", 256)],
+    "households": [("household_no", "户号", 40), ("grid_code", "网格编码", 15), ("address", "地址", 200),
+                   ("lat", "纬度", 20), ("lon", "经度", 20)],
+    "persons": [("household_no", "户号", 40), ("grid_code", "网格编码", 15), ("address", "地址", 200),
+                ("name", "姓名", 50), ("id_number", "身份证号", 18), ("sex", "性别", 8),
+                ("birth_date", "出生日期", 20), ("relation_to_head", "与户主关系", 20), ("phone", "联系电话", 20),
+                ("tags", "人员标签", 200), ("residence", "户籍类型", 20), ("care_level", "关注程度", 10)],
+}
+_REQUIRED = {
+    "divisions": ("code", "name"),
+    "grids": ("code", "name"),
+    "users": ("username", "display_name", "role", "scope"),
+    "households": ("household_no", "grid_code"),
+    "persons": ("household_no", "grid_code", "name", "id_number"),
+}
+# Other headers seen in real exports.
+_EXTRA_ALIASES = {
+    "divisions": {"区划代码": "code", "区划名称": "name", "代码": "code"},
+    "grids": {"编码": "code", "名称": "name", "类型": "kind"},
+    "users": {"账号": "username", "手机号": "phone", "电话": "phone", "范围": "scope"},
+    "households": {"户编号": "household_no", "网格": "grid_code", "住址": "address", "家庭住址": "address"},
+    "persons": {"户编号": "household_no", "网格": "grid_code", "身份证号码": "id_number", "公民身份号码": "id_number",
+                "证件号码": "id_number", "手机号": "phone", "电话": "phone", "手机号码": "phone", "标签": "tags",
+                "住址": "address", "家庭住址": "address", "与户主关系": "relation_to_head", "关系": "relation_to_head"},
+}
+_SPLIT = re.compile(r"[|、,，;；]")
+_EXTRA_MESSAGES = {
+    "row.required": ("必填", "required"),
+    "row.too_long": ("过长：最多{limit}个字符", "too long: at most {limit} characters"),
+    "row.number": ("“{value}”不是数字", "{value!r} is not a number"),
+    "row.range": ("{value}超出范围{low}到{high}", "{value} is outside {low} to {high}"),
+    "row.unknown_choice": ("“{value}”无效，可选：{choices}", "{value!r} is not valid; expected one of: {choices}"),
+    "row.username": ("用户名只能包含字母、数字、点、下划线和连字符", "a username may hold letters, digits, '.', '_' and '-' only"),
+    "row.grid_level": ("网格编码应为15位", "a grid code has 15 digits"),
+    "row.scope_empty": ("管辖范围至少一个区划代码", "give at least one division code"),
+}
+
+
+def columns(kind: str) -> list[str]:
+    return [name for name, _zh, _n in _COLUMNS[kind]]
+
+
+def required_columns(kind: str) -> tuple[str, ...]:
+    return _REQUIRED[kind]
+
+
+def header_aliases(kind: str) -> dict[str, str]:
+    """Header text → English column: the English names, the Chinese headers, common variants."""
+    aliases = {name: name for name in columns(kind)}
+    aliases.update({zh: name for name, zh, _n in _COLUMNS[kind]})
+    aliases.update(_EXTRA_ALIASES.get(kind, {}))
+    return aliases
+
+
+def _msg(code: str, lang: str, **params: Any) -> str:
+    if code in _EXTRA_MESSAGES:
+        zh, en = _EXTRA_MESSAGES[code]
+        template = zh if lang == "zh" else en
+        try:
+            return template.format(**params)
+        except (KeyError, ValueError):
+            return template
+    return message(code, lang, **params)
+
+
+def _choice(table: str, value: str, column: str, lang: str, problems: list) -> str | None:
+    try:
+        return codes.to_code(table, value)
+    except ValueError:
+        tbl = codes.TABLES[table]
+        shown = ", ".join(f"{c}/{tbl[c][0]}" for c in tbl)
+        problems.append((column, _msg("row.unknown_choice", lang, value=value, choices=shown)))
+        return None
+
+
+def validate_row(kind: str, row: dict[str, Any], lang: str = "en") -> tuple[dict | None, list[tuple[str, str]]]:
+    if kind not in _COLUMNS:
+        raise ValueError(f"unknown import kind {kind!r}; expected one of: {', '.join(KINDS)}")
+    problems: list[tuple[str, str]] = []
+    values: dict[str, str | None] = {}
+    for name, _zh, limit in _COLUMNS[kind]:
+        raw = row.get(name)
+        text = None if raw is None else str(raw).strip()
+        if text == "":
+            text = None
+        if text is not None and len(text) > limit:
+            problems.append((name, _msg("row.too_long", lang, limit=limit)))
+            text = None
+        values[name] = text
+    for name in _REQUIRED[kind]:
+        if values.get(name) is None and not any(p[0] == name for p in problems):
+            problems.append((name, _msg("row.required", lang)))
+    clean: dict[str, Any] = {}
+    check = _CHECKS[kind]
+    check(values, clean, problems, lang)
+    if problems:
+        return None, problems
+    return clean, []
+
+
+def _invalid(exc: InvalidValue, column: str, lang: str, problems: list) -> None:
+    problems.append((column, exc.message(lang)))
+
+
+def _division(v, clean, problems, lang) -> None:
+    if v["code"]:
+        try:
+            clean["code"] = normalize_division_code(v["code"], field="code")
+            clean["level"] = level_of_code(clean["code"])
+        except InvalidValue as exc:
+            _invalid(exc, "code", lang, problems)
+    clean["name"] = v["name"]
+
+
+def _grid(v, clean, problems, lang) -> None:
+    if v["code"]:
+        try:
+            clean["code"] = normalize_grid_code(v["code"], field="code")
+        except InvalidValue as exc:
+            _invalid(exc, "code", lang, problems)
+    clean["name"] = v["name"]
+    clean["kind"] = _choice("grid_kind", v["kind"], "kind", lang, problems) if v["kind"] else "basic"
+
+
+def _user(v, clean, problems, lang) -> None:
+    if v["username"] and not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", v["username"]):
+        problems.append(("username", _msg("row.username", lang)))
+    clean["username"] = v["username"]
+    clean["display_name"] = v["display_name"]
+    clean["role"] = _choice("role", v["role"], "role", lang, problems) if v["role"] else None
+    scope = [s for s in _SPLIT.split(v["scope"] or "") if s.strip()]
+    for code in scope:
+        try:
+            level_of_code(code.strip(), field="scope")
+        except InvalidValue as exc:
+            _invalid(exc, "scope", lang, problems)
+    if v["scope"] and not scope:
+        problems.append(("scope", _msg("row.scope_empty", lang)))
+    clean["scope"] = [s.strip() for s in scope]
+    clean["phone"] = _phone(v["phone"], lang, problems)
+    if v["password"]:
+        clean["password"] = v["password"]
+
+
+def _phone(value, lang, problems):
+    if not value:
+        return None
+    try:
+        return normalize_phone(value)
+    except InvalidValue as exc:
+        _invalid(exc, "phone", lang, problems)
+        return None
+
+
+def _coordinate(value, column, low, high, lang, problems):
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        problems.append((column, _msg("row.number", lang, value=value)))
+        return None
+    if not low <= number <= high:
+        problems.append((column, _msg("row.range", lang, value=value, low=low, high=high)))
+        return None
+    return number
+
+
+def _household(v, clean, problems, lang) -> None:
+    clean["household_no"] = v["household_no"]
+    if v["grid_code"]:
+        try:
+            clean["grid_code"] = normalize_grid_code(v["grid_code"])
+        except InvalidValue as exc:
+            _invalid(exc, "grid_code", lang, problems)
+    clean["address"] = v["address"]
+    if "lat" in v:
+        clean["lat"] = _coordinate(v.get("lat"), "lat", -90, 90, lang, problems)
+        clean["lon"] = _coordinate(v.get("lon"), "lon", -180, 180, lang, problems)
+
+
+def _person(v, clean, problems, lang) -> None:
+    _household(v, clean, problems, lang)
+    clean.pop("lat", None)
+    clean.pop("lon", None)
+    clean["name"] = v["name"]
+    sex = _choice("sex", v["sex"], "sex", lang, problems) if v["sex"] else None
+    birth = None
+    if v["birth_date"]:
+        try:
+            birth = parse_date(v["birth_date"], "birth_date")
+        except InvalidValue as exc:
+            _invalid(exc, "birth_date", lang, problems)
+    if v["id_number"]:
+        try:
+            clean["id_number"] = normalize_id_number(v["id_number"], sex=sex, birth_date=birth)
+        except InvalidValue as exc:
+            column = {"id_number.sex_mismatch": "sex", "id_number.birth_mismatch": "birth_date"}.get(exc.code, "id_number")
+            _invalid(exc, column, lang, problems)
+    if clean.get("id_number"):
+        from schemas.validators import birth_date_from_id, sex_from_id
+
+        sex = sex or sex_from_id(clean["id_number"])
+        birth = birth or birth_date_from_id(clean["id_number"])
+    clean["sex"] = sex
+    clean["birth_date"] = birth.isoformat() if birth else None
+    clean["relation_to_head"] = _choice("relation", v["relation_to_head"], "relation_to_head", lang, problems) if v["relation_to_head"] else None
+    clean["phone"] = _phone(v["phone"], lang, problems)
+    tags = []
+    for part in _SPLIT.split(v["tags"] or ""):
+        if part.strip():
+            code = _choice("tag", part.strip(), "tags", lang, problems)
+            if code and code not in tags:
+                tags.append(code)
+    clean["tags"] = tags
+    clean["residence"] = _choice("residence", v["residence"], "residence", lang, problems) if v["residence"] else "registered"
+    clean["care_level"] = _choice("care_level", v["care_level"], "care_level", lang, problems) if v["care_level"] else None
+
+
+_CHECKS = {"divisions": _division, "grids": _grid, "users": _user, "households": _household, "persons": _person}

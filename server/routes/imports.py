@@ -1,0 +1,24 @@
+"""POST /api/v1/import/{kind}?dry_run= — admins load registers in batches of up to 5,000 rows."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from starlette.concurrency import run_in_threadpool
+
+from schemas.models import ImportRequest
+from server.deps import get_engine, require_admin
+from server.services import imports
+
+router = APIRouter(prefix="/api/v1", tags=["import"])
+
+
+@router.post("/import/{kind}")
+async def import_rows(kind: str, body: ImportRequest, request: Request, dry_run: bool = False,
+                      user: dict = Depends(require_admin), engine=Depends(get_engine)) -> dict:
+    """Validated upserts in one transaction: ``{created, updated, unchanged, rejected, errors, created_indexes}``.
+
+    ``errors`` holds ``{index, field, message}`` per bad row (index into ``rows``); bad rows never
+    stop the good ones. ``dry_run=true`` checks everything and writes nothing.
+    """
+    lang = "zh" if request.headers.get("accept-language", "").lower().startswith("zh") else "en"
+    return await run_in_threadpool(imports.run, engine, user, kind, body.rows, dry_run, lang)
