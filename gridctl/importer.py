@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import csv
 import os
-import secrets
 import time
 import unicodedata
 from dataclasses import dataclass, field
@@ -123,7 +122,10 @@ def _aliases(kind: str) -> dict[str, str]:
 def expected_columns(kind: str, lang: str | None = None) -> str:
     from schemas import rows
 
-    zh = {name: alias for alias, name in rows.header_aliases(kind).items() if not alias.isascii()}
+    zh: dict[str, str] = {}
+    for alias, name in rows.header_aliases(kind).items():
+        if not alias.isascii():
+            zh.setdefault(name, alias)  # the first Chinese header is the standard one; the rest are variants
     return ", ".join(f"{name} ({zh[name]})" if name in zh else name for name in rows.columns(kind))
 
 
@@ -164,9 +166,11 @@ def map_header(kind: str, header: list[str], path: str) -> ColumnMap:
 class _Row:
     line: int
     original: dict[str, Any]
+    # English column names to the file's text: what is sent (the server validates it again itself)
+    data: dict[str, Any] | None = None
+    # the same row as ``schemas.rows`` normalised it: what the in-file checks compare
     clean: dict[str, Any] | None = None
     errors: list[tuple[str | None, str]] = field(default_factory=list)
-    password: str | None = None
 
 
 class _ErrorsFile:
@@ -370,12 +374,15 @@ def _prepare(kind: str, rec: Record, columns: ColumnMap | None, lang: str | None
             name = aliases.get(_norm_header(k))
             if name is None:
                 unknown.append(str(k))
+            elif isinstance(v, list):
+                data[name] = "|".join(str(x) for x in v)  # JSON arrays of tags
             else:
                 data[name] = v
         if unknown:
             row.errors.append((", ".join(unknown), t("importer.error.unknown_key", lang=lang,
                                                       expected=expected_columns(kind))))
             return row
+    row.data = data
     clean, problems = rows.validate_row(kind, data, lang=lang or _lang())
     if problems:
         header_of = columns.header_of if columns else (lambda f: f)
@@ -430,14 +437,7 @@ def _send(api: Any, kind: str, rows: list[_Row], columns: ColumnMap | None, dry_
     good = [r for r in rows if r.clean is not None]
     if not good:
         return
-    payload = []
-    for row in good:
-        clean = dict(row.clean)
-        if passwords is not None and not clean.get("password"):
-            row.password = _new_password()
-            clean["password"] = row.password
-        payload.append(clean)
-    result = api.import_rows(kind, payload, dry_run=dry_run)
+    result = api.import_rows(kind, [r.data for r in good], dry_run=dry_run)
     header_of = columns.header_of if columns else (lambda f: f)
     for err in result.get("errors") or []:
         index = err.get("index")
@@ -446,29 +446,12 @@ def _send(api: Any, kind: str, rows: list[_Row], columns: ColumnMap | None, dry_
     report.created += int(result.get("created") or 0)
     report.updated += int(result.get("updated") or 0)
     report.unchanged += int(result.get("unchanged") or 0)
+    # The server makes the initial password of each account it creates (an existing account keeps
+    # its own, so a re-run hands out nothing) and shows it this once.
     if passwords is not None:
-        created = _created_indexes(result, len(good))
-        for index in created:
-            row = good[index]
-            if row.password and not row.errors:
-                passwords.write(row.clean["username"], row.clean.get("display_name"), row.password)
-
-
-def _created_indexes(result: dict, n: int) -> list[int]:
-    """Which rows of a batch made new records: the server lists them, or the batch made only new ones."""
-    listed = result.get("created_indexes")
-    if isinstance(listed, list):
-        return [i for i in listed if isinstance(i, int) and 0 <= i < n]
-    statuses = result.get("statuses") or result.get("results")
-    if isinstance(statuses, list):
-        return [i for i, s in enumerate(statuses[:n]) if (s.get("status") if isinstance(s, dict) else s) == "created"]
-    return []
-
-
-def _new_password() -> str:
-    # 12 characters from an alphabet without look-alikes (0/O, 1/l/I): read aloud over the phone.
-    alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-    return "".join(secrets.choice(alphabet) for _ in range(12))
+        names = {r.clean["username"]: r.clean.get("display_name") for r in good}
+        for username, password in (result.get("passwords") or {}).items():
+            passwords.write(username, names.get(username), password)
 
 
 __all__ = ["KINDS", "ImportReport", "RowError", "run_import", "map_header", "expected_columns",
