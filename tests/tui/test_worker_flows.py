@@ -13,13 +13,9 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def server_get(request, server):
+def server_get(server, tokens):
     """GET on the server as gw-001, straight over HTTP: the server's word, not the cache's."""
-    try:
-        token_for = request.getfixturevalue("token_for")
-    except pytest.FixtureLookupError:
-        pytest.skip("token_for fixture not available yet")
-    token = token_for("gw-001")
+    token = tokens("gw-001")
 
     def get(path: str, **params):
         response = httpx.get(f"{server.url}/api/v1{path}", params=params,
@@ -68,7 +64,7 @@ async def test_report_through_the_form_reaches_list_outbox_and_server(worker_cli
         assert "Wall cracks at the park" in titles
         mine = next(c for c in app.screen.cases if c["title"] == "Wall cracks at the park")
 
-    outbox = ops_module.outbox_list(worker_client)
+    outbox = ops_module.outbox_list(worker_client, include_applied=True)
     reports = [m for m in outbox if (m.get("payload") or {}).get("id") == mine["id"]]
     assert reports, "the report went through the outbox"
     on_server = server_get(f"/cases/{mine['id']}")
@@ -148,9 +144,9 @@ async def test_server_gone_header_says_offline_and_writes_queue(worker_client, o
         await pilot.press("y")
         await settle(app, pilot)
         assert "online" in header_text(app)
-    states = {m.get("state") for m in ops_module.outbox_list(worker_client)
+    states = {m.get("state") for m in ops_module.outbox_list(worker_client, include_applied=True)
               if (m.get("payload") or {}).get("id") == queued["id"]}
-    assert states <= {"applied", "duplicate"}
+    assert states == {"applied"}
 
 
 @async_test
@@ -168,9 +164,7 @@ async def test_a_conflict_shows_in_sync_and_can_be_retried_and_discarded(worker_
     queued = ops_module.act(laptop, case_id, "accept", note="On my way")
     assert queued.sync_state == "pending"
     # Now online again: the push finds the case moved on under the laptop's feet.
-    from gridctl import sync
-
-    sync.sync(worker_client)
+    ops_module.run_sync(worker_client)
     conflicts = [m for m in ops_module.outbox_list(worker_client) if m.get("state") in ("conflict", "rejected")]
     assert conflicts, "the stale escalate is quarantined, not silently applied"
 

@@ -9,13 +9,22 @@ import subprocess
 import sys
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 
 pytestmark = pytest.mark.slow
 
-# Until `gridctl tui` is wired by the CLI, the entry point is tui.worker.run itself.
+# The installed console script when there is one (the real entry point), else the same entry
+# through the interpreter, so a source checkout without `pip install` still runs the test.
 ENTRY = "import sys, tui.worker; sys.exit(tui.worker.run(profile='tui', lang='en'))"
+
+
+def entry_command() -> str:
+    script = Path(sys.executable).with_name("gridctl")
+    if script.exists():
+        return f"{shlex.quote(str(script))} --profile tui --lang en tui"
+    return f"{shlex.quote(sys.executable)} -c {shlex.quote(ENTRY)}"
 
 
 def tmux(*args: str) -> str:
@@ -43,7 +52,7 @@ def test_worker_app_in_tmux(worker_client, ops_module, isolated):
     env = {k: os.environ[k] for k in ("GRIDCTL_CONFIG_DIR", "GRIDCTL_DATA_DIR", "PATH", "HOME") if k in os.environ}
     env.update(TERM="xterm-256color", GRIDCTL_LANG="en")
     command = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
-    command = f"env {command} {shlex.quote(sys.executable)} -c {shlex.quote(ENTRY)}"
+    command = f"env {command} {entry_command()}"
     subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "40", command],
                    check=True, timeout=10)
     try:
@@ -55,8 +64,8 @@ def test_worker_app_in_tmux(worker_client, ops_module, isolated):
         tmux("send-keys", "-t", session, "Enter")   # leave the filter box for the table
         time.sleep(0.3)
         tmux("send-keys", "-t", session, "Enter")   # open the case
-        screen = wait_for(session, "Steps")
-        assert title in screen
+        screen = wait_for(session, "Actions allowed now")
+        assert title in screen and "Accept" in screen
         tmux("send-keys", "-t", session, "q")
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and subprocess.run(["tmux", "has-session", "-t", session],

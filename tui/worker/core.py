@@ -109,7 +109,16 @@ class Core:
     # --- cases ----------------------------------------------------------------------------
     def list_cases(self) -> Rows:
         listing = self.ops.list_cases(self.client, mine=True)
-        return Rows(list(listing.items), _listing_seen(listing))
+        items = list(listing.items)
+        # The list marks what is still unsent, as the case view does.
+        unsent = self._unsent()
+        for case in items:
+            case.setdefault("sync", "pending" if case.get("id") in unsent else "synced")
+        return Rows(items, _listing_seen(listing))
+
+    def _unsent(self) -> set:
+        store = getattr(self.client, "store", None)
+        return store.unsent_entity_ids() if store is not None and hasattr(store, "unsent_entity_ids") else set()
 
     def show_case(self, ref: str) -> tuple[dict, list[str]]:
         case = self.ops.show_case(self.client, ref)
@@ -155,35 +164,28 @@ class Core:
 
     def sync_now(self) -> tuple[dict, Seen]:
         """Push then pull; an unreachable server is news for the header, not a failure."""
-        from gridctl import sync
         from gridctl.errors import Unreachable
 
         try:
-            report = sync.sync(self.client)
+            report = self.ops.run_sync(self.client)
         except Unreachable:
             return {}, Seen(online=False)
         return _as_dict(report), Seen(online=True, cache_age=timedelta(0))
 
     def status(self) -> Seen:
-        """Pending writes and cache age from the local store (never touches the network)."""
+        """Unsent writes and cache age from the local store (never touches the network)."""
         info = self.ops.sync_status(self.client)
-        pending = info.get("pending")
-        if pending is None:
-            outbox = info.get("outbox")
-            if isinstance(outbox, dict):
-                pending = sum(v for k, v in outbox.items() if k in ("pending", "sending", "conflict", "rejected"))
+        # Conflicts and rejections are unsent too: the worker must still deal with them.
+        pending = sum(int(info.get(k) or 0) for k in ("pending", "conflict", "rejected"))
         age = info.get("cache_age")
         if isinstance(age, (int, float)):
             age = timedelta(seconds=age)
-        if age is None:
-            last = info.get("last_pull_at") or info.get("last_pull")
-            if last:
-                from tui.common.i18n import parse_iso
+        elif info.get("last_pull_at"):
+            from tui.common.i18n import parse_iso
 
-                when = parse_iso(last)
-                if when:
-                    age = datetime.now(timezone.utc) - when
-        return Seen(pending=pending if isinstance(pending, int) else None, cache_age=age)
+            when = parse_iso(info["last_pull_at"])
+            age = datetime.now(timezone.utc) - when if when else None
+        return Seen(pending=pending, cache_age=age)
 
 
 def error_text(exc: BaseException) -> str:

@@ -17,6 +17,8 @@ COMPARED = ("status", "level", "assignee", "version", "supervision", "title")
 
 def server_side(item: dict) -> dict | None:
     """The server's current object carried by a conflict result, whatever the core named it."""
+    if isinstance(item.get("server"), dict):
+        return item["server"]
     result = item.get("server_result") or item.get("result") or {}
     if isinstance(result, str):
         try:
