@@ -1,16 +1,23 @@
 """Snapshots of My cases, Case detail and the Report form, zh and en, at 80×24 and 160×48.
 
-Built on fixed data with offline mode, so nothing varies between runs. Update after an intended
-change with `pytest tests/tui --snapshot-update` and review the SVGs.
+Built on a real offline profile whose store the test fills itself, with the core's clock fixed,
+so nothing varies between runs. Update after an intended change with
+`pytest tests/tui --snapshot-update` and review the SVGs.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from tests.tui.fixed_core import fixed_app
+from tests.tui.store_seed import freeze_clock, seeded_app
 
 SIZES = [(80, 24), (160, 48)]
+
+
+@pytest.fixture
+def app_for(isolated, monkeypatch):
+    freeze_clock(monkeypatch)
+    return seeded_app
 
 
 async def _loaded(pilot) -> None:
@@ -33,17 +40,17 @@ async def _open_report(pilot) -> None:
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_my_cases(snap_compare, lang, size):
-    assert snap_compare(fixed_app(lang), terminal_size=size, run_before=_loaded)
+def test_my_cases(snap_compare, app_for, lang, size):
+    assert snap_compare(app_for(lang), terminal_size=size, run_before=_loaded)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_case_detail(snap_compare, lang, size):
-    assert snap_compare(fixed_app(lang), terminal_size=size, run_before=_open_first_case)
+def test_case_detail(snap_compare, app_for, lang, size):
+    assert snap_compare(app_for(lang), terminal_size=size, run_before=_open_first_case)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_report_form(snap_compare, lang, size):
-    assert snap_compare(fixed_app(lang), terminal_size=size, run_before=_open_report)
+def test_report_form(snap_compare, app_for, lang, size):
+    assert snap_compare(app_for(lang), terminal_size=size, run_before=_open_report)
