@@ -92,8 +92,12 @@ def report(conn: Connection, user: dict, payload, created_at: datetime) -> dict:
     return {"entity": "case", "entity_id": payload.id, "version": 1}
 
 
-def act(conn: Connection, user: dict, payload, base_version: int | None) -> dict:
-    """Apply a workflow action; stale and no longer fitting → ``Conflict``; never fitting → refused."""
+def act(conn: Connection, user: dict, payload, base_version: int | None, _attempt: int = 0) -> dict:
+    """Apply a workflow action; stale and no longer fitting → ``Conflict``; never fitting → refused.
+
+    The update is guarded by the version read; when a concurrent writer got there first, the
+    action is decided again on the case as it is now.
+    """
     try:
         row = records.case_row(conn, user, payload.case_id)
     except ApiProblem:
@@ -128,6 +132,8 @@ def act(conn: Connection, user: dict, payload, base_version: int | None) -> dict
         update(cases).where(cases.c.id == row.id, cases.c.version == row.version).values(**values)
     )
     if changed.rowcount != 1:  # a concurrent writer got there first
+        if _attempt < 3:
+            return act(conn, user, payload, base_version, _attempt + 1)
         raise Conflict(current, "the case changed meanwhile")
     _insert_steps(conn, row.id, [new["steps"][-1]])
     feed.record(conn, "case", row.id, row.grid_code, row.version + 1)

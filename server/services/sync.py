@@ -17,7 +17,7 @@ import json
 from datetime import datetime, timezone
 
 from pydantic import ValidationError
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -73,19 +73,24 @@ def push_one(engine: Engine, user: dict, device_id: str, m: Mutation) -> dict:
         return stored
     try:
         with engine.begin() as conn:
-            result = _apply(conn, user, m)
-            result = {"id": m.id, "status": "applied", **result}
+            # Claim the id first: a concurrent repeat waits on this row and then fails its
+            # insert, instead of deciding on a case that is about to change.
             conn.execute(insert(applied_mutations).values(
                 id=m.id, device_id=device_id, username=user["username"], type=m.type,
-                result=json.dumps(result), at=format_time(datetime.now(timezone.utc)),
+                result="{}", at=format_time(datetime.now(timezone.utc)),
             ))
+            result = {"id": m.id, "status": "applied", **_apply(conn, user, m)}
+            conn.execute(update(applied_mutations).where(applied_mutations.c.id == m.id)
+                         .values(result=json.dumps(result)))
         return result
     except IntegrityError:
         # A concurrent repeat committed first; answer with its result.
         stored = _stored(engine, m.id, user["username"])
         if stored is not None:
             return stored
-        raise
+        return {"id": m.id, "status": "rejected", "problem": {
+            "type": "about:blank", "title": "Conflict", "status": 409, "code": "duplicate",
+            "detail": "a value that must be unique (an id, a number) is already taken", "errors": []}}
     except ValidationError as exc:
         return {"id": m.id, "status": "rejected", "problem": _problem_from_validation(exc)}
     except ApiProblem as exc:
