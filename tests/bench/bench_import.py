@@ -49,7 +49,8 @@ def make_file(path: Path, rows: int) -> None:
         for i in range(rows):
             house = i // 3
             grid = grids[house % len(grids)]
-            birth = base + timedelta(days=(i * 37) % 25000)
+            # (birth date, sequence) must be unique: each day carries 1,000 sequence numbers
+            birth = base + timedelta(days=(i // 1000) * 113 % 25000)
             seq = i % 1000
             id_number = make_id_number("610822", birth, seq)
             w.writerow([f"B{house:07d}", grid, f"测试路{house % 500}号", f"测试{i}", id_number,
