@@ -128,8 +128,9 @@ class WorkerApp(App):
     def on_mount(self) -> None:
         from tui.worker.cases import CasesScreen
 
+        # No status refresh here: My cases asks for one once it has painted, so the first paint
+        # does not share the CPU with it.
         self.push_screen(CasesScreen())
-        self.refresh_status()
         # The header's cache age must not freeze, and queued writes should leave as soon as the
         # network is back without the worker remembering to press a key.
         self.set_interval(30, self.refresh_status, name="status")

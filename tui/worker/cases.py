@@ -146,8 +146,8 @@ class CasesScreen(WorkerScreen):
     def _loaded(self, rows: Rows) -> None:
         self.app.note(rows.seen)
         self.cases = sorted(rows.items, key=due_sort_key)
-        # Cells and search text are built once per load, not on every keystroke of the filter.
-        self.rows = [(case, search_text(case)) for case in self.cases]
+        # Search texts are built on the first keystroke of the filter, once per load.
+        self.rows = []
         self.loaded = True
         self.show_rows()
         self.app.refresh_status()
@@ -155,6 +155,8 @@ class CasesScreen(WorkerScreen):
     def show_rows(self) -> None:
         table = self.query_one(DataTable)
         words = self.query_one("#cases-filter", Input).value.lower().split()
+        if words and not self.rows:
+            self.rows = [(case, search_text(case)) for case in self.cases]
         matched = [case for case, text in self.rows if all(w in text for w in words)] if words else self.cases
         table.clear()
         for case in matched[:MAX_ROWS]:
