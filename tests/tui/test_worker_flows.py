@@ -186,3 +186,30 @@ async def test_a_conflict_shows_in_sync_and_can_be_retried_and_discarded(worker_
         await settle(app, pilot)
         assert not [m for m in screen.items if m.get("id") == conflicts[0]["id"]
                     and m.get("state") in ("conflict", "rejected")]
+
+
+@async_test
+async def test_log_a_visit_from_the_picker_reaches_the_server(worker_client, ops_module, server_get):
+    app = WorkerApp(worker_client, lang="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("d")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "VisitsDueScreen"
+        await pilot.press("escape", "v")
+        await settle(app, pilot)
+        form = app.screen
+        assert form.households, "the picker lists my grid's households"
+        assert {h["grid_code"] for h in form.households} == {"610822100200001"}
+        picked = form.households[0]
+        form.query_one("#visit-households").focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert form.household == picked["id"]
+        form.query_one("#visit-note").text = "Checked the gas stove with the family"
+        form.query_one("#visit-purpose").value = "care"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is not form
+    visits = server_get("/visits", household=picked["id"])["items"]
+    assert any(v.get("note") == "Checked the gas stove with the family" and v.get("purpose") == "care" for v in visits)

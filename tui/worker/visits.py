@@ -7,7 +7,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Checkbox, DataTable, Footer, Input, Select, Static, TextArea
 
 from schemas import codes
-from tui.common.i18n import code_label, fmt_time, tr
+from tui.common.i18n import code_label, tr
 from tui.worker.base import WorkerScreen
 from tui.worker.core import Rows, error_text, is_user_error
 from tui.worker.forms import FormError, parse_optional_date
@@ -26,7 +26,13 @@ def due_tags(item: dict) -> list[str]:
 def due_sort_key(item: dict) -> tuple:
     tags = due_tags(item)
     first = TAG_PRIORITY.get(tags[0], 99) if tags else 100
-    return (first, str(item.get("due_at") or item.get("next_visit_due") or ""), str(item.get("household_no") or ""))
+    return (first, str(item.get("due") or item.get("due_at") or ""), str(item.get("household_no") or ""))
+
+
+def due_text(item: dict) -> str:
+    due = str(item.get("due") or item.get("due_at") or "")[:10]
+    late = item.get("days_overdue") or 0
+    return f"{due} ({tr('tui.due.late', n=late)})" if late else due
 
 
 def household_ref(item: dict) -> str:
@@ -75,15 +81,17 @@ class VisitsDueScreen(WorkerScreen):
                 str(item.get("household_no") or ""),
                 str(item.get("address") or ""),
                 str(item.get("name") or item.get("person_name") or ""),
-                fmt_time(item.get("last_visit_at") or item.get("last_visited_at")) or tr("tui.due.never"),
-                fmt_time(item.get("due_at") or item.get("next_visit_due")),
+                str(item.get("last_visit") or "")[:10] or tr("tui.due.never"),
+                due_text(item),
                 key=str(n),
             )
         self.query_one("#due-summary", Static).update(tr("tui.due.summary", n=len(self.items)))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         item = self.items[int(event.row_key.value)]
-        self.app.push_screen(VisitScreen(household=household_ref(item), household_label=item.get("address") or item.get("household_no")))
+        label = "  ".join(str(x) for x in (item.get("household_no"), item.get("address"), item.get("name")) if x)
+        person_ids = [item["person_id"]] if item.get("person_id") else []
+        self.app.push_screen(VisitScreen(household=household_ref(item), household_label=label, person_ids=person_ids))
 
 
 class VisitScreen(WorkerScreen):
@@ -96,8 +104,10 @@ class VisitScreen(WorkerScreen):
         Binding("escape", "back", "tui.bind.cancel", id="visit.cancel"),
     ]
 
-    def __init__(self, household: str | None = None, household_label: str | None = None) -> None:
+    def __init__(self, household: str | None = None, household_label: str | None = None,
+                 person_ids: list[str] | None = None) -> None:
         super().__init__()
+        self.person_ids = list(person_ids or [])
         self.household = household
         self.household_label = household_label
         self.saving = False
@@ -192,6 +202,7 @@ class VisitScreen(WorkerScreen):
             "note": self.query_one("#visit-note", TextArea).text.strip() or None,
             "concern": concern,
             "next_visit": parse_optional_date(self.query_one("#visit-next", Input).value, "#visit-next"),
+            "person_ids": tuple(self.person_ids),
         }
 
     def show_error(self, message: str, widget: str | None = None) -> None:
