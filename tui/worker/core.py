@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable
+from typing import Any
 
 
 @dataclass
@@ -80,22 +80,9 @@ class Core:
 
     # --- who am I -------------------------------------------------------------------------
     def user(self) -> dict:
-        """The logged-in user (username, display_name, role, scope), from the profile."""
+        """The logged-in user (username, display_name, role, scope), as the profile's store keeps it."""
         if self._user is None:
-            user = None
-            for attr in ("user", "profile"):
-                obj = getattr(self.client, attr, None)
-                if isinstance(obj, dict):
-                    user = obj.get("user", obj) if attr == "profile" else obj
-                elif obj is not None and hasattr(obj, "user"):
-                    user = obj.user
-                if isinstance(user, dict) and user.get("username"):
-                    break
-                user = None
-            if user is None:
-                status = self.ops.auth_status(self.client)
-                user = status.get("user", status) if isinstance(status, dict) else {}
-            self._user = dict(user or {})
+            self._user = dict(self.client.user)
         return self._user
 
     def my_grids(self) -> list[str]:
@@ -200,9 +187,3 @@ def is_user_error(exc: BaseException) -> bool:
     except ImportError:  # core not installed yet: treat everything as unexpected
         return False
     return isinstance(exc, GridctlError)
-
-
-def first(items: Iterable[Any], default: Any = None) -> Any:
-    for item in items:
-        return item
-    return default
