@@ -47,21 +47,41 @@ def create_app(db_url: str = "sqlite:///gridctl-server.db", *, engine=None) -> F
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
-        return _problem(exc.status_code, str(exc.detail) if exc.status_code != 404 else "Not Found",
-                        None if exc.status_code == 404 else None, code=None, headers=getattr(exc, "headers", None))
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:
+            # Several routes share a path (HEAD/GET/PUT of a blob): allow what all of them allow.
+            def leaves(routes):
+                for route in routes:
+                    inner = getattr(route, "original_router", route)  # FastAPI wraps included routers
+                    nested = getattr(inner, "routes", None)
+                    if nested is not None and not hasattr(inner, "methods"):
+                        yield from leaves(nested)
+                    else:
+                        yield inner
+
+            methods = set()
+            for route in leaves(app.router.routes):
+                regex = getattr(route, "path_regex", None)
+                if regex is not None and regex.match(request.url.path):
+                    methods |= set(getattr(route, "methods", ()) or ())
+            if methods:
+                headers["Allow"] = ", ".join(sorted(methods))
+        title = "Not Found" if exc.status_code == 404 else str(exc.detail)
+        return _problem(exc.status_code, title, headers=headers or None)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         return _problem(500, "Internal Server Error", "the server failed; the error is in its log")
 
-    from server.routes import api
+    from schemas.models import Problem
+    from server.routes import api, imports, stats
 
-    app.include_router(api.router)
-    for name in ("stats", "imports"):
-        try:
-            module = __import__(f"server.routes.{name}", fromlist=["router"])
-        except ImportError:
-            continue
-        app.include_router(module.router)
+    problem = {"model": Problem, "content": {PROBLEM: {}}}
+    documented = {code: {**problem, "description": text} for code, text in (
+        (400, "Bad request"), (401, "Not logged in"), (403, "Not allowed"), (404, "Not found or outside your scope"),
+        (409, "Conflict"), (413, "Too large"), (415, "Unsupported media type"), (422, "Invalid input"),
+        (429, "Too many requests"))}
+    for router in (api.router, stats.router, imports.router):
+        app.include_router(router, responses=documented)
     return app

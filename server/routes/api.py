@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from sqlalchemy.engine import Engine
 
 from schemas.models import (
@@ -31,6 +31,7 @@ router = APIRouter(prefix="/api/v1")
 Me = Annotated[dict, Depends(current_user)]
 Db = Annotated[Engine, Depends(get_engine)]
 Limit = Annotated[int | None, Query(ge=1, le=records.MAX_LIMIT)]
+Sha256 = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$", description="lowercase hex SHA-256 of the content")]
 
 
 @router.get("/health", response_model=Health, tags=["meta"])
@@ -128,13 +129,16 @@ def pull(user: Me, engine: Db, cursor: str | None = None,
 
 
 @router.head("/blobs/{sha256}", tags=["blobs"])
-def blob_head(sha256: str, user: Me, engine: Db) -> Response:
-    return Response(status_code=200 if blobs.exists(engine, sha256) else 404)
+def blob_head(sha256: Sha256, user: Me, engine: Db) -> Response:
+    # No body for HEAD, but the headers a GET would carry.
+    if blobs.exists(engine, sha256):
+        return Response(status_code=200, media_type="application/octet-stream")
+    return Response(status_code=404, media_type="application/problem+json")
 
 
 @router.put("/blobs/{sha256}", status_code=201, tags=["blobs"],
             responses={200: {"description": "already stored"}, 201: {"description": "stored"}})
-async def blob_put(sha256: str, request: Request, user: Me, engine: Db) -> Response:
+async def blob_put(sha256: Sha256, request: Request, user: Me, engine: Db) -> Response:
     data = bytearray()
     async for chunk in request.stream():
         data += chunk
@@ -147,6 +151,6 @@ async def blob_put(sha256: str, request: Request, user: Me, engine: Db) -> Respo
 
 
 @router.get("/blobs/{sha256}", tags=["blobs"], response_class=Response)
-def blob_get(sha256: str, user: Me, engine: Db) -> Response:
+def blob_get(sha256: Sha256, user: Me, engine: Db) -> Response:
     data, content_type = blobs.get(engine, sha256)
     return Response(content=data, media_type=content_type)

@@ -1,0 +1,55 @@
+"""Property-based checks of the API against its own OpenAPI document (in-process, ASGI).
+
+Generated requests — valid and invalid — must never cause a 5xx, and every response must match
+the documented schema. Examples are bounded so the run stays short.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+schemathesis = pytest.importorskip("schemathesis")
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+from server.app import create_app  # noqa: E402
+from server.demo import seed  # noqa: E402
+
+
+def _app(tmp_dir):
+    app = create_app(f"sqlite:///{tmp_dir}/schemathesis.db")
+    seed(app.state.engine, "small")
+    return app
+
+
+import tempfile  # noqa: E402
+
+_APP = _app(tempfile.mkdtemp(prefix="gridctl-st-"))
+schema = schemathesis.openapi.from_asgi("/openapi.json", _APP)
+
+
+def _token() -> str:
+    from starlette.testclient import TestClient
+
+    with TestClient(_APP) as client:
+        return client.post("/api/v1/auth/token", json={"username": "station-01", "password": "demo-pass"}).json()[
+            "access_token"
+        ]
+
+
+TOKEN = _token()
+
+
+# Login (its rate limit would lock the test user) and blob upload (a body must hash to its path,
+# which no schema can say) are tested by hand in test_server_api.py.
+@schema.exclude(path_regex="/auth/token").exclude(method="PUT", path_regex="/blobs/").parametrize()
+@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+def test_api_conforms_and_never_fails(case):
+    # Unknown query parameters are ignored, as most HTTP APIs do; every other check applies.
+    from schemathesis.specs.openapi.checks import negative_data_rejection
+
+    if case.query and case.path != "/api/v1/sync/pull":
+        # A list cursor is opaque and only ever comes from the server (bad ones answer 400,
+        # tested in test_server_api); random strings in its place test nothing.
+        case.query.pop("cursor", None)
+
+    case.call_and_validate(headers={"Authorization": f"Bearer {TOKEN}"}, excluded_checks=[negative_data_rejection])
