@@ -87,7 +87,7 @@ HOUSEHOLD_LIST = [
     ("members", "cli.col.members", None),
     ("tags", "cli.col.tags", lambda r: "、".join(label("tag", x) for x in r.get("tags") or [])),
     ("address", "cli.col.address", None),
-    ("id", "cli.col.id", lambda r: r["id"][:8]),
+    ("id", "cli.col.id", lambda r: r["id"][:18]),
 ]
 
 HOUSEHOLD_FIELDS = [
@@ -103,7 +103,7 @@ PERSON_LIST = [
     ("id_number", "cli.col.id_number", None),
     ("phone", "cli.col.phone", None),
     ("tags", "cli.col.tags", lambda r: "、".join(label("tag", x) for x in r.get("tags") or [])),
-    ("id", "cli.col.id", lambda r: r["id"][:8]),
+    ("id", "cli.col.id", lambda r: r["id"][:18]),
 ]
 
 PERSON_FIELDS = [

@@ -87,6 +87,13 @@ def render(items: Sequence[dict] | dict, output: Output, columns: Sequence[Colum
     if not rows:
         say(t(empty_key))
         return
+    if not sys.stdout.isatty():
+        # Piped: one tab-separated line per record, full values, no header (as `gh` does),
+        # so that `cut`, `awk` and `grep` work on it.
+        for row in rows:
+            cells = [_plain(cell(row) if cell else row.get(key)) for key, _h, cell in columns]
+            print("\t".join(c.replace("\t", " ").replace("\n", " ") for c in cells))
+        return
     from rich.table import Table
 
     table = Table(title=title, show_edge=False, pad_edge=False, header_style="bold")

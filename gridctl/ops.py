@@ -275,6 +275,17 @@ def list_cases(client: Client, *, mine: bool = True, statuses: Iterable[str] = (
     elif mine:
         where.append(f"status IN ({', '.join('?' * len(OPEN_STATUSES))})")
         params += list(OPEN_STATUSES)
+    if mine:
+        # Narrow in SQL to what can be mine (the workflow check below decides): assigned to me,
+        # at my level, or resolved below my level (to verify).
+        from schemas.workflow import LEVEL_ORDER, ROLE_LEVEL
+
+        my_level = ROLE_LEVEL.get(user.get("role"), "grid")
+        below = list(LEVEL_ORDER[: LEVEL_ORDER.index(my_level)]) or [""]
+        if my_level == "county":
+            below.append("county")
+        where.append(f"(assignee = ? OR level = ? OR (status = 'resolved' AND level IN ({', '.join('?' * len(below))})))")
+        params += [user.get("username"), my_level, *below]
     if level:
         where.append("level = ?")
         params.append(level)
