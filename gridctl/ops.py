@@ -712,7 +712,15 @@ def outbox_retry(client: Client, mutation_id: str) -> WriteResult:
         raise InvalidInput("core.outbox.not_quarantined", field="id", ref=item["id"], state=item["state"])
     base = item["base_version"]
     if item["state"] == "conflict" and item.get("server"):
-        base = item["server"].get("version", base)
+        current = item["server"]
+        if not client.offline:
+            kind = {"case": "cases", "household": "households", "person": "persons"}.get(item["entity"])
+            try:
+                current = client.api.get(kind, item["entity_id"]) if kind else current
+            except Unreachable:
+                pass
+        item["server"] = current
+        base = current.get("version", base)
         if item["entity"] == "case":
             # Re-check the action against the case as the server has it now.
             from schemas import workflow as wf
