@@ -50,12 +50,11 @@ def register(app: typer.Typer) -> None:
         server: str = typer.Option(..., "--server", help=t("cli.opt.server")),
         username: str = typer.Option(..., "--username", help=t("cli.opt.username")),
         password_stdin: bool = typer.Option(False, "--password-stdin", help=t("cli.opt.password_stdin")),
-        profile: str = typer.Option(None, "--profile", help=t("cli.opt.profile")),
         output: Output = typer.Option(Output.table, "-o", "--output", help=t("cli.opt.output")),
     ) -> None:
         from gridctl import ops
 
-        user = ops.login(server, username, read_password(password_stdin), profile=profile or state.profile)
+        user = ops.login(server, username, read_password(password_stdin), profile=state.profile)
         if output is Output.table:
             say(t("cli.auth.logged_in", username=user["username"], name=user.get("display_name") or "",
                   profile=user["profile"], server=user["server"]))

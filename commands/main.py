@@ -13,15 +13,6 @@ PROG = "gridctl"
 COMPLETE_VAR = "_GRIDCTL_COMPLETE"
 
 
-def _lang_from_argv(argv: list[str]) -> str | None:
-    for i, arg in enumerate(argv):
-        if arg == "--lang" and i + 1 < len(argv):
-            return argv[i + 1]
-        if arg.startswith("--lang="):
-            return arg.split("=", 1)[1]
-    return None
-
-
 def _configured_lang() -> str | None:
     """``lang`` from config.toml, read without importing the rest of the core."""
     from gridctl.paths import config_dir
@@ -39,37 +30,83 @@ def _configured_lang() -> str | None:
     return value if isinstance(value, str) else None
 
 
+GLOBAL_OPTIONS = (("--profile NAME", "cli.opt.profile"), ("--offline", "cli.opt.offline"),
+                  ("--lang zh|en", "cli.opt.lang"), ("--version", "cli.opt.version"))
+
+
+def split_global_options(argv: list[str]) -> tuple[dict, list[str]]:
+    """Take ``--profile``, ``--offline`` and ``--lang`` out of argv, wherever they are.
+
+    They are parsed here rather than by Typer because Typer 0.29 coerces every declared option
+    through pydantic, which would put pydantic on the path of every command, ``--help`` and
+    completion included.
+    """
+    found: dict = {}
+    rest: list[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--":
+            rest += argv[i:]
+            break
+        name, eq, value = arg.partition("=")
+        if name in ("--profile", "--lang"):
+            if not eq:
+                if i + 1 >= len(argv):
+                    found["missing"] = name
+                    break
+                value = argv[i + 1]
+                i += 1
+            found[name[2:]] = value
+        elif arg == "--offline":
+            found["offline"] = True
+        else:
+            rest.append(arg)
+        i += 1
+    return found, rest
+
+
+def _skip_coercion_of_absent_help_flags() -> None:
+    """Typer 0.29 coerces every parameter through pydantic, even an absent ``--help`` flag
+    (its value is None, not False). That alone put pydantic (~20 ms) on the path of every help
+    page and every completion; an absent flag needs no coercion, so it is given False here."""
+    from typer import core
+
+    if getattr(core._TyperParameter, "_gridctl_light_help", False):
+        return
+    original = core._TyperParameter.process_value
+
+    def process_value(self, ctx, value):
+        if value is None and self.name == "help":
+            value = False
+        return original(self, ctx, value)
+
+    core._TyperParameter.process_value = process_value
+    core._TyperParameter._gridctl_light_help = True
+
+
 def build_app():
     import typer
+    from typer.core import TyperGroup
+
+    _skip_coercion_of_absent_help_flags()
 
     from commands import nouns
-    from commands.state import state
-    from gridctl.i18n import set_lang, t
+    from gridctl.i18n import t
+
+    class Root(TyperGroup):
+        def format_options(self, ctx, formatter) -> None:
+            super().format_options(ctx, formatter)
+            with formatter.section(t("cli.global_options")):
+                formatter.write_dl([(flag, t(key)) for flag, key in GLOBAL_OPTIONS])
 
     app = typer.Typer(name=PROG, help=t("cli.app.help"), no_args_is_help=True, add_completion=False,
-                      pretty_exceptions_enable=False, rich_markup_mode=None,
+                      pretty_exceptions_enable=False, rich_markup_mode=None, cls=Root,
                       context_settings={"help_option_names": ["-h", "--help"]})
 
-    def show_version(value: bool) -> None:
-        if value:
-            from gridctl import __version__
-
-            print(f"{PROG} {__version__}")
-            raise typer.Exit()
-
     @app.callback()
-    def root(
-        profile: str = typer.Option(None, "--profile", envvar="GRIDCTL_PROFILE", help=t("cli.opt.profile")),
-        offline: bool = typer.Option(False, "--offline", help=t("cli.opt.offline")),
-        lang: str = typer.Option(None, "--lang", help=t("cli.opt.lang")),
-        version: bool = typer.Option(False, "--version", help=t("cli.opt.version"), is_eager=True,
-                                     callback=show_version),
-    ) -> None:
-        state.profile, state.offline, state.lang = profile, offline, lang
-        if lang:
-            if lang not in ("zh", "en"):
-                raise typer.BadParameter(t("cli.opt.lang_bad", lang=lang), param_hint="--lang")
-            set_lang(lang)
+    def root() -> None:
+        """The global options are taken out of the arguments before Typer sees them."""
 
     nouns.register(app)
     return app
@@ -82,9 +119,25 @@ def run(argv: list[str] | None = None) -> None:
 
         print(f"{PROG} {__version__}")
         return
-    from gridctl.i18n import set_lang
+    from commands.state import state
+    from gridctl.i18n import set_lang, t
 
-    set_lang(_lang_from_argv(argv) or os.environ.get("GRIDCTL_LANG") or _configured_lang())
+    options, argv = split_global_options(argv)
+    state.profile = options.get("profile")
+    state.offline = bool(options.get("offline"))
+    lang = options.get("lang")
+    set_lang(lang or os.environ.get("GRIDCTL_LANG") or _configured_lang())
+    if "missing" in options:
+        print(t("cli.error.prefix") + t("cli.opt.needs_value", flag=options["missing"]), file=sys.stderr)
+        sys.exit(2)
+    if lang is not None and lang not in ("zh", "en"):
+        print(t("cli.error.prefix") + t("cli.opt.lang_bad", lang=lang), file=sys.stderr)
+        sys.exit(2)
+    if argv and argv[0] == "--version":
+        from gridctl import __version__
+
+        print(f"{PROG} {__version__}")
+        return
     app = build_app()
     if os.environ.get(COMPLETE_VAR):
         from typer._completion_classes import completion_init

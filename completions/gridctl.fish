@@ -1,0 +1,1 @@
+complete --command gridctl --no-files --arguments "(env _GRIDCTL_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=get-args _TYPER_COMPLETE_ARGS=(commandline -cp) gridctl)" --condition "env _GRIDCTL_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=is-args _TYPER_COMPLETE_ARGS=(commandline -cp) gridctl"
