@@ -213,6 +213,10 @@ feed = Table(
 )
 
 Index("cases_grid_status", cases.c.grid_code, cases.c.status)
+# Covering indexes for the dashboard's aggregates (server/services/stats.py).
+Index("cases_status_grid_level_due", cases.c.status, cases.c.grid_code, cases.c.level, cases.c.due_at)
+Index("cases_reported_grid", cases.c.reported_at, cases.c.grid_code)
+Index("cases_closed_grid", cases.c.status, cases.c.closed_at, cases.c.grid_code, cases.c.resolved_at, cases.c.due_at)
 Index("persons_tags", persons.c.grid_code, persons.c.tags)
 
 

@@ -7,14 +7,14 @@ import json
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, false, or_, select
 from sqlalchemy.engine import Connection
 
 from schemas.validators import format_time, is_valid_id_number, mask_id_number
 from schemas.workflow import UNFINISHED_STATUSES
 from server.db import case_steps, cases, divisions, households, persons, visits
 from server.errors import ApiProblem, not_found
-from server.scope import scope_clause
+from server.scope import prefix_clause, scope_clause
 
 MAX_LIMIT = 1000
 
@@ -171,7 +171,7 @@ def list_divisions(conn: Connection, user: dict, parent: str | None) -> list[dic
 def list_households(conn, user, *, grid=None, q=None, tag=None, cursor=None, limit=None):
     query = select(households).where(scope_clause(households.c.grid_code, user["scope"]))
     if grid:
-        query = query.where(households.c.grid_code.like(grid + "%"))
+        query = query.where(prefix_clause(households.c.grid_code, grid)) if grid.isdigit() else query.where(false())
     if q:
         query = query.where(or_(households.c.household_no.like(f"%{q}%"), households.c.address.like(f"%{q}%")))
     if tag:
@@ -237,7 +237,7 @@ def list_cases(conn, user, *, status=None, level=None, grid=None, assignee=None,
     if level:
         query = query.where(cases.c.level == level)
     if grid:
-        query = query.where(cases.c.grid_code.like(grid + "%"))
+        query = query.where(prefix_clause(cases.c.grid_code, grid)) if grid.isdigit() else query.where(false())
     if assignee:
         query = query.where(cases.c.assignee == assignee)
     if overdue is not None:

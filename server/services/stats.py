@@ -23,6 +23,7 @@ from schemas.validators import CST, format_time, in_scope
 from schemas.workflow import LEVEL_ORDER, OPEN_STATUSES, UNFINISHED_STATUSES
 from server.db import case_steps, cases, divisions, persons, visits
 from server.errors import not_found
+from server.scope import prefix_clause
 
 VISIT_FREQUENCY_DAYS = {"elderly_alone": 7, "key_person": 30, "left_behind_elderly": 30, "left_behind_child": 30,
                         "left_behind_woman": 30, "disabled": 90, "low_income": 90}
@@ -39,7 +40,7 @@ def overview(engine: Engine, user: dict, division: str | None, now: datetime | N
         raise not_found("division")
     now_t = format_time(now)
     d7, d30 = format_time(now - timedelta(days=7)), format_time(now - timedelta(days=30))
-    within = cases.c.grid_code.like(code + "%")
+    within = prefix_clause(cases.c.grid_code, code)
     with engine.connect() as conn:
         div = conn.execute(select(divisions).where(divisions.c.code == code)).first()
         if div is None:
@@ -78,7 +79,7 @@ def overview(engine: Engine, user: dict, division: str | None, now: datetime | N
             .where(within).group_by(cases.c.grid_code)
         ).all()
         grid_names = {r.code: r.name for r in conn.execute(
-            select(divisions.c.code, divisions.c.name).where(divisions.c.code.like(code + "%"), divisions.c.level == "grid"))}
+            select(divisions.c.code, divisions.c.name).where(prefix_clause(divisions.c.code, code), divisions.c.level == "grid"))}
         day = func.substr(cases.c.reported_at, 1, 10)
         per_day = dict(conn.execute(select(day, func.count()).where(within, cases.c.reported_at >= d30).group_by(day)).all())
         overdue_rows = conn.execute(
@@ -134,12 +135,12 @@ def overview(engine: Engine, user: dict, division: str | None, now: datetime | N
 def _visit_coverage(conn, code: str, now: datetime) -> list[dict]:
     last_visit = dict(conn.execute(
         select(visits.c.household_id, func.max(visits.c.visited_at))
-        .where(visits.c.grid_code.like(code + "%")).group_by(visits.c.household_id)
+        .where(prefix_clause(visits.c.grid_code, code)).group_by(visits.c.household_id)
     ).all())
     totals = {tag: [0, 0] for tag in VISIT_FREQUENCY_DAYS}
     since = {tag: format_time(now - timedelta(days=days)) for tag, days in VISIT_FREQUENCY_DAYS.items()}
     for household_id, tags in conn.execute(
-        select(persons.c.household_id, persons.c.tags).where(persons.c.grid_code.like(code + "%"), persons.c.tags != "[]")
+        select(persons.c.household_id, persons.c.tags).where(prefix_clause(persons.c.grid_code, code), persons.c.tags != "[]")
     ):
         for tag in json.loads(tags or "[]"):
             if tag in totals:
