@@ -66,30 +66,13 @@ def split_global_options(argv: list[str]) -> tuple[dict, list[str]]:
     return found, rest
 
 
-def _skip_coercion_of_absent_help_flags() -> None:
-    """Typer 0.29 coerces every parameter through pydantic, even an absent ``--help`` flag
-    (its value is None, not False). That alone put pydantic (~20 ms) on the path of every help
-    page and every completion; an absent flag needs no coercion, so it is given False here."""
-    from typer import core
-
-    if getattr(core._TyperParameter, "_gridctl_light_help", False):
-        return
-    original = core._TyperParameter.process_value
-
-    def process_value(self, ctx, value):
-        if value is None and self.name == "help":
-            value = False
-        return original(self, ctx, value)
-
-    core._TyperParameter.process_value = process_value
-    core._TyperParameter._gridctl_light_help = True
-
-
 def build_app():
     import typer
     from typer.core import TyperGroup
 
-    _skip_coercion_of_absent_help_flags()
+    from commands import typer_light
+
+    typer_light.install()
 
     from commands import nouns
     from gridctl.i18n import t
@@ -148,7 +131,7 @@ def run(argv: list[str] | None = None) -> None:
     command = typer.main.get_command(app)
     try:
         command.main(args=argv, prog_name=PROG, complete_var=COMPLETE_VAR)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Exception) as exc:  # noqa: BLE001 - never a traceback for the user
         from commands.errors import report_error
 
-        sys.exit(report_error(KeyboardInterrupt()))
+        sys.exit(report_error(exc))

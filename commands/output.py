@@ -71,7 +71,9 @@ def render(items: Sequence[dict] | dict, output: Output, columns: Sequence[Colum
     single = isinstance(items, dict)
     rows = [items] if single else list(items)
     if output is Output.json:
-        print(json.dumps(items if single else rows, ensure_ascii=False, indent=2))
+        # Indented for people at a terminal; compact (and much faster) for scripts.
+        indent = 2 if sys.stdout.isatty() else None
+        print(json.dumps(items if single else rows, ensure_ascii=False, indent=indent))
         return
     if output is Output.jsonl:
         for row in rows:

@@ -254,16 +254,16 @@ def _resolve(client: Client, entity: str, ref: str, *, extra_column: str | None 
 
 
 def _is_mine(case: dict, user: dict) -> bool:
-    from schemas.workflow import allowed_actions
+    from schemas.workflow import can
 
     if case.get("assignee") == user["username"] and case["status"] in ("reported", "accepted", "in_progress"):
         return True
-    return any(a in PROGRESS_ACTIONS for a in allowed_actions(case, user))
+    return any(can(action, case, user) for action in PROGRESS_ACTIONS)
 
 
 def list_cases(client: Client, *, mine: bool = True, statuses: Iterable[str] = (), level: str | None = None,
                grid: str | None = None, overdue: bool | None = None, limit: int | None = None) -> Listing:
-    from schemas.workflow import OPEN_STATUSES, is_overdue
+    from schemas.workflow import OPEN_STATUSES, UNFINISHED_STATUSES, is_overdue
 
     source, stale = refresh(client)
     user = client.user
@@ -294,10 +294,15 @@ def list_cases(client: Client, *, mine: bool = True, statuses: Iterable[str] = (
         params.append(grid + "%")
     sql = "SELECT data FROM cases" + (" WHERE " + " AND ".join(where) if where else "")
     sql += " ORDER BY due_at IS NULL, due_at, reported_at DESC"
-    now = _now()
+    from schemas.validators import format_time
+
+    # Times on the wire are fixed-width RFC 3339 in +08:00, so text order is time order.
+    now_text = format_time(_now())
     items = []
     for case in client.store.query(sql, params):
-        case["overdue"] = is_overdue(case, now)
+        due = case.get("due_at")
+        case["overdue"] = bool(due and case["status"] in UNFINISHED_STATUSES and
+                               (due < now_text if due.endswith("+08:00") else is_overdue(case, _now())))
         if overdue is not None and case["overdue"] != overdue:
             continue
         if mine and not _is_mine(case, user):

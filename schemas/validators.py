@@ -25,7 +25,11 @@ class InvalidValue(ValueError):
         self.code = code
         self.field = field
         self.params = params
-        super().__init__(self.message("en"))
+        super().__init__(code)
+
+    def __str__(self) -> str:
+        # Formatted on demand: refusals are raised by the thousand when listing allowed actions.
+        return self.message("en")
 
     def message(self, lang: str = "en") -> str:
         from schemas.messages import message

@@ -42,7 +42,11 @@ class WorkflowRefused(Exception):
         self.code = code
         self.field = field
         self.params = params
-        super().__init__(self.message("en"))
+        super().__init__(code)
+
+    def __str__(self) -> str:
+        # Formatted on demand: refusals are raised by the thousand when listing allowed actions.
+        return self.message("en")
 
     def message(self, lang: str = "en") -> str:
         from schemas.messages import message
@@ -134,35 +138,41 @@ def _who_ok(rule: Rule, case: Mapping[str, Any], user: Mapping[str, Any]) -> tup
     raise AssertionError(f"unknown rule subject {who}")
 
 
-def check(action: str, case: Mapping[str, Any], user: Mapping[str, Any]) -> Rule:
-    """Refuse (``WorkflowRefused``) when the action does not fit status, scope or role now."""
+def _why_not(action: str, case: Mapping[str, Any], user: Mapping[str, Any]) -> tuple | None:
+    """None when the action fits status, scope and role now; else (code, field, params)."""
     rule = RULES.get(action)
     if rule is None:
-        raise WorkflowRefused("workflow.unknown_action", "action", action=action)
+        return "workflow.unknown_action", "action", {"action": action}
     if not _scope_ok(case, user):
-        raise WorkflowRefused("workflow.scope")
+        return "workflow.scope", None, {}
     if case["status"] not in rule.from_statuses:
-        raise WorkflowRefused(
-            "workflow.status", "status", action=action, status=case["status"], allowed=list(rule.from_statuses)
-        )
+        return "workflow.status", "status", {"action": action, "status": case["status"],
+                                             "allowed": list(rule.from_statuses)}
     ok, code = _who_ok(rule, case, user)
     if not ok:
-        raise WorkflowRefused(code, action=action, role=user["role"], level=case["level"])
+        return code, None, {"action": action, "role": user["role"], "level": case["level"]}
     if action == "escalate" and case["level"] == "county":
-        raise WorkflowRefused("workflow.top_level")
-    return rule
+        return "workflow.top_level", None, {}
+    return None
+
+
+def can(action: str, case: Mapping[str, Any], user: Mapping[str, Any]) -> bool:
+    """Whether the action fits now (parameters aside), without raising."""
+    return _why_not(action, case, user) is None
+
+
+def check(action: str, case: Mapping[str, Any], user: Mapping[str, Any]) -> Rule:
+    """Refuse (``WorkflowRefused``) when the action does not fit status, scope or role now."""
+    reason = _why_not(action, case, user)
+    if reason is not None:
+        code, field_name, params = reason
+        raise WorkflowRefused(code, field_name, **params)
+    return RULES[action]
 
 
 def allowed_actions(case: Mapping[str, Any], user: Mapping[str, Any]) -> list[str]:
     """The actions the workflow table allows this user on this case now (parameters aside)."""
-    allowed = []
-    for action in RULES:
-        try:
-            check(action, case, user)
-        except WorkflowRefused:
-            continue
-        allowed.append(action)
-    return allowed
+    return [action for action in RULES if can(action, case, user)]
 
 
 @dataclass(frozen=True)
