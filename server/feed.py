@@ -23,14 +23,16 @@ def record(conn: Connection, entity: str, entity_id: str, grid_code: str, versio
 
 
 def record_many(conn: Connection, rows: Iterable[tuple[str, str, str, int | None]]) -> None:
-    """Bulk form for seeding and imports: rows of (entity, entity_id, grid_code, version)."""
+    """Bulk form for seeding and imports: rows of (entity, entity_id, grid_code, version).
+
+    Records at version 1 are new and have no feed row yet, so only the others are deleted first.
+    """
     rows = list(rows)
     if not rows:
         return
-    for start in range(0, len(rows), 500):
-        chunk = rows[start : start + 500]
-        keys = [(r[0], r[1]) for r in chunk]
-        conn.execute(delete(feed).where(tuple_(feed.c.entity, feed.c.entity_id).in_(keys)))
+    changed = [(r[0], r[1]) for r in rows if r[3] != 1]
+    for start in range(0, len(changed), 500):
+        conn.execute(delete(feed).where(tuple_(feed.c.entity, feed.c.entity_id).in_(changed[start : start + 500])))
     conn.execute(
         insert(feed),
         [{"entity": e, "entity_id": i, "grid_code": g, "version": v, "deleted": False} for e, i, g, v in rows],

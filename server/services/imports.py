@@ -128,7 +128,8 @@ def _import_divisions(conn: Connection, user: dict, good: list, result: _Result,
             result.created += 1
             result.created_indexes.append(index)
         known.add(code)
-        result.feed.append(("division", code, code, 1))
+        # Version 1 marks a new feed row; an update replaces the division's existing one.
+        result.feed.append(("division", code, code, None if code in existing else 1))
     if inserts:
         conn.execute(insert(divisions), inserts)
     if updates:

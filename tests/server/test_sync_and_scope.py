@@ -236,3 +236,36 @@ def test_the_server_decides_exactly_as_the_workflow_table(server_factory):
     final = gw.get(f"/cases/{c['id']}").json()
     assert final["status"] == "closed"
     assert [s["action"] for s in final["steps"]] == ["report", "accept", "start", "resolve", "reopen", "resolve", "close"]
+
+
+def test_import_endpoint_admin_only_idempotent_and_in_the_feed(server_factory):
+    from datetime import date
+
+    from schemas.validators import make_id_number
+    from tests.conftest import token_for
+
+    server = server_factory()
+    admin = Api(server.url, token_for(server.url, "county-admin"))
+    rows = [{"code": "610822100200006", "name": "前进村第6网格"}]
+    r = admin.http.post("/import/grids", json={"rows": rows}).json()
+    assert (r["created"], r["rejected"]) == (1, 0)
+    rows[0]["name"] = "前进村第六网格"
+    assert admin.http.post("/import/grids", json={"rows": rows}).json()["updated"] == 1
+    assert admin.http.post("/import/grids", json={"rows": rows}).json()["unchanged"] == 1
+    person = {"household_no": "H-import-1", "grid_code": "610822100200001", "name": "钱大爷",
+              "id_number": make_id_number("610822", date(1941, 5, 6), 31), "tags": "独居老人", "sex": "男"}
+    bad = dict(person, id_number=person["id_number"][:-1] + ("0" if person["id_number"][-1] != "0" else "1"), name="错号")
+    dry = admin.http.post("/import/persons", params={"dry_run": "true"}, json={"rows": [person, bad]}).json()
+    assert (dry["created"], dry["rejected"], dry["dry_run"]) == (1, 1, True)
+    assert dry["errors"][0]["index"] == 1 and dry["errors"][0]["field"] == "id_number"
+    assert admin.get("/persons", q=person["id_number"]).json()["items"] == []  # dry run wrote nothing
+    done = admin.http.post("/import/persons", json={"rows": [person, bad]}).json()
+    assert (done["created"], done["rejected"]) == (1, 1)
+    again = admin.http.post("/import/persons", json={"rows": [person]}).json()
+    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 1)
+    gw = Api(server.url, token_for(server.url, "gw-001"))
+    assert gw.http.post("/import/persons", json={"rows": [person]}).status_code == 403
+    pulled = [c for c in gw.pull_all() if c["entity"] == "person" and (c["data"] or {}).get("name") == "钱大爷"]
+    assert len(pulled) == 1 and pulled[0]["data"]["tags"] == ["elderly_alone"]
+    too_many = admin.http.post("/import/persons", json={"rows": [person] * 5001})
+    assert too_many.status_code == 422 and too_many.json()["errors"][0]["field"] == "rows"
