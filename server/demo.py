@@ -221,20 +221,30 @@ class _Seeder:
         for gcode, homes in by_grid.items():
             if not homes:
                 continue
+            # Elderly people living alone are visited about weekly (most of them, not all).
+            for home in homes:
+                if any("elderly_alone" in m["tags"] for m in home["members"]) and self.rnd.random() < 0.8:
+                    day = self.rnd.uniform(0.2, 8)
+                    while day < 35:
+                        self._visit(home, gcode, grid_worker[gcode], self.now - timedelta(days=day), care=True)
+                        day += self.rnd.uniform(5, 9)
             tagged = [h for h in homes if any(m["tags"] for m in h["members"])] or homes
             for _ in range(per_grid):
                 home = self.rnd.choice(tagged if self.rnd.random() < 0.7 else homes)
                 at = self.now - timedelta(days=self.rnd.uniform(0.1, 90))
                 care = any("elderly_alone" in m["tags"] for m in home["members"])
-                v = {"id": self.uid(), "household_id": home["household"]["id"], "grid_code": gcode,
-                     "person_ids": json.dumps([home["members"][0]["id"]]), "worker": grid_worker[gcode],
-                     "visited_at": format_time(at), "method": self.rnd.choice(["in_person"] * 8 + ["phone", "video"]),
-                     "purpose": "care" if care else self.rnd.choice(["routine", "info_collection", "policy", "dispute_check"]),
-                     "met": self.rnd.random() < 0.9, "note": self.rnd.choice(VISIT_NOTES), "concern": None,
-                     "next_visit_due": (at.astimezone(CST).date() + timedelta(days=7 if care else 30)).isoformat(),
-                     "lat": home["household"]["lat"], "lon": home["household"]["lon"], "photos": "[]", "version": 1}
-                self.visits.append(v)
-                self.feed.append(("visit", v["id"], gcode, 1))
+                self._visit(home, gcode, grid_worker[gcode], at, care)
+
+    def _visit(self, home: dict, gcode: str, worker: str, at: datetime, care: bool) -> None:
+        v = {"id": self.uid(), "household_id": home["household"]["id"], "grid_code": gcode,
+             "person_ids": json.dumps([home["members"][0]["id"]]), "worker": worker,
+             "visited_at": format_time(at), "method": self.rnd.choice(["in_person"] * 8 + ["phone", "video"]),
+             "purpose": "care" if care else self.rnd.choice(["routine", "info_collection", "policy", "dispute_check"]),
+             "met": self.rnd.random() < 0.9, "note": self.rnd.choice(VISIT_NOTES), "concern": None,
+             "next_visit_due": (at.astimezone(CST).date() + timedelta(days=7 if care else 30)).isoformat(),
+             "lat": home["household"]["lat"], "lon": home["household"]["lon"], "photos": "[]", "version": 1}
+        self.visits.append(v)
+        self.feed.append(("visit", v["id"], gcode, 1))
 
     # --- cases ---------------------------------------------------------------------------
 
