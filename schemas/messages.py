@@ -190,6 +190,24 @@ def _localize(name: str, value: object, lang: str) -> object:
     return value
 
 
+class CodedError(Exception):
+    """An error that carries a message code (a key of ``MESSAGES``), the field it concerns and
+    the parameters of its text, so that it can be said in either language."""
+
+    def __init__(self, code: str, field: str | None = None, /, **params: object) -> None:
+        self.code = code
+        self.field = field
+        self.params = params
+        super().__init__(code)
+
+    def __str__(self) -> str:
+        # Formatted on demand: refusals are raised by the thousand when listing allowed actions.
+        return self.message("en")
+
+    def message(self, lang: str = "en") -> str:
+        return message(self.code, lang, **self.params)
+
+
 def message(code: str, lang: str = "en", /, **params: object) -> str:
     """The message for ``code`` in ``lang`` ('zh' or 'en'), formatted with ``params``."""
     pair = MESSAGES.get(code)

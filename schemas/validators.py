@@ -13,28 +13,15 @@ import re
 from datetime import date, datetime, timedelta, timezone
 from typing import Iterable
 
+from schemas.messages import CodedError
+
 # China Standard Time: times given without an offset are taken as local field time.
 CST = timezone(timedelta(hours=8))
 CLOCK_SKEW = timedelta(minutes=5)
 
 
-class InvalidValue(ValueError):
+class InvalidValue(CodedError, ValueError):
     """A value that fails validation. ``code`` keys ``schemas.messages.MESSAGES``."""
-
-    def __init__(self, code: str, field: str | None = None, /, **params: object) -> None:
-        self.code = code
-        self.field = field
-        self.params = params
-        super().__init__(code)
-
-    def __str__(self) -> str:
-        # Formatted on demand: refusals are raised by the thousand when listing allowed actions.
-        return self.message("en")
-
-    def message(self, lang: str = "en") -> str:
-        from schemas.messages import message
-
-        return message(self.code, lang, **self.params)
 
 
 # --- GB 11643 citizen ID numbers -------------------------------------------------------------

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Mapping
 
+from schemas.messages import CodedError
 from schemas.validators import format_time, in_scope, parse_time
 
 LEVEL_ORDER = ("grid", "village", "town", "county")
@@ -32,26 +33,11 @@ UNFINISHED_STATUSES = ("reported", "accepted", "in_progress")
 SUPERVISION_LEVELS = ("none", "normal", "yellow", "red")
 
 
-class WorkflowRefused(Exception):
+class WorkflowRefused(CodedError):
     """An action that does not fit the case's status, the user's role or scope, or lacks a reason.
 
     ``code`` keys ``schemas.messages.MESSAGES``; ``field`` names the missing parameter, if any.
     """
-
-    def __init__(self, code: str, field: str | None = None, /, **params: object) -> None:
-        self.code = code
-        self.field = field
-        self.params = params
-        super().__init__(code)
-
-    def __str__(self) -> str:
-        # Formatted on demand: refusals are raised by the thousand when listing allowed actions.
-        return self.message("en")
-
-    def message(self, lang: str = "en") -> str:
-        from schemas.messages import message
-
-        return message(self.code, lang, **self.params)
 
 
 @dataclass(frozen=True)
