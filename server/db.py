@@ -218,6 +218,9 @@ Index("cases_status_grid_level_due", cases.c.status, cases.c.grid_code, cases.c.
 Index("cases_reported_grid", cases.c.reported_at, cases.c.grid_code)
 Index("cases_closed_grid", cases.c.status, cases.c.closed_at, cases.c.grid_code, cases.c.resolved_at, cases.c.due_at)
 Index("persons_tags", persons.c.grid_code, persons.c.tags)
+# Keyset paging of the register walks (grid_code, id) in order.
+Index("persons_grid_id", persons.c.grid_code, persons.c.id)
+Index("households_grid_id", households.c.grid_code, households.c.id)
 
 
 def make_engine(url: str) -> Engine:

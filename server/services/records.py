@@ -177,7 +177,8 @@ def list_households(conn, user, *, grid=None, q=None, tag=None, cursor=None, lim
     if tag:
         tagged = select(persons.c.household_id).where(persons.c.tags.like(f'%"{tag}"%'))
         query = query.where(households.c.id.in_(tagged))
-    rows, nxt = page(conn, query, [households.c.id], cursor, clamp_limit(limit))
+    # Grid first: the scope range and the page order then walk one index, page after page.
+    rows, nxt = page(conn, query, [households.c.grid_code, households.c.id], cursor, clamp_limit(limit))
     return {"items": [household_out(r) for r in rows], "next_cursor": nxt}
 
 
@@ -205,7 +206,7 @@ def list_persons(conn, user, *, household=None, q=None, tag=None, cursor=None, l
             query = query.where(persons.c.name.like(f"%{q}%"))
     if tag:
         query = query.where(persons.c.tags.like(f'%"{tag}"%'))
-    rows, nxt = page(conn, query, [persons.c.id], cursor, clamp_limit(limit))
+    rows, nxt = page(conn, query, [persons.c.grid_code, persons.c.id], cursor, clamp_limit(limit))
     return {"items": [person_out(r, user) for r in rows], "next_cursor": nxt}
 
 
