@@ -113,6 +113,8 @@ def validate_row(kind: str, row: dict[str, Any], lang: str = "en") -> tuple[dict
     values: dict[str, str | None] = {}
     for name, _zh, limit in _COLUMNS[kind]:
         raw = row.get(name)
+        if isinstance(raw, (list, tuple)):  # JSON rows may carry tags and scope as lists
+            raw = "|".join(str(v) for v in raw)
         text = None if raw is None else str(raw).strip()
         if text == "":
             text = None

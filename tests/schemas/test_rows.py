@@ -1,0 +1,43 @@
+"""Import rows: headers in both languages, labels or codes, one message per bad cell."""
+
+from schemas import rows
+
+
+def test_chinese_headers_and_labels():
+    aliases = rows.header_aliases("persons")
+    assert aliases["身份证号"] == "id_number" and aliases["户号"] == "household_no" and aliases["name"] == "name"
+    clean, problems = rows.validate_row("persons", {
+        "household_no": "H1", "grid_code": "610822100200001", "name": "张三", "id_number": "610822199001011235",
+        "sex": "男", "relation_to_head": "户主", "tags": "独居老人、低保户", "care_level": "高"}, "zh")
+    assert problems == []
+    assert clean["tags"] == ["elderly_alone", "low_income"] and clean["relation_to_head"] == "head"
+    assert clean["birth_date"] == "1990-01-01" and clean["care_level"] == "high"
+
+
+def test_lists_from_json_rows_are_accepted():
+    clean, problems = rows.validate_row("persons", {
+        "household_no": "H1", "grid_code": "610822100200001", "name": "张三", "id_number": "610822199001011235",
+        "tags": ["elderly_alone"]})
+    assert problems == [] and clean["tags"] == ["elderly_alone"]
+    clean, problems = rows.validate_row("users", {"username": "gw-900", "display_name": "王", "role": "网格员",
+                                                  "scope": ["610822100200001"]})
+    assert problems == [] and clean["scope"] == ["610822100200001"] and clean["role"] == "gridworker"
+
+
+def test_every_bad_cell_is_named():
+    clean, problems = rows.validate_row("persons", {
+        "household_no": "H1", "grid_code": "6108", "name": "张" * 60, "id_number": "610822199001011234",
+        "sex": "女", "phone": "12345", "tags": "外星人"}, "en")
+    assert clean is None
+    named = {column for column, _ in problems}
+    assert named == {"grid_code", "name", "id_number", "phone", "tags"}
+    assert any("check character" in m for c, m in problems if c == "id_number")
+
+
+def test_sex_and_birth_date_disagreeing_with_the_id_number():
+    _, problems = rows.validate_row("persons", {"household_no": "H1", "grid_code": "610822100200001", "name": "李",
+                                                "id_number": "610822199001011235", "sex": "女"}, "zh")
+    assert problems and problems[0][0] == "sex" and "身份证号" in problems[0][1]
+    _, problems = rows.validate_row("persons", {"household_no": "H1", "grid_code": "610822100200001", "name": "李",
+                                                "id_number": "610822199001011235", "birth_date": "1990-02-01"})
+    assert problems[0][0] == "birth_date"
