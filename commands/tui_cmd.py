@@ -22,7 +22,7 @@ def register(app: typer.Typer) -> None:
     def dashboard(division: str = typer.Option(None, "--division", help=t("cli.opt.division")),
                   refresh: float = typer.Option(30.0, "--refresh", min=2.0, help=t("cli.opt.refresh"))) -> int:
         try:
-            from tui.station import run
+            from tui.dashboard import run
         except ImportError:
             from gridctl.errors import UsageError
 
