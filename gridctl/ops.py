@@ -451,8 +451,10 @@ def _invalid(exc: Exception) -> InvalidInput:
     if callable(errors):
         first = exc.errors()[0]
         name = ".".join(str(p) for p in first["loc"]) or "value"
-        return InvalidInput("core.error.invalid_field", field=name, name=name,
-                            text=str(first["msg"]).removeprefix("Value error, "))
+        inner = (first.get("ctx") or {}).get("error")
+        text = inner.message(get_lang()) if callable(getattr(inner, "message", None)) else \
+            str(first["msg"]).removeprefix("Value error, ")
+        return InvalidInput("core.error.invalid_field", field=name, name=name, text=text)
     return InvalidInput("core.error.invalid_field", field="value", name="value", text=str(exc))
 
 
