@@ -95,7 +95,7 @@ class Client:
     def device_id(self) -> str:
         device = self.store.get_meta("device_id")
         if not device:
-            from schemas.ids import uuid7
+            from gridctl.ids import uuid7
 
             device = f"gridctl-{uuid7()[:13]}"
             self.store.set_meta("device_id", device)
@@ -221,6 +221,7 @@ def _listing(client: Client, items: list[dict], source: str, stale: bool) -> Lis
 
 def _resolve(client: Client, entity: str, ref: str, *, extra_column: str | None = None) -> dict:
     """A cached record by full id, a unique prefix of ≥ 8 characters or its human number."""
+    from gridctl.ids import is_id_prefix
     from gridctl.store import ENTITY_COLUMNS
 
     ref = (ref or "").strip()
@@ -230,7 +231,8 @@ def _resolve(client: Client, entity: str, ref: str, *, extra_column: str | None 
         where += f" OR {extra_column} = ?"
         params.append(ref)
     rows = client.store.query(f"SELECT data FROM {table} WHERE {where}", params)
-    if not rows and len(ref) >= 8:
+    if not rows and is_id_prefix(ref):
+        # Only hex digits and dashes get here, so the ref cannot smuggle LIKE wildcards in.
         rows = client.store.query(f"SELECT data FROM {table} WHERE id LIKE ? LIMIT 6", [ref.lower() + "%"])
     if len(rows) > 1:
         raise InvalidInput("core.ref.ambiguous", field="id", ref=ref,
@@ -471,7 +473,7 @@ def _validate(model_name: str, payload: dict) -> dict:
 
 def _write(client: Client, entity: str, record: dict, mtype: str, payload: dict,
            base_version: int | None = None) -> WriteResult:
-    from schemas.ids import uuid7
+    from gridctl.ids import uuid7
 
     mutation = {"id": uuid7(), "type": mtype, "base_version": base_version, "payload": payload,
                 "created_at": _now_text()}
@@ -554,7 +556,7 @@ def report_incident(client: Client, *, category: str, title: str, description: s
                     household: str | None = None, parties: Iterable[str | dict] = (),
                     photos: Iterable[str | Path] = (), source: str = "field") -> WriteResult:
     from schemas import workflow as wf
-    from schemas.ids import uuid7
+    from gridctl.ids import uuid7
     from schemas.validators import InvalidValue, check_event_times, format_time, in_scope, parse_time
 
     user = client.user
@@ -611,7 +613,7 @@ def log_visit(client: Client, household_ref: str, *, purpose: str, method: str =
               note: str | None = None, person_ids: Iterable[str] = (), met: bool = True, concern: str | None = None,
               next_visit: str | date | None = None, photos: Iterable[str | Path] = (),
               at: str | datetime | None = None, lat: float | None = None, lon: float | None = None) -> WriteResult:
-    from schemas.ids import uuid7
+    from gridctl.ids import uuid7
     from schemas.validators import CLOCK_SKEW, InvalidValue, format_time, parse_date, parse_time
 
     household = _resolve(client, "household", household_ref, extra_column="household_no")
@@ -638,7 +640,7 @@ PERSON_FIELDS = ("name", "id_number", "sex", "birth_date", "phone", "relation_to
 
 
 def add_person(client: Client, household_ref: str, **fields: Any) -> WriteResult:
-    from schemas.ids import uuid7
+    from gridctl.ids import uuid7
 
     household = _resolve(client, "household", household_ref, extra_column="household_no")
     unknown = set(fields) - set(PERSON_FIELDS)
@@ -669,10 +671,12 @@ def update_person(client: Client, person_ref: str, **fields: Any) -> WriteResult
 
 # --- sync and the outbox ----------------------------------------------------------------
 
-def run_sync(client: Client, *, push_only: bool = False, pull_only: bool = False, progress=None):
+def run_sync(client: Client, *, push_only: bool = False, pull_only: bool = False, progress=None,
+             reset: bool = False):
+    """Push then pull; ``reset`` rebuilds the cache from the server (the outbox is kept)."""
     from gridctl import sync
 
-    return sync.sync(client, push_only=push_only, pull_only=pull_only, progress=progress)
+    return sync.sync(client, push_only=push_only, pull_only=pull_only, progress=progress, reset=reset)
 
 
 def sync_status(client: Client) -> dict:

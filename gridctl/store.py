@@ -51,6 +51,7 @@ CREATE TABLE IF NOT EXISTS outbox (
     updated_at TEXT);
 CREATE INDEX IF NOT EXISTS outbox_state ON outbox(state, seq);
 CREATE INDEX IF NOT EXISTS outbox_entity ON outbox(entity_id, state);
+CREATE TABLE IF NOT EXISTS refetch (entity TEXT NOT NULL, id TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS blobs (sha256 TEXT PRIMARY KEY, path TEXT NOT NULL, uploaded INTEGER NOT NULL DEFAULT 0);
 """
 
@@ -139,9 +140,31 @@ class Store:
         """Rows of ``SELECT data ...`` decoded from JSON."""
         return [json.loads(r[0]) for r in self.db.execute(sql, tuple(params))]
 
-    def clear_cache(self, conn: sqlite3.Connection) -> None:
-        for table in ("cases", "households", "persons", "visits", "divisions"):
-            conn.execute(f"DELETE FROM {table}")
+    def clear_cache(self, conn: sqlite3.Connection, keep: Iterable[str] = ()) -> None:
+        """Empty the cache, except the records in ``keep`` (those with unsent local changes)."""
+        conn.execute("DELETE FROM divisions")
+        conn.execute("DELETE FROM refetch")
+        keep = list(keep)
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS keep_ids (id TEXT PRIMARY KEY)")
+        conn.execute("DELETE FROM keep_ids")
+        conn.executemany("INSERT OR IGNORE INTO keep_ids(id) VALUES (?)", [(k,) for k in keep])
+        for table in ("cases", "households", "persons", "visits"):
+            conn.execute(f"DELETE FROM {table} WHERE id NOT IN (SELECT id FROM keep_ids)")
+
+    # --- records the feed skipped while they had unsent changes -------------------------
+
+    def mark_refetch(self, conn: sqlite3.Connection, entity: str, record_id: str) -> None:
+        conn.execute("INSERT OR IGNORE INTO refetch(entity, id) VALUES (?, ?)", (entity, record_id))
+
+    def refetch_due(self) -> list[tuple[str, str]]:
+        """Skipped records whose local changes have all been delivered or dropped since."""
+        rows = self.db.execute(
+            f"SELECT entity, id FROM refetch WHERE id NOT IN (SELECT entity_id FROM outbox WHERE state IN "
+            f"({', '.join('?' * len(UNSENT_STATES))}))", UNSENT_STATES)
+        return [(r[0], r[1]) for r in rows]
+
+    def refetched(self, conn: sqlite3.Connection, record_id: str) -> None:
+        conn.execute("DELETE FROM refetch WHERE id = ?", (record_id,))
 
     # --- outbox --------------------------------------------------------------------------
 
@@ -166,8 +189,9 @@ class Store:
         return [self._outbox_row(r) for r in self.db.execute(sql + " ORDER BY seq", params)]
 
     def outbox_item(self, mutation_id: str) -> dict | None:
-        rows = self.db.execute("SELECT * FROM outbox WHERE id = ? OR id LIKE ? ORDER BY seq",
-                               (mutation_id, mutation_id + "%")).fetchall()
+        # A prefix compare, not LIKE: a typed '%' or '_' must not match everything.
+        rows = self.db.execute("SELECT * FROM outbox WHERE substr(id, 1, length(?1)) = ?1 ORDER BY seq",
+                               (mutation_id,)).fetchall()
         if len(rows) != 1:
             return None if not rows else {"ambiguous": [r["id"] for r in rows]}
         return self._outbox_row(rows[0])

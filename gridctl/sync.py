@@ -72,8 +72,16 @@ def _scrub(payload: dict) -> dict:
     return clean
 
 
-def push(store: Store, api, device_id: str, *, batch_size: int = 500, progress: Progress | None = None,
-         report: SyncReport | None = None) -> SyncReport:
+def _parts(target, api, device_id, batch_size):
+    """``push``/``pull`` take an ``ops.Client`` or, for the engine's own callers, a store + API."""
+    if isinstance(target, Store):
+        return target, api, device_id, batch_size or 500
+    return target.store, api or target.api, device_id or target.device_id, batch_size or target.batch_size
+
+
+def push(target, api=None, device_id: str | None = None, *, batch_size: int | None = None,
+         progress: Progress | None = None, report: SyncReport | None = None) -> SyncReport:
+    store, api, device_id, batch_size = _parts(target, api, device_id, batch_size)
     report = report or SyncReport()
     pending = store.outbox(["pending"])
     blocked = {i for q in store.outbox(["conflict", "rejected"]) for i in _depends_on(q)}
@@ -150,22 +158,30 @@ def _after_applied(store: Store, conn, m: dict, result: dict) -> None:
     store.put(entity, _scrub(record), conn)
 
 
-def pull(store: Store, api, *, page_size: int = 1000, progress: Progress | None = None,
-         report: SyncReport | None = None) -> SyncReport:
+def pull(target, api=None, *, page_size: int = 1000, progress: Progress | None = None,
+         report: SyncReport | None = None, reset: bool = False) -> SyncReport:
+    """Apply the change feed from the saved cursor; ``reset=True`` rebuilds the cache from scratch."""
+    store, api, _, _ = _parts(target, api, "-", 1)
     report = report or SyncReport()
-    cursor = store.get_meta("pull_cursor")
+    cursor = None if reset else store.get_meta("pull_cursor")
+    first = True
     while True:
         page = api.pull(cursor, page_size)
         report.requests += 1
         unsent = store.unsent_entity_ids()
         with store.transaction() as conn:
-            if page.get("reset"):
+            if page.get("reset") or (reset and first):
                 report.reset = True
-                store.clear_cache(conn)
+                store.clear_cache(conn, keep=unsent)
+            first = False
             for change in page["changes"]:
                 record_id = change["id"]
                 if record_id in unsent:
-                    continue  # local changes not yet delivered win until they are
+                    # Local changes not yet delivered win until they are; then the record is
+                    # fetched again, since the feed has moved past it.
+                    if change["entity"] in KIND_PATH:
+                        store.mark_refetch(conn, change["entity"], record_id)
+                    continue
                 if change.get("deleted") or change.get("data") is None:
                     store.delete(change["entity"], record_id, conn)
                 else:
@@ -177,20 +193,47 @@ def pull(store: Store, api, *, page_size: int = 1000, progress: Progress | None 
         if progress:
             progress(report.pulled, None, "core.sync.pulling")
         if not page.get("has_more"):
+            _refetch(store, api, report)
             return report
 
 
+# Records that can be fetched one by one (a visit never changes once logged: nothing to refetch).
+KIND_PATH = {"case": "cases", "household": "households", "person": "persons"}
+
+
+def _refetch(store: Store, api, report: SyncReport) -> None:
+    from gridctl.errors import NotFound
+
+    for entity, record_id in store.refetch_due():
+        try:
+            record = api.get(KIND_PATH[entity], record_id)
+        except NotFound:
+            record = None  # gone, or no longer in scope
+        with store.transaction() as conn:
+            if record is None:
+                store.delete(entity, record_id, conn)
+            else:
+                store.put(entity, record, conn)
+            store.refetched(conn, record_id)
+        report.pulled += 1
+
+
 def run(store: Store, api, device_id: str, *, push_only: bool = False, pull_only: bool = False,
-        batch_size: int = 500, progress: Progress | None = None) -> SyncReport:
+        batch_size: int = 500, progress: Progress | None = None, reset: bool = False) -> SyncReport:
     report = SyncReport()
     if not pull_only:
         push(store, api, device_id, batch_size=batch_size, progress=progress, report=report)
     if not push_only:
-        pull(store, api, progress=progress, report=report)
+        pull(store, api, progress=progress, report=report, reset=reset)
     return report
 
 
-def sync(client, *, push_only: bool = False, pull_only: bool = False, progress: Progress | None = None) -> SyncReport:
-    """Push then pull for an ``ops.Client`` (what ``gridctl sync`` and the TUI call)."""
-    return run(client.store, client.api, client.device_id, push_only=push_only, pull_only=pull_only,
-               batch_size=client.batch_size, progress=progress)
+def sync(client, push: bool = True, pull: bool = True, progress: Progress | None = None, *,
+         push_only: bool = False, pull_only: bool = False, reset: bool = False) -> SyncReport:
+    """Push then pull for an ``ops.Client`` (what ``gridctl sync`` and the TUI call).
+
+    ``push_only``/``pull_only`` are the CLI's flags spelled as such; ``push=False`` is the same
+    as ``pull_only=True``.
+    """
+    return run(client.store, client.api, client.device_id, push_only=push_only or not pull,
+               pull_only=pull_only or not push, batch_size=client.batch_size, progress=progress, reset=reset)
