@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from datetime import datetime, timezone
 
 from pydantic import ValidationError
@@ -29,6 +30,8 @@ from server.scope import scope_clause
 from server.services import cases as case_service
 from server.services import records, register
 
+log = logging.getLogger("gridctl.server")
+
 
 def _problem_from_validation(exc: ValidationError) -> dict:
     errors = [
@@ -40,6 +43,9 @@ def _problem_from_validation(exc: ValidationError) -> dict:
 
 
 def _apply(conn, user: dict, m: Mutation) -> dict:
+    if not 2000 <= m.created_at.year <= 2100:
+        raise ApiProblem(422, "Invalid input", "created_at is not a plausible time", code="invalid",
+                         errors=[{"field": "created_at", "message": "expected a time between 2000 and 2100"}])
     payload = PAYLOADS[m.type].model_validate(m.payload)
     if m.type == "case.report":
         return case_service.report(conn, user, payload, m.created_at)
@@ -95,6 +101,12 @@ def push_one(engine: Engine, user: dict, device_id: str, m: Mutation) -> dict:
         return {"id": m.id, "status": "rejected", "problem": _problem_from_validation(exc)}
     except ApiProblem as exc:
         return {"id": m.id, "status": "rejected", "problem": exc.to_dict()}
+    except (OverflowError, ValueError, TypeError) as exc:
+        # A value no validator foresaw (an extreme date, say): this mutation fails, not the batch.
+        log.warning("mutation %s rejected: %s", m.id, exc)
+        return {"id": m.id, "status": "rejected", "problem": {
+            "type": "about:blank", "title": "Invalid input", "status": 422, "code": "invalid",
+            "detail": str(exc)[:300], "errors": []}}
     except case_service.Conflict as exc:
         return {"id": m.id, "status": "conflict", "current": exc.current,
                 "problem": {"type": "about:blank", "title": "Conflict", "status": 409, "detail": str(exc),
