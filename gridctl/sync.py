@@ -7,6 +7,8 @@ safe: the server answers ``duplicate`` with the original result. A mutation come
 
 A conflicting or rejected mutation is quarantined; the mutations behind it that touch other
 records go on, those on the same record wait (they were made on top of the quarantined one).
+A batch is cut before a mutation that builds on one already in it, so the server's answer to
+the first is known before the second is sent (independent reports still go 500 at a time).
 
 Pull applies the feed page by page, each page and its cursor in one transaction, and never
 overwrites a record that still has unsent changes. ``reset`` rebuilds the cache from scratch
@@ -126,13 +128,22 @@ def push(target, api=None, device_id: str | None = None, *, batch_size: int | No
             progress(done, total, "core.sync.pushing")
         batch.clear()
 
+    in_batch: set[str] = set()
     for item in pending:
-        if _depends_on(item) & blocked:
+        needs = _depends_on(item)
+        if needs & in_batch:
+            # It builds on a mutation of this batch: learn that one's fate first, so a
+            # follow-up of a conflicting change waits instead of being applied on its own.
+            flush()
+            in_batch.clear()
+        if needs & blocked:
             report.waiting += 1
             continue
         batch.append(item)
+        in_batch |= needs
         if len(batch) >= batch_size:
             flush()
+            in_batch.clear()
     flush()
     store.set_meta("last_push_at", utcnow())
     return report
