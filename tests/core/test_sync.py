@@ -208,3 +208,24 @@ def test_a_rejected_mutation_is_kept_visible_with_the_servers_reason(clients, se
     assert server_rows(server, "SELECT COUNT(*) FROM cases WHERE id = ?", good.record["id"]) == [(1,)]
     ops.outbox_discard(client, bad.mutation_id)
     assert client.store.get("case", bad.record["id"]) is None
+
+
+def test_a_record_the_feed_passed_while_unsent_is_fetched_again_once_delivered(clients, server):
+    """Killed after the server applied a push but before the answer was saved, then a read pulls."""
+    from gridctl import ops, sync
+
+    client = clients("field")
+    ops.run_sync(client)
+    queued = ops.report_incident(clients("field", offline=True), category="other", title="应答丢失的上报")
+    item = client.store.outbox_item(queued.mutation_id)
+    client.api.push(client.device_id, [{k: item[k] for k in ("id", "type", "base_version", "created_at", "payload")}])
+
+    listing = ops.list_cases(client, mine=False)  # pulls; the feed's copy is passed over (still unsent here)
+    assert listing.source == "server"
+    assert next(c for c in listing.items if c["id"] == queued.record["id"])["serial"] is None
+
+    report = sync.sync(client)
+    assert report.duplicate == 1 and report.applied == 0
+    serial = server_rows(server, "SELECT serial FROM cases WHERE id = ?", queued.record["id"])[0][0]
+    assert serial and client.store.get("case", queued.record["id"])["serial"] == serial
+    assert client.store.refetch_due() == []
