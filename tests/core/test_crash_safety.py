@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SYNC = "from gridctl import ops, sync\nc = ops.Client.open()\nsync.sync(c)\n"
+# The child says when its imports are done, so every kill lands inside the sync itself.
+SYNC = "from gridctl import ops, sync\nc = ops.Client.open()\nprint('ready', flush=True)\nsync.sync(c)\n"
 
 
 @pytest.mark.slow
@@ -26,17 +27,28 @@ def test_kill_nine_during_sync_loses_and_duplicates_nothing(server_factory, tmp_
     from gridctl import ops
 
     ops.login(server.url, "gw-001", "demo-pass")
+    from gridctl.config import load_config, save_config
+
+    config = load_config()
+    config.set("sync.batch_size", "20")  # ten pushes: many more moments for a kill to land between
+    save_config(config)
     client = ops.Client.open(offline=True)
     for i in range(200):
         ops.report_incident(client, category="other", title=f"崩溃测试 {i:03d}")
     client.close()
     rnd = random.Random(7)
+    on_server_after_kills = []
     for _ in range(20):
         proc = subprocess.Popen([sys.executable, "-c", SYNC], cwd=ROOT, env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rnd.uniform(0.05, 0.6))
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        assert proc.stdout.readline().strip() == "ready"
+        time.sleep(rnd.uniform(0.0, 0.3))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
+        with sqlite3.connect(server.db_path) as db:
+            on_server_after_kills.append(db.execute("SELECT COUNT(*) FROM cases WHERE title LIKE '崩溃测试 %'").fetchone()[0])
+    # Some kills cut a sync short while some reports were already in: the test hit real moments.
+    assert any(0 < n < 200 for n in on_server_after_kills), on_server_after_kills
     final = subprocess.run([sys.executable, "-c", SYNC], cwd=ROOT, env=env, capture_output=True, text=True)
     assert final.returncode == 0, final.stderr
     with sqlite3.connect(server.db_path) as db:
