@@ -243,3 +243,15 @@ def test_a_server_that_is_not_there_is_unreachable_at_once():
         api.me()
     assert time.monotonic() - started < 2 and down.value.exit_code == 8 and str(port) in str(down.value)
     api.close()
+
+
+def test_importing_the_core_loads_no_heavy_module():
+    """The CLI imports the core on every run; httpx and pydantic wait until a request or a write."""
+    import subprocess
+    import sys
+
+    heavy = ("httpx", "pydantic", "typer", "rich", "textual", "fastapi", "sqlalchemy", "platformdirs")
+    code = ("import sys, gridctl.ops, gridctl.sync, gridctl.store, gridctl.config, gridctl.credentials, "
+            f"gridctl.errors, gridctl.ids; print(','.join(m for m in {heavy!r} if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""

@@ -229,3 +229,16 @@ def test_a_record_the_feed_passed_while_unsent_is_fetched_again_once_delivered(c
     serial = server_rows(server, "SELECT serial FROM cases WHERE id = ?", queued.record["id"])[0][0]
     assert serial and client.store.get("case", queued.record["id"])["serial"] == serial
     assert client.store.refetch_due() == []
+
+
+def test_sync_reports_progress_through_the_callback(clients, server):
+    from gridctl import ops, sync
+
+    client = clients("field")
+    offline = clients("field", offline=True)
+    for i in range(3):
+        ops.report_incident(offline, category="other", title=f"进度回调{i}")
+    seen = []
+    report = sync.sync(client, progress=lambda done, total, key: seen.append((done, total, key)))
+    assert report.applied == 3
+    assert (3, 3, "core.sync.pushing") in seen and any(key == "core.sync.pulling" for _, _, key in seen)
