@@ -119,7 +119,7 @@ PERSON_FIELDS = [
 ]
 
 OUTBOX_LIST = [
-    ("id", "cli.col.id", lambda r: r["id"][:13]),
+    ("id", "cli.col.id", None),  # full: uuid7 prefixes are timestamps, rarely unique
     ("type", "cli.col.type", None),
     ("state", "cli.col.state", lambda r: __import__("gridctl.i18n", fromlist=["t"]).t(f"cli.outbox.state.{r['state']}")),
     ("attempts", "cli.col.attempts", None),

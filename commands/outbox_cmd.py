@@ -61,4 +61,4 @@ def register(app: typer.Typer) -> None:
         result = ops.outbox_discard(open_client(), mutation_id)
         if output is not Output.table:
             render(result, output)
-        say(t("cli.outbox.discarded", id=result["id"][:13]))
+        say(t("cli.outbox.discarded", id=result["id"]))

@@ -150,6 +150,6 @@ def write_result(result, output: Output, saved_key: str, **params: Any) -> int:
     else:
         detail = (result.problem or {}).get("detail") or ""
         say(t("cli.write.refused", ref=ref, state=t(f"cli.outbox.state.{state}"), detail=detail))
-        say(t("cli.write.refused_hint", id=result.mutation_id[:13]))
+        say(t("cli.write.refused_hint", id=result.mutation_id))
         return 3
     return 0

@@ -53,7 +53,7 @@ def register(app: typer.Typer) -> None:
             say(t("cli.sync.done", applied=report.applied + report.duplicate, conflict=report.conflict,
                   rejected=report.rejected, waiting=report.waiting, pulled=report.pulled))
             for p in report.problems:
-                say(t("cli.sync.problem", id=p["id"][:13], status=t(f"cli.outbox.state.{p['status']}"), detail=p["detail"] or ""))
+                say(t("cli.sync.problem", id=p["id"], status=t(f"cli.outbox.state.{p['status']}"), detail=p["detail"] or ""))
             if report.partly_done:
                 say(t("cli.sync.see_outbox"))
         else:
