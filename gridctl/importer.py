@@ -290,10 +290,8 @@ def run_import(
                 errors_file = _ErrorsFile(Path(errors_path), err_columns)
             if progress:
                 progress(0, total, "importer.progress.rows")
-            for chunk in _chunks(_records(source), batch_size):
-                rows = [_prepare(kind, rec, columns, lang) for rec in chunk]
-                _cross_check(kind, rows, seen, columns, lang)
-                _send(api, kind, rows, columns, dry_run, passwords, report)
+
+            def account(rows: list[_Row]) -> None:
                 for row in rows:
                     report.rows += 1
                     if row.errors:
@@ -308,6 +306,23 @@ def run_import(
                 if progress:
                     progress(report.rows, max(total or 0, report.rows) if total is not None else None,
                              "importer.progress.rows")
+
+            # The next batch is read and checked while the server commits this one: the two
+            # halves of an import overlap instead of waiting for each other.
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="gridctl-import") as sender:
+                in_flight = None
+                for chunk in _chunks(_records(source), batch_size):
+                    rows = [_prepare(kind, rec, columns, lang) for rec in chunk]
+                    _cross_check(kind, rows, seen, columns, lang)
+                    if in_flight is not None:
+                        in_flight[0].result()
+                        account(in_flight[1])
+                    in_flight = (sender.submit(_send, api, kind, rows, columns, dry_run, passwords, report), rows)
+                if in_flight is not None:
+                    in_flight[0].result()
+                    account(in_flight[1])
     except Unreachable as exc:
         raise Unreachable("importer.error.unreachable", server=exc.params.get("server", ""), done=report.rows,
                           hint_key="importer.hint.rerun") from None
