@@ -118,8 +118,9 @@ def visits(user: Me, engine: Db, household: str | None = None, worker: str | Non
 
 
 @router.post("/sync/push", response_model=PushResponse, tags=["sync"])
-def push(body: PushRequest, user: Me, engine: Db) -> dict:
-    return sync.push(engine, user, body.device_id, body.mutations)
+def push(body: PushRequest, user: Me, engine: Db, request: Request) -> dict:
+    lang = "zh" if request.headers.get("accept-language", "").lower().startswith("zh") else "en"
+    return sync.push(engine, user, body.device_id, body.mutations, lang)
 
 
 @router.get("/sync/pull", response_model=PullResponse, tags=["sync"])

@@ -24,12 +24,13 @@ class Conflict(Exception):
         self.current = current
 
 
-def _refused(exc: wf.WorkflowRefused) -> ApiProblem:
+def _refused(exc: wf.WorkflowRefused, lang: str = "en") -> ApiProblem:
     field = exc.field or "action"
+    text = exc.message(lang)
     return ApiProblem(
         409 if exc.code == "workflow.status" else 403 if exc.code in ("workflow.role", "workflow.level", "workflow.above_level") else 422,
-        "Action refused", exc.message("en"), code=exc.code,
-        errors=[{"field": field, "message": exc.message("en"), "code": exc.code}],
+        "Action refused", text, code=exc.code,
+        errors=[{"field": field, "message": text, "code": exc.code}],
     )
 
 
@@ -92,7 +93,8 @@ def report(conn: Connection, user: dict, payload, created_at: datetime) -> dict:
     return {"entity": "case", "entity_id": payload.id, "version": 1}
 
 
-def act(conn: Connection, user: dict, payload, base_version: int | None, _attempt: int = 0) -> dict:
+def act(conn: Connection, user: dict, payload, base_version: int | None, _attempt: int = 0, *,
+        lang: str = "en") -> dict:
     """Apply a workflow action; stale and no longer fitting → ``Conflict``; never fitting → refused.
 
     The update is guarded by the version read; when a concurrent writer got there first, the
@@ -111,8 +113,8 @@ def act(conn: Connection, user: dict, payload, base_version: int | None, _attemp
         )
     except wf.WorkflowRefused as exc:
         if stale:
-            raise Conflict(current, exc.message("en")) from None
-        raise _refused(exc) from None
+            raise Conflict(current, exc.message(lang)) from None
+        raise _refused(exc, lang) from None
     if t.assignee is not None:
         _check_assignee(conn, t.assignee, row.grid_code)
     at = datetime.now(timezone.utc)
@@ -133,7 +135,7 @@ def act(conn: Connection, user: dict, payload, base_version: int | None, _attemp
     )
     if changed.rowcount != 1:  # a concurrent writer got there first
         if _attempt < 3:
-            return act(conn, user, payload, base_version, _attempt + 1)
+            return act(conn, user, payload, base_version, _attempt + 1, lang=lang)
         raise Conflict(current, "the case changed meanwhile")
     _insert_steps(conn, row.id, [new["steps"][-1]])
     feed.record(conn, "case", row.id, row.grid_code, row.version + 1)

@@ -33,16 +33,17 @@ from server.services import records, register
 log = logging.getLogger("gridctl.server")
 
 
-def _problem_from_validation(exc: ValidationError) -> dict:
-    errors = [
-        {"field": ".".join(str(p) for p in e["loc"]) or "payload", "message": e["msg"].removeprefix("Value error, ")}
-        for e in exc.errors()
-    ]
+def _problem_from_validation(exc: ValidationError, lang: str = "en") -> dict:
+    def text(e: dict) -> str:
+        inner = (e.get("ctx") or {}).get("error")  # a schemas error says itself in zh or en
+        return inner.message(lang) if callable(getattr(inner, "message", None)) else e["msg"].removeprefix("Value error, ")
+
+    errors = [{"field": ".".join(str(p) for p in e["loc"]) or "payload", "message": text(e)} for e in exc.errors()]
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
     return {"type": "about:blank", "title": "Invalid input", "status": 422, "detail": detail, "code": "invalid", "errors": errors}
 
 
-def _apply(conn, user: dict, m: Mutation) -> dict:
+def _apply(conn, user: dict, m: Mutation, lang: str = "en") -> dict:
     if not 2000 <= m.created_at.year <= 2100:
         raise ApiProblem(422, "Invalid input", "created_at is not a plausible time", code="invalid",
                          errors=[{"field": "created_at", "message": "expected a time between 2000 and 2100"}])
@@ -50,7 +51,7 @@ def _apply(conn, user: dict, m: Mutation) -> dict:
     if m.type == "case.report":
         return case_service.report(conn, user, payload, m.created_at)
     if m.type == "case.act":
-        return case_service.act(conn, user, payload, m.base_version)
+        return case_service.act(conn, user, payload, m.base_version, lang=lang)
     if m.type == "visit.log":
         return register.log_visit(conn, user, payload)
     if m.type == "household.upsert":
@@ -73,7 +74,7 @@ def _stored(engine: Engine, mutation_id: str, username: str) -> dict | None:
     return dict(json.loads(row.result), status="duplicate")
 
 
-def push_one(engine: Engine, user: dict, device_id: str, m: Mutation) -> dict:
+def push_one(engine: Engine, user: dict, device_id: str, m: Mutation, lang: str = "en") -> dict:
     stored = _stored(engine, m.id, user["username"])
     if stored is not None:
         return stored
@@ -85,7 +86,7 @@ def push_one(engine: Engine, user: dict, device_id: str, m: Mutation) -> dict:
                 id=m.id, device_id=device_id, username=user["username"], type=m.type,
                 result="{}", at=format_time(datetime.now(timezone.utc)),
             ))
-            result = {"id": m.id, "status": "applied", **_apply(conn, user, m)}
+            result = {"id": m.id, "status": "applied", **_apply(conn, user, m, lang)}
             conn.execute(update(applied_mutations).where(applied_mutations.c.id == m.id)
                          .values(result=json.dumps(result)))
         return result
@@ -98,7 +99,7 @@ def push_one(engine: Engine, user: dict, device_id: str, m: Mutation) -> dict:
             "type": "about:blank", "title": "Conflict", "status": 409, "code": "duplicate",
             "detail": "a value that must be unique (an id, a number) is already taken", "errors": []}}
     except ValidationError as exc:
-        return {"id": m.id, "status": "rejected", "problem": _problem_from_validation(exc)}
+        return {"id": m.id, "status": "rejected", "problem": _problem_from_validation(exc, lang)}
     except ApiProblem as exc:
         return {"id": m.id, "status": "rejected", "problem": exc.to_dict()}
     except (OverflowError, ValueError, TypeError) as exc:
@@ -113,8 +114,9 @@ def push_one(engine: Engine, user: dict, device_id: str, m: Mutation) -> dict:
                             "code": "conflict", "errors": []}}
 
 
-def push(engine: Engine, user: dict, device_id: str, mutations: list[Mutation]) -> dict:
-    return {"results": [push_one(engine, user, device_id, m) for m in mutations]}
+def push(engine: Engine, user: dict, device_id: str, mutations: list[Mutation], lang: str = "en") -> dict:
+    """Problems are worded in ``lang`` ('zh' or 'en', from Accept-Language); codes stay the same."""
+    return {"results": [push_one(engine, user, device_id, m, lang) for m in mutations]}
 
 
 # --- pull ----------------------------------------------------------------------------------

@@ -269,3 +269,14 @@ def test_import_endpoint_admin_only_idempotent_and_in_the_feed(server_factory):
     assert len(pulled) == 1 and pulled[0]["data"]["tags"] == ["elderly_alone"]
     too_many = admin.http.post("/import/persons", json={"rows": [person] * 5001})
     assert too_many.status_code == 422 and too_many.json()["errors"][0]["field"] == "rows"
+
+
+def test_problems_are_worded_in_the_requested_language(live_server, tokens):
+    gw = Api(live_server.url, tokens("gw-001"))
+    m = report(parties=[{"name": "张三", "id_number": "610822199001011234"}])
+    zh = gw.http.post("/sync/push", json={"device_id": "d", "mutations": [m]}, headers={"Accept-Language": "zh-CN"})
+    problem = zh.json()["results"][0]["problem"]
+    assert problem["errors"][0]["field"] == "parties.0.id_number"
+    assert "校验位" in problem["errors"][0]["message"]
+    [en] = gw.push(m)
+    assert "check character" in en["problem"]["errors"][0]["message"]
