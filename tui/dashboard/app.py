@@ -1,9 +1,9 @@
-"""The station dashboard: KPI tiles, open cases by status × level, overdue cases (supervise them),
-the grid ranking, 30 days of reports, visit coverage and the latest escalations.
+"""The station dashboard: KPI tiles, overdue cases (supervise them), open cases by status × level,
+30 days of reports, visit coverage, the grid ranking and the latest escalations.
 
 Figures are the server's ``/stats/overview``, fetched in a thread worker on a timer so the
-screen never freezes; when the server is gone the last figures stay, and the header says how
-old they are.
+screen never freezes; when the server is gone the last figures stay, and a banner and the
+header say how old they are.
 """
 
 from __future__ import annotations
@@ -13,27 +13,68 @@ from datetime import datetime, timezone
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.coordinate import Coordinate
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Footer, Input, Label, Select, Sparkline, Static
+from textual.worker import get_current_worker
 
 from tui.common.header import StatusHeader
-from tui.common.i18n import code_label, fmt_time, localize_bindings, tr
+from tui.common.i18n import code_label, fmt_age, fmt_time, localize_bindings, tr
+from tui.dashboard.privacy import mask_phones
 from tui.dashboard.source import Figures, StatsSource
 
 LEVELS = ("grid", "village", "town", "county")
 STATUSES = ("reported", "accepted", "in_progress", "resolved")
+KPIS = ("open", "overdue_unaccepted", "overdue_unresolved", "escalated_7d", "on_time_rate")
+# Tiles whose figure is a problem when above zero: marked by text style as well as colour.
+ALERT_KPIS = ("overdue_unaccepted", "overdue_unresolved")
+RANKING_ROWS = 20
+NARROW = 110  # columns below which panels stack and the overdue list drops its least needed columns
 
 
 def percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
 
+def case_ref(case: dict) -> str:
+    return case.get("serial") or case.get("id", "")[:8]
+
+
+def fill(table: DataTable, rows: list[tuple], keys: list[str] | None = None) -> None:
+    """Show ``rows`` in ``table``, touching only what changed since the last refresh.
+
+    Clearing and refilling every table re-lays out the whole screen (50–190 ms on a small
+    laptop, a visible stall every 30 s); most refreshes change a few figures, which are
+    updated in place.
+    """
+    keys = keys or [str(i) for i in range(len(rows))]
+    shown = getattr(table, "_dashboard_rows", None)
+    if shown == (rows, keys):
+        return
+    if shown is not None and shown[1] == keys:
+        for r, (old, new) in enumerate(zip(shown[0], rows)):
+            for c, (before, after) in enumerate(zip(old, new)):
+                if before != after:
+                    table.update_cell_at(Coordinate(r, c), after, update_width=True)
+    else:
+        table.clear()
+        for key, row in zip(keys, rows):
+            table.add_row(*row, key=key)
+    table._dashboard_rows = (rows, keys)
+
+
 class Tile(Static):
     """One KPI: a figure and its name."""
 
-    def show(self, value: str, name: str) -> None:
-        self.update(f"[b]{value}[/b]\n{name}")
+    shown: str | None = None
+
+    def show(self, value: str, name: str, alert: bool = False) -> None:
+        text = f"[b]{value}[/b]\n{name}"
+        if text != self.shown:  # an unchanged tile costs no repaint
+            self.shown = text
+            self.update(text)
+        self.set_class(alert, "-alert")
 
 
 class SuperviseForm(ModalScreen[tuple[str, str] | None]):
@@ -47,8 +88,8 @@ class SuperviseForm(ModalScreen[tuple[str, str] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="supervise-form"):
-            yield Label(tr("tui.dashboard.supervise_title", ref=self.case.get("serial") or self.case["id"][:8],
-                           title=self.case.get("title") or ""))
+            yield Label(tr("tui.dashboard.supervise_title", ref=case_ref(self.case),
+                           title=mask_phones(self.case.get("title"))))
             yield Select([(code_label("supervision", s), s) for s in ("normal", "yellow", "red")],
                          value="yellow", allow_blank=False, id="level")
             yield Input(placeholder=tr("tui.dashboard.note"), id="note")
@@ -61,9 +102,12 @@ class SuperviseForm(ModalScreen[tuple[str, str] | None]):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "save":
-            self.dismiss((self.query_one("#level", Select).value, self.query_one("#note", Input).value))
+            self.dismiss((self.query_one("#level", Select).value, self.query_one("#note", Input).value.strip()))
         else:
             self.dismiss(None)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss((self.query_one("#level", Select).value, event.value.strip()))
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -72,6 +116,8 @@ class SuperviseForm(ModalScreen[tuple[str, str] | None]):
 class DashboardApp(App[int]):
     CSS_PATH = ["../common/base.tcss", "dashboard.tcss"]
     TITLE = "gridctl"
+    # Below 110 columns the side-by-side panels would crop their tables: they stack instead.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW, "-wide")]
     BINDINGS = [
         Binding("r", "refresh", "tui.dashboard.refresh", id="dashboard.refresh"),
         Binding("s", "supervise", "tui.dashboard.supervise", id="dashboard.supervise"),
@@ -91,10 +137,15 @@ class DashboardApp(App[int]):
 
     def compose(self) -> ComposeResult:
         yield StatusHeader(tr("tui.dashboard.title"), id="header")
+        yield Static("", id="stale")
         with VerticalScroll(id="body"):
             with Grid(id="tiles"):
-                for key in ("open", "overdue_unaccepted", "overdue_unresolved", "escalated_7d", "on_time_rate"):
+                for key in KPIS:
                     yield Tile(id=f"kpi-{key}", classes="tile")
+            # The overdue list comes first: it is what the station acts on, and on 80×24 it is
+            # what shows under the tiles without scrolling.
+            yield Label(tr("tui.dashboard.overdue"), classes="section-title")
+            yield DataTable(id="overdue", cursor_type="row", zebra_stripes=True)
             with Horizontal(classes="row"):
                 with Vertical(classes="panel"):
                     yield Label(tr("tui.dashboard.matrix"), classes="section-title")
@@ -103,35 +154,30 @@ class DashboardApp(App[int]):
                     yield Label(tr("tui.dashboard.reports_30d"), classes="section-title")
                     yield Sparkline([], id="reports")
                     yield Static("", id="reports-caption")
-                    yield Label(tr("tui.dashboard.coverage"), classes="section-title")
-                    yield DataTable(id="coverage", cursor_type="none")
-            yield Label(tr("tui.dashboard.overdue"), classes="section-title")
-            yield DataTable(id="overdue", cursor_type="row", zebra_stripes=True)
             with Horizontal(classes="row"):
                 with Vertical(classes="panel"):
                     yield Label(tr("tui.dashboard.ranking"), classes="section-title")
                     yield DataTable(id="ranking", cursor_type="none", zebra_stripes=True)
                 with Vertical(classes="panel"):
-                    yield Label(tr("tui.dashboard.escalations"), classes="section-title")
-                    yield DataTable(id="escalations", cursor_type="none")
+                    yield Label(tr("tui.dashboard.coverage"), classes="section-title")
+                    yield DataTable(id="coverage", cursor_type="none")
+            yield Label(tr("tui.dashboard.escalations"), classes="section-title")
+            yield DataTable(id="escalations", cursor_type="none")
         yield Footer()
 
     def on_mount(self) -> None:
         localize_bindings(self)
         header = self.query_one(StatusHeader)
         header.user = self.client.user.get("display_name") or self.client.user.get("username", "")
+        self.query_one("#stale").display = False
         self.query_one("#matrix", DataTable).add_columns(
             tr("tui.dashboard.status"), *[code_label("level", lvl) for lvl in LEVELS])
         self.query_one("#coverage", DataTable).add_columns(
             tr("tui.dashboard.tag"), tr("tui.dashboard.people"), tr("tui.dashboard.visited"), tr("tui.dashboard.ratio"))
-        self.query_one("#overdue", DataTable).add_columns(
-            tr("tui.dashboard.ref"), tr("tui.dashboard.case_title"), tr("tui.dashboard.status"),
-            tr("tui.dashboard.level"), tr("tui.dashboard.due"), tr("tui.dashboard.supervision"), tr("tui.dashboard.grid"))
+        self._set_columns(self.size.width < NARROW)
         self.query_one("#ranking", DataTable).add_columns(
             "#", tr("tui.dashboard.grid"), tr("tui.dashboard.open"), tr("tui.dashboard.overdue_n"),
             tr("tui.dashboard.closed_30d"), tr("tui.dashboard.on_time"))
-        self.query_one("#escalations", DataTable).add_columns(
-            tr("tui.dashboard.at"), tr("tui.dashboard.ref"), tr("tui.dashboard.case_title"), tr("tui.dashboard.to_level"))
         self.action_refresh()
         if self.refresh_on_timer:
             self.set_interval(self.refresh_every, self.action_refresh)
@@ -144,74 +190,142 @@ class DashboardApp(App[int]):
 
     @work(thread=True, exclusive=True, group="load")
     def load(self) -> None:
+        worker = get_current_worker()
         try:
             figures = self.source.fetch()
-        except Exception as exc:  # no server and no copy yet: say so, keep running
-            self.call_from_thread(self.show_problem, str(exc))
+        except Exception as exc:  # no server and no copy yet, or a refusal: say so, keep running
+            if not worker.is_cancelled:
+                self.call_from_thread(self.show_problem, str(exc))
             return
-        self.call_from_thread(self.show, figures)
+        # A refresh started since supersedes this one: its figures are newer.
+        if not worker.is_cancelled:
+            self.call_from_thread(self.show, figures)
 
     def show_problem(self, text: str) -> None:
         header = self.query_one(StatusHeader)
         header.busy = False
         header.online = False
-        self.notify(text, severity="warning")
+        banner = self.query_one("#stale", Static)
+        banner.update(" — ".join(line for line in text.splitlines() if line.strip()))
+        banner.display = True
+        self.loaded = True
 
     def show(self, figures: Figures) -> None:
         self.figures = figures
         stats = figures.stats
+        age = datetime.now(timezone.utc) - figures.fetched_at
         header = self.query_one(StatusHeader)
         header.busy = False
         header.online = figures.online
-        header.cache_age = datetime.now(timezone.utc) - figures.fetched_at
+        header.cache_age = age
         header.title = tr("tui.dashboard.title_of", name=stats["division"]["name"])
-        kpi = stats["kpi"]
-        for key in ("open", "overdue_unaccepted", "overdue_unresolved", "escalated_7d"):
-            self.query_one(f"#kpi-{key}", Tile).show(str(kpi[key]), tr(f"tui.dashboard.kpi.{key}"))
-        self.query_one("#kpi-on_time_rate", Tile).show(percent(kpi["on_time_rate"]), tr("tui.dashboard.kpi.on_time_rate"))
-        matrix = self.query_one("#matrix", DataTable)
-        matrix.clear()
-        for status in STATUSES:
-            counts = stats["open_by_status_level"].get(status, {})
-            matrix.add_row(code_label("status", status), *[str(counts.get(lvl, 0)) for lvl in LEVELS])
-        days = stats["reports_per_day"]
-        self.query_one("#reports", Sparkline).data = [d["count"] for d in days]
-        self.query_one("#reports-caption", Static).update(tr(
-            "tui.dashboard.reports_caption", first=days[0]["date"][5:], last=days[-1]["date"][5:],
-            total=sum(d["count"] for d in days), peak=max((d["count"] for d in days), default=0)))
-        coverage = self.query_one("#coverage", DataTable)
-        coverage.clear()
-        for row in stats["visit_coverage"]:
-            coverage.add_row(code_label("tag", row["tag"]), str(row["people"]), str(row["visited"]), percent(row["ratio"]))
-        overdue = self.query_one("#overdue", DataTable)
-        overdue.clear()
-        for case in stats["overdue"]:
-            overdue.add_row(case.get("serial") or case["id"][:8], case["title"], code_label("status", case["status"]),
-                            code_label("level", case["level"]), fmt_time(case["due_at"]),
-                            "" if case["supervision"] == "none" else code_label("supervision", case["supervision"]),
-                            case["grid_code"], key=case["id"])
-        ranking = self.query_one("#ranking", DataTable)
-        ranking.clear()
-        for grid in stats["grid_ranking"][:20]:
-            ranking.add_row(str(grid["rank"]), grid["name"], str(grid["open"]), str(grid["overdue"]),
-                            str(grid["closed_30d"]), percent(grid["on_time_rate"]))
-        escalations = self.query_one("#escalations", DataTable)
-        escalations.clear()
-        for step in stats["latest_escalations"]:
-            escalations.add_row(fmt_time(step["at"])[5:], step.get("serial") or "", step["title"],
-                                code_label("level", step["to_level"]))
+        banner = self.query_one("#stale", Static)
+        banner.display = not figures.online
         if not figures.online:
-            self.notify(tr("tui.dashboard.offline_note"), severity="warning")
+            banner.update(tr("tui.dashboard.stale", at=fmt_time(figures.fetched_at), age=fmt_age(age)))
+        self._show_kpis(stats["kpi"])
+        self._show_overdue(stats["overdue"])
+        self._show_matrix(stats["open_by_status_level"])
+        self._show_reports(stats["reports_per_day"])
+        self._show_ranking(stats["grid_ranking"])
+        self._show_coverage(stats["visit_coverage"])
+        self._show_escalations(stats["latest_escalations"])
         self.loaded = True
+
+    def _show_kpis(self, kpi: dict) -> None:
+        for key in KPIS:
+            value = percent(kpi[key]) if key == "on_time_rate" else str(kpi[key])
+            alert = key in ALERT_KPIS and bool(kpi[key])
+            self.query_one(f"#kpi-{key}", Tile).show(value, tr(f"tui.dashboard.kpi.{key}"), alert)
+
+    def _set_columns(self, narrow: bool) -> None:
+        """The overdue and escalation lists show every column on a wide screen; on 80 columns
+        only those a supervisor decides by, so they fit without scrolling sideways."""
+        self.narrow = narrow
+        for table_id, names in (
+            ("#overdue", ("ref", "case_title", "due", "supervision") if narrow else
+             ("ref", "case_title", "status", "level", "due", "supervision", "grid")),
+            ("#escalations", ("at", "ref", "case_title", "to_level") if narrow else
+             ("at", "ref", "case_title", "from_level", "to_level")),
+        ):
+            table = self.query_one(table_id, DataTable)
+            table.clear(columns=True)
+            table._dashboard_rows = None
+            table.add_columns(*[tr(f"tui.dashboard.{name}") for name in names])
+
+    def on_resize(self, event) -> None:
+        narrow = event.size.width < NARROW
+        if narrow != getattr(self, "narrow", narrow):
+            selected = self._selected_case_id()
+            self._set_columns(narrow)
+            if self.figures is not None:
+                self._show_overdue(self.figures.stats["overdue"], selected)
+                self._show_escalations(self.figures.stats["latest_escalations"])
+
+    def _overdue_row(self, case: dict) -> tuple:
+        supervision = "" if case["supervision"] in (None, "none") else code_label("supervision", case["supervision"])
+        if self.narrow:
+            return case_ref(case), mask_phones(case["title"]), fmt_time(case["due_at"])[5:], supervision
+        return (case_ref(case), mask_phones(case["title"]), code_label("status", case["status"]),
+                code_label("level", case["level"]), fmt_time(case["due_at"]), supervision, case["grid_code"])
+
+    def _show_overdue(self, cases: list[dict], selected: str | None = None) -> None:
+        table = self.query_one("#overdue", DataTable)
+        # Keep the cursor on the same case across refreshes, so a refresh never moves the
+        # selection out from under a supervisor about to press s.
+        selected = selected or self._selected_case_id()
+        fill(table, [self._overdue_row(case) for case in cases], [case["id"] for case in cases])
+        if selected is not None and self._selected_case_id() != selected:
+            try:
+                table.move_cursor(row=table.get_row_index(selected), animate=False)
+            except Exception:  # that case is no longer overdue
+                pass
+
+    def _show_matrix(self, matrix: dict) -> None:
+        fill(self.query_one("#matrix", DataTable),
+             [(code_label("status", s), *[str(matrix.get(s, {}).get(lvl, 0)) for lvl in LEVELS]) for s in STATUSES])
+
+    def _show_reports(self, days: list[dict]) -> None:
+        counts = [d["count"] for d in days]
+        self.query_one("#reports", Sparkline).data = counts
+        caption = "" if not days else tr(
+            "tui.dashboard.reports_caption", first=days[0]["date"][5:], last=days[-1]["date"][5:],
+            total=sum(counts), peak=max(counts))
+        shown = self.query_one("#reports-caption", Static)
+        if str(shown.content) != caption:
+            shown.update(caption)
+
+    def _show_ranking(self, grids: list[dict]) -> None:
+        fill(self.query_one("#ranking", DataTable),
+             [(str(g["rank"]), g["name"], str(g["open"]), str(g["overdue"]), str(g["closed_30d"]),
+               percent(g["on_time_rate"])) for g in grids[:RANKING_ROWS]])
+
+    def _show_coverage(self, rows: list[dict]) -> None:
+        fill(self.query_one("#coverage", DataTable),
+             [(code_label("tag", r["tag"]), str(r["people"]), str(r["visited"]), percent(r["ratio"])) for r in rows])
+
+    def _show_escalations(self, steps: list[dict]) -> None:
+        def row(step: dict) -> tuple:
+            shown = (fmt_time(step["at"])[5:], step.get("serial") or "", mask_phones(step["title"]))
+            if self.narrow:
+                return (*shown, code_label("level", step["to_level"]))
+            return (*shown, code_label("level", step.get("from_level")), code_label("level", step["to_level"]))
+
+        fill(self.query_one("#escalations", DataTable), [row(step) for step in steps])
+
+    def _selected_case_id(self) -> str | None:
+        table = self.query_one("#overdue", DataTable)
+        if table.row_count == 0:
+            return None
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
 
     # --- actions -------------------------------------------------------------------------
 
     def action_supervise(self) -> None:
-        table = self.query_one("#overdue", DataTable)
-        if not self.figures or table.row_count == 0:
+        case_id = self._selected_case_id() if self.figures else None
+        if case_id is None:
             self.notify(tr("tui.dashboard.nothing_selected"))
             return
-        case_id = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         case = next(c for c in self.figures.stats["overdue"] if c["id"] == case_id)
 
         def chosen(answer: tuple[str, str] | None) -> None:
@@ -222,16 +336,26 @@ class DashboardApp(App[int]):
 
     @work(thread=True, group="act")
     def supervise(self, case: dict, level: str, note: str) -> None:
+        """Through the outbox like every write: saved first, sent at once when the server answers."""
         from gridctl import ops
 
         try:
             result = ops.act(self.client, case["id"], "supervise", supervision=level, note=note or None)
-        except Exception as exc:
-            self.call_from_thread(self.notify, str(exc), severity="error")
+        except Exception as exc:  # refusals (workflow, scope) say why in the user's language
+            self.call_from_thread(self.notify, str(exc), severity="error", timeout=8)
+            return
+        if result.sync_state in ("conflict", "rejected"):
+            problem = result.problem or {}
+            text = problem.get("detail") or problem.get("title") or result.sync_state
+            self.call_from_thread(self.notify, tr("tui.dashboard.supervise_refused", ref=case_ref(case), problem=text),
+                                  severity="error", timeout=8)
+            self.call_from_thread(self.action_refresh)
             return
         key = "tui.dashboard.supervised" if result.sync_state == "synced" else "tui.dashboard.supervise_queued"
-        self.call_from_thread(self.notify, tr(key, ref=case.get("serial") or case["id"][:8]))
+        self.call_from_thread(self.notify, tr(key, ref=case_ref(case)))
         self.call_from_thread(self.action_refresh)
 
     def action_help(self) -> None:
-        self.notify(tr("tui.dashboard.help_text"), timeout=10)
+        from tui.dashboard.help import DashboardHelp
+
+        self.push_screen(DashboardHelp())

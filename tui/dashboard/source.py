@@ -18,6 +18,7 @@ class Figures:
     stats: dict
     online: bool
     fetched_at: datetime
+    problem: str | None = None  # why these are the cached figures and not fresh ones
 
 
 class StatsSource:
@@ -32,24 +33,36 @@ class StatsSource:
         return profile_data_dir(self.client.profile.name) / f"dashboard-{self.division}.json"
 
     def fetch(self) -> Figures:
-        """The server's figures now; the cached ones (online=False) when it cannot be reached."""
-        from gridctl.errors import Unreachable
+        """The server's figures now; the cached ones (online=False) when it cannot answer.
+
+        A server that is down, or up but failing (5xx after the client's retries), leaves the
+        last figures on screen; refusals (logged out, division not in scope) are raised, since
+        old figures would hide a problem only the user can fix.
+        """
+        from gridctl.errors import ServerError, Unreachable
 
         try:
             stats = self.client.api.stats_overview(self.division)
-        except Unreachable:
-            return self.cached()
+        except (Unreachable, ServerError) as exc:
+            return self.cached(exc)
         now = datetime.now(timezone.utc)
-        tmp = self.cache_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"fetched_at": now.isoformat(), "stats": stats}, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, self.cache_path)
+        self._save(now, stats)
         return Figures(stats, True, now)
 
-    def cached(self) -> Figures:
-        from gridctl.errors import Unreachable
+    def _save(self, when: datetime, stats: dict) -> None:
+        # A full or read-only disk costs the offline copy, never the figures just fetched.
+        tmp = self.cache_path.with_suffix(".tmp")
+        try:
+            tmp.write_text(json.dumps({"fetched_at": when.isoformat(), "stats": stats}, ensure_ascii=False),
+                           encoding="utf-8")
+            os.replace(tmp, self.cache_path)
+        except OSError:
+            pass
 
+    def cached(self, cause: Exception) -> Figures:
+        """The last saved figures; ``cause`` is raised again when there are none to show."""
         try:
             saved = json.loads(self.cache_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            raise Unreachable(server=self.client.profile.server) from None
-        return Figures(saved["stats"], False, datetime.fromisoformat(saved["fetched_at"]))
+            return Figures(saved["stats"], False, datetime.fromisoformat(saved["fetched_at"]), str(cause))
+        except (OSError, ValueError, KeyError, TypeError):
+            raise cause from None
