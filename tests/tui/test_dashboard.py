@@ -258,6 +258,19 @@ async def test_refresh_keeps_the_selected_case_and_help_opens():
         await pilot.press("escape")
         await pilot.pause(0.1)
         assert not isinstance(app.screen, DashboardHelp)
+        # A timed refresh landing while the supervise form is open updates the screen beneath.
+        from tui.dashboard.app import SuperviseForm
+
+        await pilot.press("s")
+        await pilot.pause(0.1)
+        assert isinstance(app.screen, SuperviseForm)
+        source.stats = copy.deepcopy(FIXED)
+        app.loaded = False
+        app.action_refresh()
+        await wait_loaded(app, pilot)
+        assert isinstance(app.screen, SuperviseForm)
+        assert tile(app, "open").startswith(str(FIXED["kpi"]["open"]))
+        await pilot.press("escape")
         assert {b.id for b in app.BINDINGS} >= {"dashboard.refresh", "dashboard.help", "dashboard.quit"}
 
 
