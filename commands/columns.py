@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from commands.output import label, short_time
+from commands.output import label, short_id, short_time
 
 
 def _ref(r: dict) -> str:
-    return r.get("serial") or (r.get("id") or "")[:8]
+    return r.get("serial") or short_id(r.get("id"))
 
 
 def _flags(r: dict) -> str:
@@ -63,7 +63,7 @@ STEP_COLUMNS = [
 
 VISIT_LIST = [
     ("visited_at", "cli.col.at", lambda r: short_time(r.get("visited_at"))),
-    ("household_id", "cli.col.household", lambda r: (r.get("household_id") or "")[:8]),
+    ("household_id", "cli.col.household", lambda r: short_id(r.get("household_id"))),
     ("purpose", "cli.col.purpose", lambda r: label("purpose", r.get("purpose"))),
     ("method", "cli.col.method", lambda r: label("method", r.get("method"))),
     ("worker", "cli.col.worker", None),
@@ -87,7 +87,7 @@ HOUSEHOLD_LIST = [
     ("members", "cli.col.members", None),
     ("tags", "cli.col.tags", lambda r: "、".join(label("tag", x) for x in r.get("tags") or [])),
     ("address", "cli.col.address", None),
-    ("id", "cli.col.id", lambda r: r["id"][:18]),
+    ("id", "cli.col.id", lambda r: short_id(r["id"])),
 ]
 
 HOUSEHOLD_FIELDS = [
@@ -103,7 +103,7 @@ PERSON_LIST = [
     ("id_number", "cli.col.id_number", None),
     ("phone", "cli.col.phone", None),
     ("tags", "cli.col.tags", lambda r: "、".join(label("tag", x) for x in r.get("tags") or [])),
-    ("id", "cli.col.id", lambda r: r["id"][:18]),
+    ("id", "cli.col.id", lambda r: short_id(r["id"])),
 ]
 
 PERSON_FIELDS = [

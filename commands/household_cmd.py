@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from commands.columns import HOUSEHOLD_FIELDS, HOUSEHOLD_LIST, PERSON_LIST, VISIT_LIST
+from commands.codes_arg import code_arg
 from commands.errors import handled
 from commands.output import Output, cache_note, render, render_fields
 from commands.state import open_client
@@ -24,14 +25,8 @@ def register(app: typer.Typer) -> None:
               tag: str = typer.Option(None, "--tag", help=t("cli.opt.tag")),
               output: Output = OUTPUT) -> None:
         from gridctl import ops
-        from gridctl.errors import InvalidInput
-        from schemas.codes import to_code
 
-        if tag:
-            try:
-                tag = to_code("tag", tag)
-            except ValueError as exc:
-                raise InvalidInput("core.error.invalid_field", field="tag", name="--tag", text=str(exc)) from None
+        tag = code_arg("tag", tag, "--tag") if tag else None
         listing = ops.list_households(open_client(), grid=grid, search=search, tag=tag)
         cache_note(listing)
         render(listing.items, output, HOUSEHOLD_LIST)

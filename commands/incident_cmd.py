@@ -7,6 +7,7 @@ from typing import List
 
 import typer
 
+from commands.codes_arg import code_arg
 from commands.errors import handled
 from commands.output import Output, write_result
 from commands.state import open_client
@@ -37,17 +38,10 @@ def register(app: typer.Typer) -> None:
         output: Output = typer.Option(Output.table, "-o", "--output", help=t("cli.opt.output")),
     ) -> int:
         from gridctl import ops
-        from schemas.codes import to_code
 
         client = open_client()
-        try:
-            category = to_code("category", category)
-            scale = to_code("scale", scale)
-        except ValueError as exc:
-            from gridctl.errors import InvalidInput
-
-            raise InvalidInput("core.error.invalid_field", field="category" if "dispute" in str(exc) else "scale",
-                               name="--category" if "dispute" in str(exc) else "--scale", text=str(exc)) from None
+        category = code_arg("category", category, "--category")
+        scale = code_arg("scale", scale, "--scale")
         result = ops.report_incident(
             client, category=category, title=title, description=description, subcategory=subcategory, grid=grid,
             address=address, lat=lat, lon=lon, urgent=urgent, scale=scale, occurred_at=occurred_at,

@@ -29,6 +29,7 @@ def register(app: typer.Typer) -> None:
     def show(mutation_id: str = typer.Argument(..., metavar="ID", help=t("cli.arg.mutation")),
              output: Output = OUTPUT) -> None:
         import json
+        import sys
 
         from gridctl import ops
 
@@ -37,12 +38,17 @@ def register(app: typer.Typer) -> None:
             render(item, output)
             return
         render([item], Output.table, OUTBOX_LIST)
-        print(t("cli.outbox.mine"))
-        print(json.dumps(item["payload"], ensure_ascii=False, indent=2))
+        parts = [(t("cli.outbox.mine"), item["payload"])]
         if item.get("server"):
-            print(t("cli.outbox.theirs"))
             server = {k: item["server"].get(k) for k in ("status", "level", "assignee", "version", "supervision")}
-            print(json.dumps(server, ensure_ascii=False, indent=2))
+            parts.append((t("cli.outbox.theirs"), server))
+        for heading, data in parts:
+            if sys.stdout.isatty():
+                print(heading)
+                print(json.dumps(data, ensure_ascii=False, indent=2))
+            else:
+                # Piped: one "heading<TAB>json" line each, so every line stays one record.
+                print(f"{heading}\t{json.dumps(data, ensure_ascii=False)}")
 
     @outbox.command("retry", help=t("cli.outbox.retry.help"))
     @handled

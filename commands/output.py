@@ -11,7 +11,7 @@ import json
 import os
 import sys
 from enum import Enum
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Sequence
 
 from gridctl.i18n import get_lang, t
 
@@ -41,6 +41,12 @@ def label(table: str, code: str | None) -> str:
     from schemas.codes import label as code_label
 
     return code_label(table, code, get_lang()) if code else ""
+
+
+def short_id(value: str | None) -> str:
+    """A UUIDv7 cut to 18 characters: its first 12 hex digits are the creation time, so an
+    8-character prefix is rarely unique; 18 add 12 random bits and still work as a ref."""
+    return (value or "")[:18]
 
 
 def short_time(value: str | None) -> str:
@@ -111,15 +117,23 @@ def render_fields(record: dict, fields: Sequence[Column], output: Output, *, tit
     if output is not Output.table:
         render(record, output, fields)
         return
+    pairs = []
+    for key, header, cell in fields:
+        value = cell(record) if cell else record.get(key)
+        if value not in (None, "", []):
+            pairs.append((t(header), _plain(value)))
+    if not sys.stdout.isatty():
+        # Piped: "label<TAB>value" lines, like the piped lists, with no padding to strip.
+        for name, value in pairs:
+            print(f"{name}\t{value.replace(chr(9), ' ').replace(chr(10), ' ')}")
+        return
     from rich.table import Table
 
     table = Table(title=title, show_header=False, show_edge=False, pad_edge=False)
     table.add_column(style="bold")
     table.add_column()
-    for key, header, cell in fields:
-        value = cell(record) if cell else record.get(key)
-        if value not in (None, "", []):
-            table.add_row(t(header), _plain(value))
+    for name, value in pairs:
+        table.add_row(name, value)
     _console().print(table)
 
 
@@ -142,7 +156,7 @@ def write_result(result, output: Output, saved_key: str, **params: Any) -> int:
     if output is not Output.table:
         render(record, output)
     state = result.sync_state
-    ref = record.get("serial") or (record.get("id") or "")[:8]
+    ref = record.get("serial") or short_id(record.get("id"))
     if state == "synced":
         say(t(saved_key, ref=ref, **params) + " " + t("cli.write.synced"))
     elif state == "pending":

@@ -7,6 +7,7 @@ from typing import List
 import typer
 
 from commands.columns import PERSON_FIELDS
+from commands.codes_arg import code_arg
 from commands.errors import handled
 from commands.output import Output, render_fields, write_result
 from commands.state import open_client
@@ -17,17 +18,7 @@ OUTPUT = typer.Option(Output.table, "-o", "--output", help=t("cli.opt.output"))
 
 def _fields(name, id_number, sex, birth_date, phone, relation, residence, tag, care_level) -> dict:
     """Command-line values (codes or Chinese labels) → person fields with codes."""
-    from gridctl.errors import InvalidInput
-    from schemas.codes import to_code
-
-    def code(table: str, value: str | None, flag: str):
-        if value is None:
-            return None
-        try:
-            return to_code(table, value)
-        except ValueError as exc:
-            raise InvalidInput("core.error.invalid_field", field=flag.lstrip("-"), name=flag, text=str(exc)) from None
-
+    code = code_arg
     return {
         "name": name, "id_number": id_number, "sex": code("sex", sex, "--sex"), "birth_date": birth_date,
         "phone": phone, "relation_to_head": code("relation", relation, "--relation"),

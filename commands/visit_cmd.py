@@ -8,6 +8,7 @@ from typing import List
 import typer
 
 from commands.columns import VISIT_DUE, VISIT_LIST
+from commands.codes_arg import code_arg
 from commands.errors import handled
 from commands.output import Output, cache_note, render, write_result
 from commands.state import open_client
@@ -36,17 +37,9 @@ def register(app: typer.Typer) -> None:
         output: Output = OUTPUT,
     ) -> int:
         from gridctl import ops
-        from gridctl.errors import InvalidInput
-        from schemas.codes import to_code
 
-        try:
-            purpose_code = to_code("purpose", purpose)
-        except ValueError as exc:
-            raise InvalidInput("core.error.invalid_field", field="purpose", name="--purpose", text=str(exc)) from None
-        try:
-            method_code = to_code("method", method)
-        except ValueError as exc:
-            raise InvalidInput("core.error.invalid_field", field="method", name="--method", text=str(exc)) from None
+        purpose_code = code_arg("purpose", purpose, "--purpose")
+        method_code = code_arg("method", method, "--method")
         result = ops.log_visit(open_client(), household, purpose=purpose_code, method=method_code, note=note,
                                person_ids=person, met=not not_met, concern=concern, next_visit=next_visit,
                                photos=photo, at=at)
