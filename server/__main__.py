@@ -1,4 +1,4 @@
-"""python -m server --db URL --host H --port P [--demo] [--demo-scale full|small]"""
+"""python -m server --db URL --host H --port P [--demo] [--demo-scale full|small] [--settings FILE]"""
 
 import argparse
 import sys
@@ -13,7 +13,16 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--demo", action="store_true", help="seed the demo county into an empty database")
     parser.add_argument("--demo-scale", choices=["full", "small"], default="full")
+    parser.add_argument("--settings", metavar="FILE",
+                        help="JSON file of time limits, visit frequencies and login limits (see server/settings.py)")
     args = parser.parse_args()
+
+    from server.settings import Settings, SettingsError
+
+    try:
+        settings = Settings.from_file(args.settings) if args.settings else Settings.from_env()
+    except SettingsError as exc:
+        parser.exit(2, f"python -m server: error: {exc}\n")
 
     def ready(url: str, summary: dict | None) -> None:
         print(f"listening on {url}", flush=True)
@@ -21,7 +30,7 @@ def main() -> None:
             print(f"demo: {summary}", flush=True)
 
     try:
-        serve(args.db, args.host, args.port, args.demo, args.demo_scale, on_ready=ready)
+        serve(args.db, args.host, args.port, args.demo, args.demo_scale, on_ready=ready, settings=settings)
     except KeyboardInterrupt:
         sys.exit(0)
 

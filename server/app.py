@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from server import __version__
 from server.db import make_engine
 from server.errors import ApiProblem
+from server.settings import Settings
 
 PROBLEM = "application/problem+json"
 log = logging.getLogger("gridctl.server")
@@ -27,10 +28,12 @@ def _problem(status: int, title: str, detail: str | None = None, errors=None, co
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
-def create_app(db_url: str = "sqlite:///gridctl-server.db", *, engine=None) -> FastAPI:
+def create_app(db_url: str = "sqlite:///gridctl-server.db", *, settings: Settings | None = None, engine=None) -> FastAPI:
+    """The app over ``db_url`` (tables created). ``settings`` default to GRIDCTL_SERVER_SETTINGS or DESIGN's values."""
     app = FastAPI(title="gridctl reference backend", version=__version__,
                   description="The HTTP API of DESIGN §5: grid governance cases, visits, register, sync.")
     app.state.engine = engine or make_engine(db_url)
+    app.state.settings = settings if settings is not None else Settings.from_env()
 
     @app.exception_handler(ApiProblem)
     async def _api_problem(request: Request, exc: ApiProblem):

@@ -15,10 +15,8 @@ from sqlalchemy.engine import Connection
 from schemas.validators import format_time
 from server.db import login_failures, tokens, users
 from server.errors import ApiProblem
+from server.settings import Settings
 
-TOKEN_LIFETIME = timedelta(days=30)
-FAILURE_WINDOW = timedelta(minutes=5)
-MAX_FAILURES = 5
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
 
 
@@ -57,18 +55,23 @@ def user_dict(row) -> dict:
     }
 
 
-def login(conn: Connection, username: str, password: str, device_id: str | None, device_name: str | None) -> dict:
-    """Check the password and issue a token; too many recent failures answer 429."""
-    since = format_time(now() - FAILURE_WINDOW)
+def login(conn: Connection, username: str, password: str, device_id: str | None, device_name: str | None,
+          settings: Settings | None = None) -> dict:
+    """Check the password and issue a token; too many recent failures answer 429.
+
+    Only failures count, so scripts and tests that log in often are never limited.
+    """
+    settings = settings or Settings()
+    since = format_time(now() - settings.login_window)
     failures = conn.execute(
         select(func.count()).select_from(login_failures).where(
             login_failures.c.username == username, login_failures.c.at >= since
         )
     ).scalar_one()
-    if failures >= MAX_FAILURES:
+    if failures >= settings.login_max_failures:
         raise ApiProblem(
             429, "Too Many Requests", "too many failed logins; wait and try again",
-            code="login_limited", headers={"Retry-After": str(int(FAILURE_WINDOW.total_seconds()))},
+            code="login_limited", headers={"Retry-After": str(int(settings.login_window.total_seconds()))},
         )
     row = conn.execute(select(users).where(users.c.username == username)).first()
     # Hash even for unknown users so that timing does not tell which usernames exist.
@@ -77,7 +80,7 @@ def login(conn: Connection, username: str, password: str, device_id: str | None,
         raise ApiProblem(401, "Unauthorized", "wrong username or password", code="bad_credentials")
     conn.execute(delete(login_failures).where(login_failures.c.username == username))
     token = secrets.token_urlsafe(32)
-    expires = now() + TOKEN_LIFETIME
+    expires = now() + settings.token_lifetime
     conn.execute(
         insert(tokens).values(
             token_hash=_token_hash(token), username=username, device_id=device_id, device_name=device_name,

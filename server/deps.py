@@ -1,7 +1,8 @@
 """Request dependencies: the engine and the calling user.
 
 ``current_user`` returns ``{"username", "display_name", "phone", "role", "scope": [codes]}``
-from the bearer token, or answers 401 (problem+json).
+from the bearer token, or answers 401 (problem+json). ``get_settings`` gives the server's
+``server.settings.Settings`` (time limits, visit frequencies).
 """
 
 from __future__ import annotations
@@ -12,12 +13,17 @@ from sqlalchemy.engine import Engine
 
 from server import auth
 from server.errors import ApiProblem
+from server.settings import Settings
 
 _bearer = HTTPBearer(auto_error=False)
 
 
 def get_engine(request: Request) -> Engine:
     return request.app.state.engine
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
 
 
 def bearer_token(creds: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> str:

@@ -13,11 +13,15 @@ def free_port(host: str = "127.0.0.1") -> int:
         return s.getsockname()[1]
 
 
-def prepare(db_url: str, demo: bool = False, demo_scale: str = "full"):
-    """Create the app (and its tables); seed the demo county when asked. Returns (app, summary)."""
+def prepare(db_url: str, demo: bool = False, demo_scale: str = "full", settings=None):
+    """Create the app (and its tables); seed the demo county when asked. Returns (app, summary).
+
+    ``settings``: a ``server.settings.Settings``; None reads GRIDCTL_SERVER_SETTINGS (or the defaults)
+    and raises ``SettingsError`` naming what is wrong in that file.
+    """
     from server.app import create_app
 
-    app = create_app(db_url)
+    app = create_app(db_url, settings=settings)
     summary = None
     if demo:
         from server.demo import seed
@@ -34,11 +38,12 @@ def serve(
     demo_scale: str = "full",
     on_ready: Callable[[str, dict | None], None] | None = None,
     log_level: str = "warning",
+    settings=None,
 ) -> None:
     """Serve until interrupted. ``on_ready(url, seed_summary)`` is called once it listens."""
     import uvicorn
 
-    app, summary = prepare(db_url, demo, demo_scale)
+    app, summary = prepare(db_url, demo, demo_scale, settings)
     config = uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False)
     server = uvicorn.Server(config)
     if on_ready is not None:
@@ -58,10 +63,10 @@ class BackgroundServer:
     """The server in a thread of this process (``gridctl demo`` and benchmarks)."""
 
     def __init__(self, db_url: str, host: str = "127.0.0.1", port: int | None = None, demo: bool = False,
-                 demo_scale: str = "full") -> None:
+                 demo_scale: str = "full", settings=None) -> None:
         import uvicorn
 
-        self.app, self.summary = prepare(db_url, demo, demo_scale)
+        self.app, self.summary = prepare(db_url, demo, demo_scale, settings)
         self.port = port or free_port(host)
         self.url = f"http://{host}:{self.port}"
         self._server = uvicorn.Server(uvicorn.Config(self.app, host=host, port=self.port, log_level="warning",

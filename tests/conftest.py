@@ -28,9 +28,10 @@ def _free_port() -> int:
 
 
 class LiveServer:
-    def __init__(self, db_path: Path, scale: str = "small") -> None:
+    def __init__(self, db_path: Path, scale: str = "small", env: dict[str, str] | None = None) -> None:
         self.db_path = db_path
         self.scale = scale
+        self.env = env or {}
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
@@ -43,7 +44,7 @@ class LiveServer:
                "--demo", "--demo-scale", self.scale]
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                                     env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                                     env={**os.environ, "PYTHONUNBUFFERED": "1", **self.env})
         deadline = time.monotonic() + timeout
         import httpx
 
@@ -82,11 +83,14 @@ def live_server(tmp_path_factory):
 
 @pytest.fixture()
 def server_factory(tmp_path):
-    """Fresh, separately seeded servers (each costs about a second to start)."""
+    """Fresh, separately seeded servers (each costs about a second to start).
+
+    ``env`` adds environment variables for the server process, e.g. GRIDCTL_SERVER_SETTINGS.
+    """
     made: list[LiveServer] = []
 
-    def make(scale: str = "small") -> LiveServer:
-        server = LiveServer(tmp_path / f"server{len(made)}.db", scale).start()
+    def make(scale: str = "small", env: dict[str, str] | None = None) -> LiveServer:
+        server = LiveServer(tmp_path / f"server{len(made)}.db", scale, env).start()
         made.append(server)
         return server
 

@@ -23,13 +23,15 @@ from schemas.models import (
     Visit,
 )
 from server import auth, __version__
-from server.deps import bearer_token, current_user, get_engine
+from server.deps import bearer_token, current_user, get_engine, get_settings
 from server.errors import ApiProblem
 from server.services import blobs, records, sync
+from server.settings import Settings
 
 router = APIRouter(prefix="/api/v1")
 Me = Annotated[dict, Depends(current_user)]
 Db = Annotated[Engine, Depends(get_engine)]
+Conf = Annotated[Settings, Depends(get_settings)]
 Limit = Annotated[int | None, Query(ge=1, le=records.MAX_LIMIT)]
 Sha256 = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$", description="lowercase hex SHA-256 of the content")]
 
@@ -40,10 +42,10 @@ def health() -> dict:
 
 
 @router.post("/auth/token", response_model=TokenResponse, tags=["auth"])
-def login(body: TokenRequest, engine: Db) -> dict:
+def login(body: TokenRequest, engine: Db, settings: Conf) -> dict:
     try:
         with engine.begin() as conn:
-            return auth.login(conn, body.username, body.password, body.device_id, body.device_name)
+            return auth.login(conn, body.username, body.password, body.device_id, body.device_name, settings)
     except ApiProblem as exc:
         if exc.code == "bad_credentials":
             with engine.begin() as conn:
@@ -118,9 +120,9 @@ def visits(user: Me, engine: Db, household: str | None = None, worker: str | Non
 
 
 @router.post("/sync/push", response_model=PushResponse, tags=["sync"])
-def push(body: PushRequest, user: Me, engine: Db, request: Request) -> dict:
+def push(body: PushRequest, user: Me, engine: Db, settings: Conf, request: Request) -> dict:
     lang = "zh" if request.headers.get("accept-language", "").lower().startswith("zh") else "en"
-    return sync.push(engine, user, body.device_id, body.mutations, lang)
+    return sync.push(engine, user, body.device_id, body.mutations, lang, settings=settings)
 
 
 @router.get("/sync/pull", response_model=PullResponse, tags=["sync"])

@@ -57,7 +57,8 @@ def _insert_steps(conn: Connection, case_id: str, steps: list[dict]) -> None:
     conn.execute(insert(case_steps), rows)
 
 
-def report(conn: Connection, user: dict, payload, created_at: datetime) -> dict:
+def report(conn: Connection, user: dict, payload, created_at: datetime,
+           limits: wf.TimeLimits = wf.DEFAULT_LIMITS) -> dict:
     """A new case at grid level. ``payload`` is a validated ``schemas.models.CaseReport``."""
     if not in_scope(payload.grid_code, user["scope"]):
         raise invalid("grid_code", f"grid {payload.grid_code} is outside your scope", "division.out_of_scope")
@@ -75,7 +76,7 @@ def report(conn: Connection, user: dict, payload, created_at: datetime) -> dict:
         raise invalid(exc.field or "occurred_at", exc.message("en"), exc.code) from None
     if conn.execute(select(cases.c.id).where(cases.c.id == payload.id)).first() is not None:
         raise invalid("id", "a case with this id exists already", "duplicate_id")
-    fields = wf.new_case_fields(reported, payload.urgent, user["username"])
+    fields = wf.new_case_fields(reported, payload.urgent, user["username"], limits)
     serial = next_serial(conn, payload.grid_code[:6], reported.astimezone(CST).strftime("%Y%m%d"))
     conn.execute(insert(cases).values(
         id=payload.id, serial=serial, title=payload.title, description=payload.description,
@@ -94,7 +95,7 @@ def report(conn: Connection, user: dict, payload, created_at: datetime) -> dict:
 
 
 def act(conn: Connection, user: dict, payload, base_version: int | None, _attempt: int = 0, *,
-        lang: str = "en") -> dict:
+        lang: str = "en", limits: wf.TimeLimits = wf.DEFAULT_LIMITS) -> dict:
     """Apply a workflow action; stale and no longer fitting → ``Conflict``; never fitting → refused.
 
     The update is guarded by the version read; when a concurrent writer got there first, the
@@ -118,9 +119,7 @@ def act(conn: Connection, user: dict, payload, base_version: int | None, _attemp
     if t.assignee is not None:
         _check_assignee(conn, t.assignee, row.grid_code)
     at = datetime.now(timezone.utc)
-    new = wf.apply_transition(
-        {**current, "steps": current["steps"]}, t, user["username"], at
-    )
+    new = wf.apply_transition(current, t, user["username"], at, limits)
     entered = format_time(at) if t.level_changed else row.level_entered_at
     values = {
         "status": new["status"], "level": new["level"], "assignee": new["assignee"], "supervision": new["supervision"],
@@ -135,7 +134,7 @@ def act(conn: Connection, user: dict, payload, base_version: int | None, _attemp
     )
     if changed.rowcount != 1:  # a concurrent writer got there first
         if _attempt < 3:
-            return act(conn, user, payload, base_version, _attempt + 1, lang=lang)
+            return act(conn, user, payload, base_version, _attempt + 1, lang=lang, limits=limits)
         raise Conflict(current, "the case changed meanwhile")
     _insert_steps(conn, row.id, [new["steps"][-1]])
     feed.record(conn, "case", row.id, row.grid_code, row.version + 1)

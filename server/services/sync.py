@@ -29,6 +29,7 @@ from server.errors import ApiProblem
 from server.scope import scope_clause
 from server.services import cases as case_service
 from server.services import records, register
+from server.settings import Settings
 
 log = logging.getLogger("gridctl.server")
 
@@ -43,15 +44,15 @@ def _problem_from_validation(exc: ValidationError, lang: str = "en") -> dict:
     return {"type": "about:blank", "title": "Invalid input", "status": 422, "detail": detail, "code": "invalid", "errors": errors}
 
 
-def _apply(conn, user: dict, m: Mutation, lang: str = "en") -> dict:
+def _apply(conn, user: dict, m: Mutation, lang: str, settings: Settings) -> dict:
     if not 2000 <= m.created_at.year <= 2100:
         raise ApiProblem(422, "Invalid input", "created_at is not a plausible time", code="invalid",
                          errors=[{"field": "created_at", "message": "expected a time between 2000 and 2100"}])
     payload = PAYLOADS[m.type].model_validate(m.payload)
     if m.type == "case.report":
-        return case_service.report(conn, user, payload, m.created_at)
+        return case_service.report(conn, user, payload, m.created_at, limits=settings.limits)
     if m.type == "case.act":
-        return case_service.act(conn, user, payload, m.base_version, lang=lang)
+        return case_service.act(conn, user, payload, m.base_version, lang=lang, limits=settings.limits)
     if m.type == "visit.log":
         return register.log_visit(conn, user, payload)
     if m.type == "household.upsert":
@@ -74,7 +75,9 @@ def _stored(engine: Engine, mutation_id: str, username: str) -> dict | None:
     return dict(json.loads(row.result), status="duplicate")
 
 
-def push_one(engine: Engine, user: dict, device_id: str, m: Mutation, lang: str = "en") -> dict:
+def push_one(engine: Engine, user: dict, device_id: str, m: Mutation, lang: str = "en",
+             settings: Settings | None = None) -> dict:
+    settings = settings or Settings()
     stored = _stored(engine, m.id, user["username"])
     if stored is not None:
         return stored
@@ -86,7 +89,7 @@ def push_one(engine: Engine, user: dict, device_id: str, m: Mutation, lang: str 
                 id=m.id, device_id=device_id, username=user["username"], type=m.type,
                 result="{}", at=format_time(datetime.now(timezone.utc)),
             ))
-            result = {"id": m.id, "status": "applied", **_apply(conn, user, m, lang)}
+            result = {"id": m.id, "status": "applied", **_apply(conn, user, m, lang, settings)}
             conn.execute(update(applied_mutations).where(applied_mutations.c.id == m.id)
                          .values(result=json.dumps(result)))
         return result
@@ -114,9 +117,10 @@ def push_one(engine: Engine, user: dict, device_id: str, m: Mutation, lang: str 
                             "code": "conflict", "errors": []}}
 
 
-def push(engine: Engine, user: dict, device_id: str, mutations: list[Mutation], lang: str = "en") -> dict:
+def push(engine: Engine, user: dict, device_id: str, mutations: list[Mutation], lang: str = "en", *,
+         settings: Settings | None = None) -> dict:
     """Problems are worded in ``lang`` ('zh' or 'en', from Accept-Language); codes stay the same."""
-    return {"results": [push_one(engine, user, device_id, m, lang) for m in mutations]}
+    return {"results": [push_one(engine, user, device_id, m, lang, settings) for m in mutations]}
 
 
 # --- pull ----------------------------------------------------------------------------------

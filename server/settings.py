@@ -1,0 +1,121 @@
+"""Server settings: case time limits, visit frequencies, token lifetime and login limits.
+
+Defaults are those of DESIGN §3/§4. A deployment changes them with a JSON file, given to
+``python -m server --settings FILE`` or named by the environment variable
+``GRIDCTL_SERVER_SETTINGS`` (so ``gridctl serve`` honours it too). Every key is optional::
+
+    {"accept_hours": 24, "accept_urgent_hours": 2,
+     "resolve_days": {"grid": 3, "village": 5, "town": 10, "county": 15},
+     "resolve_urgent_hours": 24,
+     "visit_frequency_days": {"elderly_alone": 7, "key_person": 30, ...},
+     "token_days": 30, "login_max_failures": 5, "login_window_minutes": 5}
+
+Routes reach the settings through ``server.deps.get_settings`` (``request.app.state.settings``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Mapping
+
+from schemas import codes
+from schemas.workflow import DEFAULT_LIMITS, LEVEL_ORDER, TimeLimits
+
+ENV_VAR = "GRIDCTL_SERVER_SETTINGS"
+
+# DESIGN §3: tagged people are due a visit this often; any household once a year ("household").
+DEFAULT_VISIT_FREQUENCY_DAYS: dict[str, int] = {
+    "elderly_alone": 7,
+    "key_person": 30,
+    "left_behind_elderly": 30,
+    "left_behind_child": 30,
+    "left_behind_woman": 30,
+    "disabled": 90,
+    "low_income": 90,
+    "household": 365,
+}
+
+
+class SettingsError(ValueError):
+    """A settings file that cannot be used; the message names the key and what it accepts."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    limits: TimeLimits = DEFAULT_LIMITS
+    visit_frequency_days: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_VISIT_FREQUENCY_DAYS))
+    token_lifetime: timedelta = timedelta(days=30)
+    login_max_failures: int = 5
+    login_window: timedelta = timedelta(minutes=5)
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any], where: str = "settings") -> "Settings":
+        if not isinstance(data, Mapping):
+            raise SettingsError(f"{where}: expected a JSON object of settings")
+        known = {"accept_hours", "accept_urgent_hours", "resolve_days", "resolve_urgent_hours",
+                 "visit_frequency_days", "token_days", "login_max_failures", "login_window_minutes"}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise SettingsError(f"{where}: unknown key {unknown[0]!r}; known keys: {', '.join(sorted(known))}")
+
+        def number(key: str, default: float, *, integer: bool = False) -> float:
+            value = data.get(key, default)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0 \
+                    or (integer and not float(value).is_integer()):
+                kind = "a positive whole number" if integer else "a positive number"
+                raise SettingsError(f"{where}: {key} must be {kind}, got {value!r}")
+            return value
+
+        def per_key(key: str, allowed: set[str], defaults: Mapping[str, float]) -> dict[str, float]:
+            given = data.get(key, {})
+            if not isinstance(given, Mapping):
+                raise SettingsError(f"{where}: {key} must be an object such as {json.dumps(dict(defaults))}")
+            out = dict(defaults)
+            for name, value in given.items():
+                if name not in allowed:
+                    raise SettingsError(f"{where}: {key}.{name} is not one of {', '.join(sorted(allowed))}")
+                if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+                    raise SettingsError(f"{where}: {key}.{name} must be a positive number of days, got {value!r}")
+                out[name] = value
+            return out
+
+        base = DEFAULT_LIMITS
+        resolve = per_key("resolve_days", set(LEVEL_ORDER), {k: v / timedelta(days=1) for k, v in base.resolve.items()})
+        limits = TimeLimits(
+            accept=timedelta(hours=number("accept_hours", base.accept / timedelta(hours=1))),
+            accept_urgent=timedelta(hours=number("accept_urgent_hours", base.accept_urgent / timedelta(hours=1))),
+            resolve={level: timedelta(days=days) for level, days in resolve.items()},
+            resolve_urgent=timedelta(hours=number("resolve_urgent_hours", base.resolve_urgent / timedelta(hours=1))),
+        )
+        tags = set(codes.TAGS) | {"household"}
+        visits = per_key("visit_frequency_days", tags, DEFAULT_VISIT_FREQUENCY_DAYS)
+        return cls(
+            limits=limits,
+            visit_frequency_days={k: int(v) for k, v in visits.items()},
+            token_lifetime=timedelta(days=number("token_days", 30)),
+            login_max_failures=int(number("login_max_failures", 5, integer=True)),
+            login_window=timedelta(minutes=number("login_window_minutes", 5)),
+        )
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike) -> "Settings":
+        p = Path(path)
+        try:
+            text = p.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise SettingsError(f"{p}: cannot read the settings file ({exc.strerror or exc})") from None
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise SettingsError(f"{p}, line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg})") from None
+        return cls.from_mapping(data, str(p))
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        """The file named by GRIDCTL_SERVER_SETTINGS, else the defaults."""
+        path = os.environ.get(ENV_VAR)
+        return cls.from_file(path) if path else cls()
