@@ -66,6 +66,19 @@ _EXTRA_MESSAGES = {
     "row.username": ("用户名只能包含字母、数字、点、下划线和连字符", "a username may hold letters, digits, '.', '_' and '-' only"),
     "row.grid_level": ("网格编码应为15位", "a grid code has 15 digits"),
     "row.scope_empty": ("管辖范围至少一个区划代码", "give at least one division code"),
+    "row.not_object": ("每行应为一个对象（列名: 值）", "a row must be an object of column: value"),
+    # Checks that need the database: the server's /import/{kind} says these.
+    "import.parent_missing": ("上级区划{parent}不存在：请先导入，或放在本文件更前面",
+                              "parent division {parent} does not exist; import it first or earlier in the file"),
+    "import.division_unknown": ("区划{code}不存在，请先导入", "division {code} does not exist; import it first"),
+    "import.grid_unknown": ("网格{code}不存在，请先导入网格", "grid {code} does not exist; import grids first"),
+    "import.outside_scope": ("{code}不在您的管辖范围内", "{code} is outside your scope"),
+    "import.duplicate": ("{value}在本批中重复出现", "{value} appears twice in this request"),
+    "import.household_split": ("户{household_no}属于网格{grid}，不是{other}：同一户不能分在两个网格",
+                               "household {household_no} is in grid {grid}, not {other}: one household cannot be split "
+                               "across two grids"),
+    "import.household_elsewhere": ("户{household_no}登记在您的管辖范围之外", "household {household_no} is registered outside your scope"),
+    "import.person_elsewhere": ("此人登记在您的管辖范围之外", "this person is registered outside your scope"),
 }
 
 
@@ -85,7 +98,9 @@ def header_aliases(kind: str) -> dict[str, str]:
     return aliases
 
 
-def _msg(code: str, lang: str, **params: Any) -> str:
+def row_message(code: str, lang: str = "en", /, **params: Any) -> str:
+    """The text of a row problem ``code`` in ``lang``: this module's own codes (``row.*``,
+    ``import.*``), else ``schemas.messages``."""
     if code in _EXTRA_MESSAGES:
         zh, en = _EXTRA_MESSAGES[code]
         template = zh if lang == "zh" else en
@@ -102,11 +117,20 @@ def _choice(table: str, value: str, column: str, lang: str, problems: list) -> s
     except ValueError:
         tbl = codes.TABLES[table]
         shown = ", ".join(f"{c}/{tbl[c][0]}" for c in tbl)
-        problems.append((column, _msg("row.unknown_choice", lang, value=value, choices=shown)))
+        _add(problems, column, "row.unknown_choice", lang, value=value, choices=shown)
         return None
 
 
 def validate_row(kind: str, row: dict[str, Any], lang: str = "en") -> tuple[dict | None, list[tuple[str, str]]]:
+    """``(clean, [])`` or ``(None, [(column, message), ...])``; see the module docstring."""
+    clean, problems = validate_row_coded(kind, row, lang)
+    return clean, [(column, text) for column, _code, text in problems]
+
+
+def validate_row_coded(kind: str, row: dict[str, Any], lang: str = "en") -> tuple[dict | None, list[tuple[str, str, str]]]:
+    """As ``validate_row``, with each problem's stable code: ``(column, code, message)``, so a
+    client can say it in its own language (``row_message(code, lang, ...)`` or
+    ``schemas.messages.message``)."""
     if kind not in _COLUMNS:
         raise ValueError(f"unknown import kind {kind!r}; expected one of: {', '.join(KINDS)}")
     problems: list[tuple[str, str]] = []
@@ -119,12 +143,12 @@ def validate_row(kind: str, row: dict[str, Any], lang: str = "en") -> tuple[dict
         if text == "":
             text = None
         if text is not None and len(text) > limit:
-            problems.append((name, _msg("row.too_long", lang, limit=limit)))
+            _add(problems, name, "row.too_long", lang, limit=limit)
             text = None
         values[name] = text
     for name in _REQUIRED[kind]:
         if values.get(name) is None and not any(p[0] == name for p in problems):
-            problems.append((name, _msg("row.required", lang)))
+            _add(problems, name, "row.required", lang)
     clean: dict[str, Any] = {}
     check = _CHECKS[kind]
     check(values, clean, problems, lang)
@@ -134,7 +158,11 @@ def validate_row(kind: str, row: dict[str, Any], lang: str = "en") -> tuple[dict
 
 
 def _invalid(exc: InvalidValue, column: str, lang: str, problems: list) -> None:
-    problems.append((column, exc.message(lang)))
+    problems.append((column, exc.code, exc.message(lang)))
+
+
+def _add(problems: list, column: str, code: str, lang: str, **params: Any) -> None:
+    problems.append((column, code, row_message(code, lang, **params)))
 
 
 def _division(v, clean, problems, lang) -> None:
@@ -159,7 +187,7 @@ def _grid(v, clean, problems, lang) -> None:
 
 def _user(v, clean, problems, lang) -> None:
     if v["username"] and not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", v["username"]):
-        problems.append(("username", _msg("row.username", lang)))
+        _add(problems, "username", "row.username", lang)
     clean["username"] = v["username"]
     clean["display_name"] = v["display_name"]
     clean["role"] = _choice("role", v["role"], "role", lang, problems) if v["role"] else None
@@ -170,7 +198,7 @@ def _user(v, clean, problems, lang) -> None:
         except InvalidValue as exc:
             _invalid(exc, "scope", lang, problems)
     if v["scope"] and not scope:
-        problems.append(("scope", _msg("row.scope_empty", lang)))
+        _add(problems, "scope", "row.scope_empty", lang)
     clean["scope"] = [s.strip() for s in scope]
     clean["phone"] = _phone(v["phone"], lang, problems)
     if v["password"]:
@@ -193,10 +221,10 @@ def _coordinate(value, column, low, high, lang, problems):
     try:
         number = float(value)
     except ValueError:
-        problems.append((column, _msg("row.number", lang, value=value)))
+        _add(problems, column, "row.number", lang, value=value)
         return None
     if not low <= number <= high:
-        problems.append((column, _msg("row.range", lang, value=value, low=low, high=high)))
+        _add(problems, column, "row.range", lang, value=value, low=low, high=high)
         return None
     return number
 
