@@ -98,8 +98,12 @@ def act(conn: Connection, user: dict, payload, base_version: int | None, _attemp
         lang: str = "en", limits: wf.TimeLimits = wf.DEFAULT_LIMITS) -> dict:
     """Apply a workflow action; stale and no longer fitting → ``Conflict``; never fitting → refused.
 
-    The update is guarded by the version read; when a concurrent writer got there first, the
-    action is decided again on the case as it is now.
+    A stale ``base_version`` (the case moved on since the client saw it) is a conflict when the
+    action no longer fits the case as it is now, or when it would overwrite a field (assignee,
+    supervision) that someone set after that version; otherwise it applies, since accepting or
+    resolving means the same whatever comments or assignments came in between. The update is
+    guarded by the version read; when a concurrent writer got there first, the action is decided
+    again on the case as it is now.
     """
     try:
         row = records.case_row(conn, user, payload.case_id)
@@ -116,6 +120,10 @@ def act(conn: Connection, user: dict, payload, base_version: int | None, _attemp
         if stale:
             raise Conflict(current, exc.message(lang)) from None
         raise _refused(exc, lang) from None
+    if stale and base_version is not None:
+        overwritten = _overwrites(payload.action, current["steps"][base_version:])
+        if overwritten:
+            raise Conflict(current, overwritten)
     if t.assignee is not None:
         _check_assignee(conn, t.assignee, row.grid_code)
     at = datetime.now(timezone.utc)
@@ -139,6 +147,20 @@ def act(conn: Connection, user: dict, payload, base_version: int | None, _attemp
     _insert_steps(conn, row.id, [new["steps"][-1]])
     feed.record(conn, "case", row.id, row.grid_code, row.version + 1)
     return {"entity": "case", "entity_id": row.id, "version": row.version + 1}
+
+
+# Actions that set a field: applied from a stale base they would silently undo a later change
+# of the same field by someone else, so that answers conflict. Every other action that still
+# fits the case as it is now is applied (accept/start/resolve/... mean the same on any version).
+_SETS = {"assign": ("assign", "escalate", "return"), "supervise": ("supervise",)}
+
+
+def _overwrites(action: str, later_steps: list[dict]) -> str | None:
+    for step in later_steps:
+        if step.get("action") in _SETS.get(action, ()):
+            what = "assignee" if action == "assign" else "supervision"
+            return f"the {what} was changed by {step.get('actor')} after your version ({step.get('action')})"
+    return None
 
 
 def _check_assignee(conn: Connection, username: str, grid_code: str) -> None:

@@ -94,6 +94,26 @@ def test_stale_base_version_that_still_fits_applies(live_server, tokens):
     assert r["status"] == "applied" and r["version"] == 3
 
 
+def test_stale_assign_or_supervise_never_overwrites_a_later_one(live_server, tokens):
+    gw = Api(live_server.url, tokens("gw-001"))
+    m = report()
+    gw.push(m)
+    case_id = m["payload"]["id"]
+    village, station = Api(live_server.url, tokens("village-01")), Api(live_server.url, tokens("station-01"))
+    assert village.push(act(case_id, "assign", 1, assignee="gw-001"))[0]["status"] == "applied"
+    # station-01 saw version 1 (no assignee) and would silently replace village-01's choice.
+    [r] = station.push(act(case_id, "assign", 1, assignee="gw-002"))
+    assert r["status"] == "conflict" and r["current"]["assignee"] == "gw-001"
+    assert "village-01" in r["problem"]["detail"]
+    assert station.push(act(case_id, "supervise", 2, supervision="yellow"))[0]["status"] == "applied"
+    [r] = station.push(act(case_id, "supervise", 2, supervision="normal"))
+    assert r["status"] == "conflict" and r["current"]["supervision"] == "yellow"
+    # From the current version both apply; a stale comment always does.
+    assert station.push(act(case_id, "assign", 3, assignee="village-01"))[0]["status"] == "applied"
+    assert gw.push(act(case_id, "comment", 1, note="已联系物业"))[0]["status"] == "applied"
+    assert _steps(live_server.db_path, case_id) == 5
+
+
 def test_a_rejected_mutation_does_not_block_the_ones_behind_it(live_server, tokens):
     gw = Api(live_server.url, tokens("gw-001"))
     bad = report(grid=GW2_GRID)
