@@ -208,7 +208,8 @@ feed = Table(
     Column("grid_code", String(15), nullable=False, index=True),
     Column("version", Integer),
     Column("deleted", Boolean, nullable=False, default=False),
-    UniqueConstraint("entity", "entity_id", name="feed_one_row_per_record"),
+    # One live row per record, plus a tombstone for each grid it moved out of (server/feed.py).
+    UniqueConstraint("entity", "entity_id", "grid_code", name="feed_one_row_per_record_and_grid"),
     sqlite_autoincrement=True,
 )
 

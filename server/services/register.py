@@ -65,9 +65,18 @@ def upsert_household(conn: Connection, user: dict, p, base_version: int | None) 
         version = row.version + 1
         conn.execute(update(households).where(households.c.id == p.id).values(version=version, **values))
         if row.grid_code != p.grid_code:
-            conn.execute(update(persons).where(persons.c.household_id == p.id).values(grid_code=p.grid_code))
+            _move_members(conn, p.id, p.grid_code)
     feed.record(conn, "household", p.id, p.grid_code, version)
     return {"entity": "household", "entity_id": p.id, "version": version}
+
+
+def _move_members(conn: Connection, household_id: str, grid_code: str) -> None:
+    """People follow their household into its new grid (scope is decided by a record's own grid
+    code); each is a changed record, so its version goes up and the feed tells both grids."""
+    members = conn.execute(select(persons.c.id, persons.c.version).where(persons.c.household_id == household_id)).all()
+    for m in members:
+        conn.execute(update(persons).where(persons.c.id == m.id).values(grid_code=grid_code, version=m.version + 1))
+        feed.record(conn, "person", m.id, grid_code, m.version + 1)
 
 
 def upsert_person(conn: Connection, user: dict, p, base_version: int | None) -> dict:
