@@ -52,49 +52,68 @@ def overview(engine: Engine, user: dict, division: str | None, now: datetime | N
     now_t = format_time(now)
     d7, d30 = format_time(now - timedelta(days=7)), format_time(now - timedelta(days=30))
     within = prefix_clause(cases.c.grid_code, code)
+    # The same filter on an expression no index matches: then SQLite plans each aggregate on the
+    # covering index of its other predicates (status, closed_at, reported_at; see server/db.py)
+    # instead of walking the grid-code index and reading every case row. PostgreSQL agrees.
+    within_any_index = prefix_clause(cases.c.grid_code.concat(""), code)
     late = cases.c.due_at < now_t
     with engine.connect() as conn:
         div = conn.execute(select(divisions).where(divisions.c.code == code)).first()
         if div is None:
             raise not_found("division")
         matrix = {s: {lvl: 0 for lvl in LEVEL_ORDER} for s in OPEN_STATUSES}
+        grids: dict[str, dict] = {}
+
+        def grid(code_: str) -> dict:
+            return grids.setdefault(code_, {"open": 0, "overdue": 0, "closed": 0, "on_time": 0, "reports": 0})
+
         overdue_unaccepted = overdue_unresolved = 0
-        for status, level, n, n_late in conn.execute(
-            select(cases.c.status, cases.c.level, func.count(), _count(late))
-            .where(within, cases.c.status.in_(OPEN_STATUSES)).group_by(cases.c.status, cases.c.level)
+        for status, grid_code, level, n, n_late in conn.execute(
+            select(cases.c.status, cases.c.grid_code, cases.c.level, func.count(), _count(late))
+            .where(within, cases.c.status.in_(OPEN_STATUSES))
+            .group_by(cases.c.status, cases.c.grid_code, cases.c.level)
         ):
-            matrix[status][level] = n
+            matrix[status][level] += n
+            g = grid(grid_code)
+            g["open"] += n
             if status == "reported":
                 overdue_unaccepted += n_late
             elif status in UNFINISHED_STATUSES:
                 overdue_unresolved += n_late
-        closed_30, on_time_30 = conn.execute(
-            select(func.count(), _count(cases.c.resolved_at <= cases.c.due_at))
-            .where(within, cases.c.status == "closed", cases.c.closed_at >= d30)
-        ).one()
-        escalations = (select(case_steps.c.case_id, case_steps.c.at, case_steps.c.actor, case_steps.c.from_level,
-                              case_steps.c.to_level, case_steps.c.note, cases.c.serial, cases.c.title, cases.c.grid_code)
-                       .join(cases, cases.c.id == case_steps.c.case_id)
-                       .where(within, case_steps.c.action == "escalate"))
+            if status in UNFINISHED_STATUSES:
+                g["overdue"] += n_late
+        closed_30 = on_time_30 = 0
+        for grid_code, n, on_time in conn.execute(
+            select(cases.c.grid_code.concat("").label("grid"), func.count(), _count(cases.c.resolved_at <= cases.c.due_at))
+            .where(within_any_index, cases.c.status == "closed", cases.c.closed_at >= d30)
+            .group_by(cases.c.grid_code.concat(""))
+        ):
+            g = grid(grid_code)
+            g["closed"], g["on_time"] = n, on_time
+            closed_30 += n
+            on_time_30 += on_time
+        day = func.substr(cases.c.reported_at, 1, 10)  # times are stored in +08:00, so this is the local day
+        per_day: dict[str, int] = {}
+        for day_text, grid_code, n in conn.execute(
+            select(day, cases.c.grid_code.concat("").label("grid"), func.count())
+            .where(within_any_index, cases.c.reported_at >= d30).group_by(day, cases.c.grid_code.concat(""))
+        ):
+            per_day[day_text] = per_day.get(day_text, 0) + n
+            grid(grid_code)["reports"] += n
+        # Steps first (few in 7 days), then their case's grid: joined the other way round the
+        # planner would walk every case of the division.
+        steps = case_steps.join(cases, cases.c.id == case_steps.c.case_id)
+        escalated = and_(within_any_index, case_steps.c.action == "escalate")
         escalated_7d = conn.execute(
-            select(func.count()).select_from(escalations.where(case_steps.c.at >= d7).subquery())).scalar_one()
+            select(func.count()).select_from(steps).where(escalated, case_steps.c.at >= d7)).scalar_one()
         escalation_rows = conn.execute(
-            escalations.order_by(case_steps.c.at.desc(), case_steps.c.id.desc()).limit(ESCALATIONS_LISTED)).all()
-        closed_recently = and_(cases.c.status == "closed", cases.c.closed_at >= d30)
-        ranking_rows = conn.execute(
-            select(cases.c.grid_code,
-                   _count(cases.c.status.in_(OPEN_STATUSES)).label("open"),
-                   _count(and_(cases.c.status.in_(UNFINISHED_STATUSES), late)).label("overdue"),
-                   _count(closed_recently).label("closed"),
-                   _count(and_(closed_recently, cases.c.resolved_at <= cases.c.due_at)).label("on_time"),
-                   _count(cases.c.reported_at >= d30).label("reports"))
-            .where(within).group_by(cases.c.grid_code)
-        ).all()
+            select(case_steps.c.case_id, case_steps.c.at, case_steps.c.actor, case_steps.c.from_level,
+                   case_steps.c.to_level, case_steps.c.note, cases.c.serial, cases.c.title, cases.c.grid_code)
+            .select_from(steps).where(escalated)
+            .order_by(case_steps.c.at.desc(), case_steps.c.id.desc()).limit(ESCALATIONS_LISTED)).all()
         grid_names = dict(conn.execute(
             select(divisions.c.code, divisions.c.name)
             .where(prefix_clause(divisions.c.code, code), divisions.c.level == "grid")).all())
-        day = func.substr(cases.c.reported_at, 1, 10)  # times are stored in +08:00, so this is the local day
-        per_day = dict(conn.execute(select(day, func.count()).where(within, cases.c.reported_at >= d30).group_by(day)).all())
         overdue_rows = conn.execute(
             select(cases.c.id, cases.c.serial, cases.c.title, cases.c.grid_code, cases.c.status, cases.c.level,
                    cases.c.due_at, cases.c.supervision, cases.c.assignee, cases.c.urgent, cases.c.version)
@@ -122,7 +141,7 @@ def overview(engine: Engine, user: dict, division: str | None, now: datetime | N
              "urgent": bool(r.urgent), "version": r.version}
             for r in overdue_rows
         ],
-        "grid_ranking": _ranking(grid_names, ranking_rows),
+        "grid_ranking": _ranking(grid_names, grids),
         "reports_per_day": [{"date": d, "count": per_day.get(d, 0)} for d in days],
         "visit_coverage": coverage,
         "latest_escalations": [
@@ -133,18 +152,17 @@ def overview(engine: Engine, user: dict, division: str | None, now: datetime | N
     }
 
 
-def _ranking(grid_names: dict[str, str], rows) -> list[dict]:
+def _ranking(grid_names: dict[str, str], figures: dict[str, dict]) -> list[dict]:
     """Every grid of the division, quiet ones too; the best first: fewest overdue, then the
     highest on-time rate, then the most closed."""
-    by_grid = {r.grid_code: r for r in rows}
     ranking = []
+    empty = {"open": 0, "overdue": 0, "closed": 0, "on_time": 0, "reports": 0}
     for grid, name in grid_names.items():
-        r = by_grid.get(grid)
-        closed = r.closed if r else 0
+        g = figures.get(grid, empty)
         ranking.append({
-            "grid_code": grid, "name": name, "open": r.open if r else 0, "overdue": r.overdue if r else 0,
-            "closed_30d": closed, "on_time_rate": round(r.on_time / closed, 3) if closed else None,
-            "reports_30d": r.reports if r else 0,
+            "grid_code": grid, "name": name, "open": g["open"], "overdue": g["overdue"], "closed_30d": g["closed"],
+            "on_time_rate": round(g["on_time"] / g["closed"], 3) if g["closed"] else None,
+            "reports_30d": g["reports"],
         })
     ranking.sort(key=lambda g: (g["overdue"], -(g["on_time_rate"] or 0), -g["closed_30d"], g["grid_code"]))
     for i, g in enumerate(ranking, start=1):

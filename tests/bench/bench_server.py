@@ -1,10 +1,15 @@
-"""Benchmarks of the backend (issue 2): demo seeding, and /stats/overview over 100,000 cases.
+"""Benchmarks of the backend: demo seeding (full), /stats/overview over 100,000 cases, and the
+import of 200,000 persons through ``POST /import/persons`` (40 requests of 5,000 rows).
 
-Run: python tests/bench/bench_server.py
+Run: python tests/bench/bench_server.py [--skip-seed] [--skip-stats] [--skip-import] [--persons N]
+Prints one JSON line per figure.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -12,7 +17,76 @@ from pathlib import Path
 from _common import emit, median_of
 
 
+def person_rows(n: int) -> list[dict]:
+    """``n`` people with distinct valid ID numbers, three to a household, households spread over
+    the five grids of the demo's first village; values as an export would give them (labels)."""
+    from datetime import date, timedelta
+
+    from schemas.validators import make_id_number
+
+    rows = []
+    start = date(1930, 1, 1)
+    for i in range(n):
+        birth = start + timedelta(days=i % 30000)
+        seq = (i // 30000) * 2 + (i % 2)  # distinct per (birth, seq); parity is the sex
+        house = i // 3
+        grid = f"610822100200{house % 5 + 1:03d}"
+        rows.append({"household_no": f"B{house:07d}", "grid_code": grid, "address": f"府兴路{house % 500}号",
+                     "name": "王" + "秀英"[: 1 + i % 2], "id_number": make_id_number("610822", birth, seq),
+                     "sex": "男" if i % 2 else "女", "relation_to_head": "户主" if i % 3 == 0 else "其他",
+                     "phone": f"138{i:08d}", "tags": "独居老人" if i % 50 == 0 else "", "residence": "户籍"})
+    return rows
+
+
+def bench_import(folder: Path, persons: int) -> None:
+    import httpx
+
+    from tests.conftest import LiveServer, token_for
+
+    server = LiveServer(folder / "import.db").start()
+    try:
+        rows = person_rows(persons)
+        bodies = [json.dumps({"rows": rows[i : i + 5000]}, ensure_ascii=False).encode()
+                  for i in range(0, len(rows), 5000)]
+        headers = {"Authorization": f"Bearer {token_for(server.url, 'county-admin')}",
+                   "Content-Type": "application/json"}
+        with httpx.Client(base_url=server.url + "/api/v1", headers=headers, timeout=120) as http:
+            for label in ("first", "rerun"):
+                times, created, unchanged = [], 0, 0
+                start = time.perf_counter()
+                for body in bodies:
+                    t = time.perf_counter()
+                    r = http.post("/import/persons", content=body)
+                    r.raise_for_status()
+                    times.append(time.perf_counter() - t)
+                    created += r.json()["created"]
+                    unchanged += r.json()["unchanged"]
+                total = time.perf_counter() - start
+                emit(f"import_persons_endpoint_{label}", total, "s", persons=persons, requests=len(bodies),
+                     created=created, unchanged=unchanged, per_request_median=round(statistics.median(times), 3),
+                     per_request_max=round(max(times), 3), rows_per_s=round(persons / total))
+        status = Path(f"/proc/{server.proc.pid}/status").read_text()
+        peak = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM"))
+        emit("import_persons_endpoint_server_peak_rss", peak / 1024, "MB", persons=persons)
+    finally:
+        server.stop()
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--skip-seed", action="store_true")
+    parser.add_argument("--skip-stats", action="store_true")
+    parser.add_argument("--skip-import", action="store_true")
+    parser.add_argument("--persons", type=int, default=200_000)
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="gridctl-bench-"))
+    if not args.skip_import:
+        bench_import(folder, args.persons)
+    if not (args.skip_seed and args.skip_stats):
+        seed_and_stats(folder, seed_runs=1 if args.skip_seed else 3, stats=not args.skip_stats)
+
+
+def seed_and_stats(folder: Path, seed_runs: int, stats: bool) -> None:
     from fastapi.testclient import TestClient
     from sqlalchemy import insert, select
 
@@ -21,14 +95,15 @@ def main() -> None:
     from server.db import cases
     from server.demo import seed
 
-    folder = Path(tempfile.mkdtemp(prefix="gridctl-bench-"))
-    for run in range(3):
+    for run in range(seed_runs):
         app = create_app(f"sqlite:///{folder / f'seed{run}.db'}")
         start = time.perf_counter()
         summary = seed(app.state.engine, "full")
         emit("demo_seed_full", time.perf_counter() - start, "s", run=run, persons=summary["persons"],
              cases=summary["cases"], target=30.0)
         app.state.engine.dispose()
+    if not stats:
+        return
 
     # 100,000 cases in the county: the demo's 3,000 copied with new ids.
     with app.state.engine.begin() as conn:
