@@ -140,7 +140,7 @@ def test_refs_by_id_prefix_serial_and_the_errors_of_bad_ones(dirs):
              "title": "乙"}
         for case in (a, b):
             client.store.put("case", case)
-        find = lambda ref: ops._resolve(client, "case", ref, extra_column="serial")["title"]
+        find = lambda ref: ops.resolve(client, "case", ref, extra_column="serial")["title"]
         assert find(a["id"]) == "甲" and find("610822-20261122-0007") == "甲" and find(b["id"][:-1]) == "乙" and find(a["id"][:-1]) == "甲"
         with pytest.raises(InvalidInput) as ambiguous:
             find("01a20000")
@@ -151,7 +151,7 @@ def test_refs_by_id_prefix_serial_and_the_errors_of_bad_ones(dirs):
         with pytest.raises(NotFound):
             find("________")  # LIKE wildcards are not taken as a prefix
         with pytest.raises(InvalidInput) as short:
-            ops._resolve(client, "person", "01a2")
+            ops.resolve(client, "person", "01a2")
         assert "8" in str(short.value)
     finally:
         client.close()

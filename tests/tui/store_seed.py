@@ -18,7 +18,8 @@ LAST_PULL = NOW - timedelta(minutes=12, seconds=30)
 def freeze_clock(monkeypatch) -> None:
     from gridctl import ops
 
-    monkeypatch.setattr(ops, "_now", lambda: NOW.astimezone(timezone.utc))
+    # Client.now() is the one clock every operation reads.
+    monkeypatch.setattr(ops.Client, "now", lambda self: NOW.astimezone(timezone.utc))
 
 
 def seeded_client(count: int = 8, profile: str = "seeded"):

@@ -1,0 +1,103 @@
+"""Cases: the worker's list, one case, what may be done to it, and doing it."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from gridctl.errors import Forbidden, GridctlError, InvalidInput
+from gridctl.i18n import get_lang
+from gridctl.ops.client import Client, Listing, WriteResult
+from gridctl.ops.refs import listing, refresh, resolve
+from gridctl.ops.writes import validate, write
+from schemas import workflow as wf
+from schemas.validators import format_time
+
+PROGRESS_ACTIONS = ("accept", "start", "resolve", "close", "reopen", "escalate", "return", "reject")
+
+
+def _is_mine(case: dict, user: dict) -> bool:
+    if case.get("assignee") == user["username"] and case["status"] in ("reported", "accepted", "in_progress"):
+        return True
+    return any(wf.can(action, case, user) for action in PROGRESS_ACTIONS)
+
+
+def list_cases(client: Client, *, mine: bool = True, statuses: Iterable[str] = (), level: str | None = None,
+               grid: str | None = None, overdue: bool | None = None, limit: int | None = None) -> Listing:
+    source, stale = refresh(client)
+    user = client.user
+    where, params = [], []
+    statuses = list(statuses)
+    if statuses:
+        where.append(f"status IN ({', '.join('?' * len(statuses))})")
+        params += statuses
+    elif mine:
+        where.append(f"status IN ({', '.join('?' * len(wf.OPEN_STATUSES))})")
+        params += list(wf.OPEN_STATUSES)
+    if mine:
+        # Narrow in SQL to what can be mine (the workflow check below decides): assigned to me,
+        # at my level, or resolved below my level (to verify).
+        my_level = wf.ROLE_LEVEL.get(user.get("role"), "grid")
+        below = list(wf.LEVEL_ORDER[: wf.LEVEL_ORDER.index(my_level)]) or [""]
+        if my_level == "county":
+            below.append("county")
+        where.append(f"(assignee = ? OR level = ? OR (status = 'resolved' AND level IN ({', '.join('?' * len(below))})))")
+        params += [user.get("username"), my_level, *below]
+    if level:
+        where.append("level = ?")
+        params.append(level)
+    if grid:
+        where.append("grid_code LIKE ?")
+        params.append(grid + "%")
+    sql = "SELECT data FROM cases" + (" WHERE " + " AND ".join(where) if where else "")
+    sql += " ORDER BY due_at IS NULL, due_at, reported_at DESC"
+    # Times on the wire are fixed-width RFC 3339 in +08:00, so text order is time order.
+    now_text = format_time(client.now())
+    items = []
+    for case in client.store.query(sql, params):
+        due = case.get("due_at")
+        case["overdue"] = bool(due and case["status"] in wf.UNFINISHED_STATUSES and
+                               (due < now_text if due.endswith("+08:00") else wf.is_overdue(case, client.now())))
+        if overdue is not None and case["overdue"] != overdue:
+            continue
+        if mine and not _is_mine(case, user):
+            continue
+        items.append(case)
+        if limit and len(items) >= limit:
+            break
+    return listing(client, items, source, stale)
+
+
+def show_case(client: Client, ref: str) -> dict:
+    if not client.offline:
+        refresh(client)
+    case = resolve(client, "case", ref, extra_column="serial")
+    case["overdue"] = wf.is_overdue(case, client.now())
+    case["sync"] = "pending" if case["id"] in client.store.unsent_entity_ids() else "synced"
+    return case
+
+
+def allowed_actions(client: Client, case: dict) -> list[str]:
+    return wf.allowed_actions(case, client.user)
+
+
+def refusal(exc: wf.WorkflowRefused) -> GridctlError:
+    """The workflow's refusal as the core's error: Forbidden for who/where, InvalidInput otherwise."""
+    text = exc.message(get_lang())
+    cls = Forbidden if exc.code in ("workflow.role", "workflow.level", "workflow.above_level", "workflow.scope") else InvalidInput
+    return cls("core.workflow.refused", field=exc.field, text=text)
+
+
+def act(client: Client, case_ref: str, action: str, *, note: str | None = None, reason: str | None = None,
+        to_level: str | None = None, assignee: str | None = None, supervision: str | None = None) -> WriteResult:
+    case = show_case(client, case_ref) if not client.offline else resolve(client, "case", case_ref, extra_column="serial")
+    case.pop("sync", None)
+    user = client.user
+    try:
+        transition = wf.decide(action, case, user, note=note, reason=reason, to_level=to_level, assignee=assignee,
+                               supervision=supervision)
+    except wf.WorkflowRefused as exc:
+        raise refusal(exc) from None
+    payload = validate("CaseAct", {"case_id": case["id"], "action": action, "note": note, "reason": reason,
+                                   "to_level": to_level, "assignee": assignee, "supervision": supervision})
+    after = wf.apply_transition(case, transition, user["username"], client.now())
+    return write(client, "case", after, "case.act", payload, base_version=case["version"])

@@ -1,0 +1,117 @@
+"""Sync and the outbox: push and pull, what is waiting, and retrying or discarding a quarantined write."""
+
+from __future__ import annotations
+
+from gridctl import sync
+from gridctl.errors import InvalidInput, NotFound, NotLoggedIn, Unreachable
+from gridctl.ops.case import refusal
+from gridctl.ops.client import Client, WriteResult
+from gridctl.ops.refs import cache_age
+from schemas import workflow as wf
+
+
+def run_sync(client: Client, *, push_only: bool = False, pull_only: bool = False, progress=None,
+             reset: bool = False):
+    """Push then pull; ``reset`` rebuilds the cache from the server (the outbox is kept)."""
+    return sync.sync(client, push_only=push_only, pull_only=pull_only, progress=progress, reset=reset)
+
+
+def sync_status(client: Client) -> dict:
+    counts = client.store.outbox_counts()
+    age = cache_age(client)
+    return {
+        "profile": client.profile.name, "server": client.profile.server,
+        "pending": counts.get("pending", 0), "conflict": counts.get("conflict", 0),
+        "rejected": counts.get("rejected", 0), "applied": counts.get("applied", 0),
+        "last_pull_at": client.store.get_meta("last_pull_at"), "last_push_at": client.store.get_meta("last_push_at"),
+        "cache_age": age.total_seconds() if age is not None else None,
+        "items": outbox_list(client),
+    }
+
+
+def _outbox_view(item: dict) -> dict:
+    result = item.get("result") or {}
+    return {
+        "id": item["id"], "type": item["type"], "entity": item["entity"], "entity_id": item["entity_id"],
+        "state": item["state"], "attempts": item["attempts"], "created_at": item["created_at"],
+        "base_version": item["base_version"], "last_error": item["last_error"], "payload": item["payload"],
+        "server": result.get("current"),
+    }
+
+
+def outbox_list(client: Client, *, include_applied: bool = False) -> list[dict]:
+    states = None if include_applied else ("pending", "conflict", "rejected")
+    return [_outbox_view(i) for i in client.store.outbox(states)]
+
+
+def outbox_show(client: Client, mutation_id: str) -> dict:
+    item = client.store.outbox_item(mutation_id.strip())
+    if item is None:
+        raise NotFound("core.outbox.not_found", ref=mutation_id)
+    if "ambiguous" in item:
+        raise InvalidInput("core.ref.ambiguous", field="id", ref=mutation_id, candidates=", ".join(item["ambiguous"][:5]))
+    return _outbox_view(item)
+
+
+def outbox_retry(client: Client, mutation_id: str) -> WriteResult:
+    """Send a quarantined mutation again; a conflict is re-based on the server's current version."""
+    item = outbox_show(client, mutation_id)
+    if item["state"] not in ("conflict", "rejected"):
+        raise InvalidInput("core.outbox.not_quarantined", field="id", ref=item["id"], state=item["state"])
+    base = item["base_version"]
+    if item["state"] == "conflict" and item.get("server"):
+        current = item["server"]
+        if not client.offline:
+            kind = {"case": "cases", "household": "households", "person": "persons"}.get(item["entity"])
+            try:
+                current = client.api.get(kind, item["entity_id"]) if kind else current
+            except Unreachable:
+                pass
+        item["server"] = current
+        base = current.get("version", base)
+        if item["entity"] == "case":
+            # Re-check the action against the case as the server has it now.
+            p = item["payload"]
+            try:
+                wf.decide(p["action"], item["server"], client.user, note=p.get("note"), reason=p.get("reason"),
+                          to_level=p.get("to_level"), assignee=p.get("assignee"), supervision=p.get("supervision"))
+            except wf.WorkflowRefused as exc:
+                raise refusal(exc) from None
+    with client.store.transaction() as conn:
+        client.store.set_outbox_state(conn, item["id"], "pending", base_version=base, count_attempt=False)
+    state = "pending"
+    if not client.offline:
+        try:
+            sync.push(client.store, client.api, client.device_id)
+            state = {"applied": "synced"}.get(client.store.outbox_item(item["id"])["state"], "pending")
+            if state == "synced":
+                sync.pull(client.store, client.api)
+        except Unreachable:
+            pass
+    fresh = outbox_show(client, item["id"])
+    return WriteResult(record={**fresh, "sync": state}, mutation_id=item["id"],
+                       sync_state=state if state in ("synced", "pending") else fresh["state"])
+
+
+def outbox_discard(client: Client, mutation_id: str) -> dict:
+    """Drop a quarantined mutation; the cached record goes back to the server's version."""
+    item = outbox_show(client, mutation_id)
+    if item["state"] not in ("conflict", "rejected"):
+        raise InvalidInput("core.outbox.not_quarantined", field="id", ref=item["id"], state=item["state"])
+    with client.store.transaction() as conn:
+        client.store.remove_outbox(conn, item["id"])
+        others = conn.execute("SELECT COUNT(*) FROM outbox WHERE entity_id = ? AND state != 'applied'",
+                              (item["entity_id"],)).fetchone()[0]
+        if not others:
+            if item.get("server"):
+                client.store.put(item["entity"], item["server"], conn)
+            elif item["type"] in ("case.report", "visit.log") or (item["type"].endswith(".upsert") and not item["base_version"]):
+                client.store.delete(item["entity"], item["entity_id"], conn)
+    if not client.offline and not item.get("server"):
+        try:
+            # The record may exist on the server in another shape: fetch it back.
+            kind = {"case": "cases", "household": "households", "person": "persons", "visit": "visits"}[item["entity"]]
+            client.store.put(item["entity"], client.api.get(kind, item["entity_id"]))
+        except (Unreachable, NotFound, NotLoggedIn):
+            pass
+    return {"id": item["id"], "discarded": True, "entity": item["entity"], "entity_id": item["entity_id"]}

@@ -1,0 +1,91 @@
+"""Visits: the log of past visits, who is due a visit, and logging one."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Iterable
+
+from gridctl.ids import uuid7
+from gridctl.ops.client import Client, Listing, WriteResult
+from gridctl.ops.refs import listing, refresh, resolve
+from gridctl.ops.writes import invalid, store_photos, validate, write
+from schemas.validators import CLOCK_SKEW, CST, InvalidValue, format_time, parse_date, parse_time
+
+VISIT_FREQUENCY_DAYS = {"elderly_alone": 7, "key_person": 30, "left_behind_elderly": 30, "left_behind_child": 30,
+                        "left_behind_woman": 30, "disabled": 90, "low_income": 90}
+TAG_PRIORITY = ("elderly_alone", "key_person", "left_behind_elderly", "left_behind_child", "left_behind_woman",
+                "disabled", "low_income")
+
+
+def list_visits(client: Client, *, household: str | None = None, mine: bool = False,
+                since: str | date | None = None) -> Listing:
+    source, stale = refresh(client)
+    where, params = [], []
+    if household:
+        where.append("household_id = ?")
+        params.append(resolve(client, "household", household, extra_column="household_no")["id"])
+    if mine:
+        where.append("worker = ?")
+        params.append(client.user["username"])
+    if since:
+        try:
+            where.append("visited_at >= ?")
+            params.append(format_time(parse_time(since if isinstance(since, str) else since.isoformat(), "since")))
+        except ValueError as exc:
+            raise invalid(exc) from None
+    sql = "SELECT data FROM visits" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY visited_at DESC"
+    return listing(client, client.store.query(sql, params), source, stale)
+
+
+def visits_due(client: Client, *, within: int = 0) -> Listing:
+    """Tagged people whose visit is due by today + ``within`` days, elderly living alone first."""
+    source, stale = refresh(client)
+    today = client.now().astimezone(CST).date()
+    horizon = today + timedelta(days=within)
+    last_visit: dict[str, date] = {}
+    for row in client.store.db.execute("SELECT household_id, MAX(visited_at) FROM visits GROUP BY household_id"):
+        last_visit[row[0]] = parse_time(row[1]).astimezone(CST).date()
+    households = {h["id"]: h for h in client.store.query("SELECT data FROM households")}
+    items = []
+    for person in client.store.query("SELECT data FROM persons WHERE tags IS NOT NULL AND tags != '[]'"):
+        tags = [tag for tag in person.get("tags") or [] if tag in VISIT_FREQUENCY_DAYS]
+        if not tags:
+            continue
+        every = min(VISIT_FREQUENCY_DAYS[tag] for tag in tags)
+        last = last_visit.get(person["household_id"])
+        due = last + timedelta(days=every) if last else today
+        if due > horizon:
+            continue
+        hh = households.get(person["household_id"], {})
+        items.append({
+            "person_id": person["id"], "name": person["name"], "household_id": person["household_id"],
+            "household_no": hh.get("household_no"), "address": hh.get("address"), "grid_code": person.get("grid_code"),
+            "tags": tags, "every_days": every, "last_visit": last.isoformat() if last else None,
+            "due": due.isoformat(), "days_overdue": max(0, (today - due).days), "phone": person.get("phone"),
+        })
+    items.sort(key=lambda i: (min(TAG_PRIORITY.index(tag) for tag in i["tags"]), i["due"], i["name"]))
+    return listing(client, items, source, stale)
+
+
+def log_visit(client: Client, household_ref: str, *, purpose: str, method: str = "in_person",
+              note: str | None = None, person_ids: Iterable[str] = (), met: bool = True, concern: str | None = None,
+              next_visit: str | date | None = None, photos: Iterable[str | Path] = (),
+              at: str | datetime | None = None, lat: float | None = None, lon: float | None = None) -> WriteResult:
+    household = resolve(client, "household", household_ref, extra_column="household_no")
+    try:
+        visited = parse_time(at, "at") if at else client.now()
+        if visited > client.now() + CLOCK_SKEW:
+            raise InvalidValue("time.future", "at", value=format_time(visited))
+        next_due = parse_date(next_visit, "next_visit") if next_visit else None
+    except InvalidValue as exc:
+        raise invalid(exc) from None
+    people = [resolve(client, "person", p)["id"] for p in person_ids]
+    payload = validate("VisitLog", {
+        "id": uuid7(), "household_id": household["id"], "person_ids": people, "visited_at": format_time(visited),
+        "method": method, "purpose": purpose, "met": met, "note": note, "concern": concern,
+        "next_visit_due": next_due.isoformat() if next_due else None, "lat": lat, "lon": lon, "photos": [],
+    })
+    payload["photos"] = store_photos(client, photos)
+    record = {**payload, "worker": client.user["username"], "grid_code": household["grid_code"], "version": 1}
+    return write(client, "visit", record, "visit.log", payload)

@@ -1,0 +1,96 @@
+"""The one path of every write: validate, store with its outbox mutation, push when online."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+from typing import Iterable
+
+from gridctl import sync
+from gridctl.errors import InvalidInput, NotLoggedIn, Unreachable
+from gridctl.i18n import get_lang
+from gridctl.ids import uuid7
+from gridctl.ops.client import Client, WriteResult
+from gridctl.paths import private_dir, profile_data_dir
+from schemas.validators import format_time
+
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+
+
+def invalid(exc: Exception) -> InvalidInput:
+    """A validation failure from schemas or pydantic, as the core's error naming the field."""
+    code_message = getattr(exc, "message", None)
+    if callable(code_message):
+        return InvalidInput("core.error.invalid_field", field=getattr(exc, "field", None) or "value",
+                            name=getattr(exc, "field", None) or "value", text=code_message(get_lang()))
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        first = exc.errors()[0]
+        name = ".".join(str(p) for p in first["loc"]) or "value"
+        inner = (first.get("ctx") or {}).get("error")
+        text = inner.message(get_lang()) if callable(getattr(inner, "message", None)) else \
+            str(first["msg"]).removeprefix("Value error, ")
+        return InvalidInput("core.error.invalid_field", field=name, name=name, text=text)
+    return InvalidInput("core.error.invalid_field", field="value", name="value", text=str(exc))
+
+
+def validate(model_name: str, payload: dict) -> dict:
+    # pydantic (via schemas.models) is heavy: loaded on the first write, never for --help or a read.
+    from pydantic import ValidationError
+
+    from schemas import models
+
+    try:
+        return getattr(models, model_name).model_validate(payload).model_dump(mode="json")
+    except ValidationError as exc:
+        raise invalid(exc) from None
+
+
+def write(client: Client, entity: str, record: dict, mtype: str, payload: dict,
+          base_version: int | None = None) -> WriteResult:
+    mutation = {"id": uuid7(), "type": mtype, "base_version": base_version, "payload": payload,
+                "created_at": format_time(client.now())}
+    client.store.write(entity, record, mutation)
+    state, problem = "pending", None
+    if not client.offline:
+        try:
+            sync.push(client.store, client.api, client.device_id, batch_size=client.batch_size)
+            item = client.store.outbox_item(mutation["id"]) or {}
+            state = {"applied": "synced"}.get(item.get("state"), item.get("state") or "pending")
+            result = item.get("result") or {}
+            problem = result.get("problem")
+            if state == "synced":
+                sync.pull(client.store, client.api)
+        except Unreachable:
+            state = "pending"
+        except NotLoggedIn:
+            state = "pending"  # saved; it goes out after `gridctl auth login`
+    stored = client.store.get(entity, record["id"]) or record
+    return WriteResult(record={**stored, "sync": state}, mutation_id=mutation["id"], sync_state=state, problem=problem)
+
+
+def store_photos(client: Client, paths: Iterable[str | Path]) -> list[str]:
+    """Copy photos into the profile's blob folder (they survive the original being moved)."""
+    hashes = []
+    folder = private_dir(profile_data_dir(client.profile.name) / "blobs")
+    for raw in paths:
+        path = Path(raw).expanduser()
+        try:
+            data = path.read_bytes()
+        except OSError:
+            raise InvalidInput("core.photo.unreadable", field="photo", path=str(path)) from None
+        if len(data) > MAX_PHOTO_BYTES:
+            raise InvalidInput("core.photo.too_large", field="photo", path=str(path))
+        if not (data.startswith(b"\xff\xd8\xff") or data.startswith(b"\x89PNG\r\n\x1a\n")
+                or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")):
+            raise InvalidInput("core.photo.not_image", field="photo", path=str(path))
+        sha = hashlib.sha256(data).hexdigest()
+        target = folder / sha
+        if not target.exists():
+            tmp = folder / f".{sha}.tmp"
+            shutil.copyfile(path, tmp)
+            tmp.replace(target)
+        client.store.add_blob(sha, str(target))
+        hashes.append(sha)
+    return hashes
