@@ -158,6 +158,47 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "事件已被他人更新（版本{current}，您基于版本{base}），请刷新后重试",
         "the case changed meanwhile (version {current}, you acted on {base}); refresh and try again",
     ),
+    # Holidays files (schemas/workdays.py): an admin's schedule for years chinesecalendar does not know
+    "holidays_file.date": (
+        "{where}：“{value}”不是日期，应写作 YYYY-MM-DD 或 YYYY-MM-DD..YYYY-MM-DD",
+        "{where}: {value!r} is not a date; write YYYY-MM-DD or a range YYYY-MM-DD..YYYY-MM-DD",
+    ),
+    "holidays_file.year": (
+        "{where}：“{value}”的年份应在2000至2100之间",
+        "{where}: the year of {value!r} must lie between 2000 and 2100",
+    ),
+    "holidays_file.range": (
+        "{where}：日期范围“{value}”应从早到晚且不超过{days}天",
+        "{where}: the range {value!r} must run forwards and span fewer than {days} days",
+    ),
+    "holidays_file.both": (
+        "{where}：{day}不能既是节假日又是调休上班日",
+        "{where}: {day} cannot be both a holiday and a make-up working day",
+    ),
+    "holidays_file.makeup_weekday": (
+        "{where}：{day}是工作日（周一至周五），调休上班日应在周六或周日",
+        "{where}: {day} is a Monday-Friday, already a working day; make-up working days fall on a Saturday or Sunday",
+    ),
+    "holidays_file.json": (
+        "{where}：不是有效的JSON（{detail}）",
+        "{where}: not valid JSON ({detail})",
+    ),
+    "holidays_file.keys": (
+        "{where}：应为 {{\"holidays\": [日期…], \"workdays\": [日期…]}} 形式的JSON对象",
+        "{where}: expected a JSON object {{\"holidays\": [dates...], \"workdays\": [dates...]}}",
+    ),
+    "holidays_file.line": (
+        "{where}：“{value}”应写作“日期 类型 [名称]”，类型为 holiday/休 或 workday/班",
+        "{where}: {value!r} should read 'DATE KIND [NAME]' with KIND holiday (or 休) or workday (or 班)",
+    ),
+    "holidays_file.unreadable": (
+        "{where}：无法读取节假日文件（{detail}）",
+        "{where}: cannot read the holidays file ({detail})",
+    ),
+    "holidays_file.empty": (
+        "{where}：文件中没有任何日期",
+        "{where}: the file names no dates",
+    ),
 }
 
 

@@ -17,6 +17,7 @@ from typing import Any, Mapping
 
 from schemas.messages import CodedError
 from schemas.validators import format_time, in_scope, parse_time
+from schemas.workdays import NATURAL, WorkCalendar
 
 LEVEL_ORDER = ("grid", "village", "town", "county")
 ROLE_LEVEL = {
@@ -245,7 +246,12 @@ def decide(
 
 @dataclass(frozen=True)
 class TimeLimits:
-    """Calendar-time limits (DESIGN §4); the server may configure other values."""
+    """Time limits (DESIGN §4, §15); the server may configure other values.
+
+    Limits in hours (accept, urgent ones) are calendar hours. The resolve limits in days count the
+    days of ``calendar``: working days for the server's default ``cn`` calendar (whole days
+    only), every day for ``NATURAL`` — the default here, as ``schemas`` holds no holiday data.
+    """
 
     accept: timedelta = timedelta(hours=24)
     accept_urgent: timedelta = timedelta(hours=2)
@@ -258,6 +264,7 @@ class TimeLimits:
         }
     )
     resolve_urgent: timedelta = timedelta(hours=24)
+    calendar: WorkCalendar = NATURAL
 
 
 DEFAULT_LIMITS = TimeLimits()
@@ -273,11 +280,14 @@ def due_at(
     """When the running time limit ends: acceptance while reported, resolution while being handled.
 
     Both count from the moment the case entered its current level. Finished cases have none.
+    Hours are calendar hours; the days of a resolve limit are days of ``limits.calendar``.
     """
     if status == "reported":
         return level_entered_at + (limits.accept_urgent if urgent else limits.accept)
     if status in ("accepted", "in_progress"):
-        return level_entered_at + (limits.resolve_urgent if urgent else limits.resolve[level])
+        if urgent:
+            return level_entered_at + limits.resolve_urgent
+        return limits.calendar.after(level_entered_at, limits.resolve[level])
     return None
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import sys
 import threading
 from typing import Callable
 
@@ -30,6 +31,21 @@ def prepare(db_url: str, demo: bool = False, demo_scale: str = "full", settings=
     return app, summary
 
 
+def calendar_note(calendar) -> str:
+    """The start-up line that says how limits in days are counted, and which coming year has no
+    official schedule yet (counted Monday–Friday until an admin publishes a holidays file)."""
+    from datetime import date, timedelta
+
+    line = f"gridctl server: {calendar.describe()}"
+    today = date.today()
+    missing = calendar.unknown_years(today, today + timedelta(days=366))
+    if missing:
+        years = ", ".join(map(str, missing))
+        line += (f"\ngridctl server: no official holiday schedule for {years}: limits reaching into it count "
+                 f"Monday-Friday and the fixed statutory holidays only; set holidays_file in the settings")
+    return line
+
+
 def serve(
     db_url: str,
     host: str = "127.0.0.1",
@@ -44,6 +60,7 @@ def serve(
     import uvicorn
 
     app, summary = prepare(db_url, demo, demo_scale, settings)
+    print(calendar_note(app.state.settings.limits.calendar), file=sys.stderr, flush=True)
     config = uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False)
     server = uvicorn.Server(config)
     if on_ready is not None:

@@ -8,7 +8,14 @@ Defaults are those of DESIGN §3/§4. A deployment changes them with a JSON file
      "resolve_days": {"grid": 3, "village": 5, "town": 10, "county": 15},
      "resolve_urgent_hours": 24,
      "visit_frequency_days": {"elderly_alone": 7, "key_person": 30, ...},
-     "token_days": 30, "login_max_failures": 5, "login_window_minutes": 5}
+     "token_days": 30, "login_max_failures": 5, "login_window_minutes": 5,
+     "calendar": "cn", "holidays_file": "holidays-2027.txt"}
+
+``calendar`` (DESIGN §15): ``cn`` (the default) counts ``resolve_days`` in working days of the
+Chinese calendar (chinesecalendar's data, plus ``holidays_file`` for years it does not know —
+a relative path is taken from the settings file's folder; format in ``schemas/workdays.py``);
+``natural`` counts every day. Hours stay calendar hours either way. Changing the calendar
+changes the due dates the server computes from then on; stored due dates are left as they are.
 
 Routes reach the settings through ``server.deps.get_settings`` (``request.app.state.settings``).
 """
@@ -23,6 +30,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from schemas import codes
+from schemas.workdays import ScheduleError, WorkCalendar
 from schemas.workflow import DEFAULT_LIMITS, LEVEL_ORDER, TimeLimits
 
 ENV_VAR = "GRIDCTL_SERVER_SETTINGS"
@@ -44,20 +52,29 @@ class SettingsError(ValueError):
     """A settings file that cannot be used; the message names the key and what it accepts."""
 
 
+def _default_limits() -> TimeLimits:
+    from server.workcalendar import load_calendar
+
+    return TimeLimits(calendar=load_calendar("cn"))
+
+
 @dataclass(frozen=True)
 class Settings:
-    limits: TimeLimits = DEFAULT_LIMITS
+    limits: TimeLimits = field(default_factory=_default_limits)
     visit_frequency_days: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_VISIT_FREQUENCY_DAYS))
     token_lifetime: timedelta = timedelta(days=30)
     login_max_failures: int = 5
     login_window: timedelta = timedelta(minutes=5)
 
     @classmethod
-    def from_mapping(cls, data: Mapping[str, Any], where: str = "settings") -> "Settings":
+    def from_mapping(cls, data: Mapping[str, Any], where: str = "settings",
+                     base_dir: str | os.PathLike | None = None) -> "Settings":
+        """``base_dir``: where a relative ``holidays_file`` lies (the settings file's folder)."""
         if not isinstance(data, Mapping):
             raise SettingsError(f"{where}: expected a JSON object of settings")
         known = {"accept_hours", "accept_urgent_hours", "resolve_days", "resolve_urgent_hours",
-                 "visit_frequency_days", "token_days", "login_max_failures", "login_window_minutes"}
+                 "visit_frequency_days", "token_days", "login_max_failures", "login_window_minutes",
+                 "calendar", "holidays_file"}
         unknown = sorted(set(data) - known)
         if unknown:
             raise SettingsError(f"{where}: unknown key {unknown[0]!r}; known keys: {', '.join(sorted(known))}")
@@ -85,7 +102,14 @@ class Settings:
 
         base = DEFAULT_LIMITS
         resolve = per_key("resolve_days", set(LEVEL_ORDER), {k: v / timedelta(days=1) for k, v in base.resolve.items()})
+        calendar = _calendar(data, where, base_dir)
+        if not calendar.natural:
+            for level, days in resolve.items():
+                if not float(days).is_integer():
+                    raise SettingsError(f"{where}: resolve_days.{level} must be a whole number of working days with "
+                                        f'"calendar": "cn", got {days!r} (or set "calendar": "natural")')
         limits = TimeLimits(
+            calendar=calendar,
             accept=timedelta(hours=number("accept_hours", base.accept / timedelta(hours=1))),
             accept_urgent=timedelta(hours=number("accept_urgent_hours", base.accept_urgent / timedelta(hours=1))),
             resolve={level: timedelta(days=days) for level, days in resolve.items()},
@@ -112,10 +136,27 @@ class Settings:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise SettingsError(f"{p}, line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg})") from None
-        return cls.from_mapping(data, str(p))
+        return cls.from_mapping(data, str(p), base_dir=p.parent)
 
     @classmethod
     def from_env(cls) -> "Settings":
         """The file named by GRIDCTL_SERVER_SETTINGS, else the defaults."""
         path = os.environ.get(ENV_VAR)
         return cls.from_file(path) if path else cls()
+
+
+def _calendar(data: Mapping[str, Any], where: str, base_dir: str | os.PathLike | None) -> WorkCalendar:
+    """The ``calendar`` and ``holidays_file`` keys, checked and loaded."""
+    from server.workcalendar import CALENDARS, load_calendar
+
+    name = data.get("calendar", "cn")
+    if name not in CALENDARS:
+        raise SettingsError(f"{where}: calendar must be one of {', '.join(CALENDARS)}, got {name!r}")
+    file = data.get("holidays_file")
+    if file is not None and (not isinstance(file, str) or not file.strip()):
+        raise SettingsError(f"{where}: holidays_file must be the path of a holidays file, got {file!r}")
+    path = Path(base_dir or ".", file) if file else None
+    try:
+        return load_calendar(name, path)
+    except ScheduleError as exc:
+        raise SettingsError(f"{where}: holidays_file: {exc.message('en')}") from None
