@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from datetime import timedelta
+from datetime import date, timedelta
 
 import httpx
 import pytest
@@ -42,6 +42,10 @@ def test_partial_settings_keep_the_other_defaults():
     ({"visit_frequency_days": {"elderly_alone": -7}}, "visit_frequency_days.elderly_alone must be a positive number"),
     ({"login_max_failures": 2.5}, "login_max_failures must be a positive whole number"),
     ([1, 2], "expected a JSON object"),
+    ({"calendar": "gregorian"}, "calendar must be one of cn, natural, got 'gregorian'"),
+    ({"holidays_file": 2027}, "holidays_file must be the path of a holidays file, got 2027"),
+    ({"holidays_file": "/nonexistent/holidays.txt"}, "holidays_file: /nonexistent/holidays.txt: cannot read"),
+    ({"resolve_days": {"grid": 0.5}}, 'resolve_days.grid must be a whole number of working days with "calendar": "cn"'),
 ])
 def test_bad_settings_name_the_key_and_what_it_accepts(data, says):
     with pytest.raises(SettingsError, match=says.replace(".", r"\.")):
@@ -59,7 +63,8 @@ def test_a_bad_settings_file_stops_the_server_with_its_line(tmp_path):
 
 def test_a_settings_file_sets_time_limits_and_login_limits_on_the_server(server_factory, tmp_path):
     conf = tmp_path / "settings.json"
-    conf.write_text(json.dumps({"accept_hours": 6, "resolve_days": {"grid": 1}, "login_max_failures": 2}))
+    conf.write_text(json.dumps({"accept_hours": 6, "resolve_days": {"grid": 1}, "login_max_failures": 2,
+                                "calendar": "natural"}))  # working days: tests/server/test_workdays_server.py
     server = server_factory(env={"GRIDCTL_SERVER_SETTINGS": str(conf)})
     gw = Api(server.url, token_for(server.url, "gw-001"))
 
@@ -79,3 +84,28 @@ def test_a_settings_file_sets_time_limits_and_login_limits_on_the_server(server_
     r = httpx.post(server.url + "/api/v1/auth/token", json={"username": "gw-002", "password": "demo-pass"})
     assert r.status_code == 429 and r.headers["Retry-After"] == "300"
     assert r.headers["content-type"].startswith("application/problem+json")
+
+
+def test_the_calendar_is_cn_by_default_and_natural_on_request():
+    assert Settings().limits.calendar.name == "cn" and Settings.from_mapping({}).limits.calendar.name == "cn"
+    natural = Settings.from_mapping({"calendar": "natural", "resolve_days": {"grid": 0.5}})
+    assert natural.limits.calendar.natural and natural.limits.resolve["grid"] == timedelta(hours=12)
+
+
+def test_a_relative_holidays_file_lies_beside_the_settings_file(tmp_path):
+    (tmp_path / "holidays.txt").write_text("2027-01-01 holiday 元旦\n2027-02-06 班\n", encoding="utf-8")
+    conf = tmp_path / "settings.json"
+    conf.write_text(json.dumps({"holidays_file": "holidays.txt"}))
+    calendar = Settings.from_file(conf).limits.calendar
+    assert calendar.knows(2027) and calendar.kind(date(2027, 2, 6)) == "makeup"
+
+
+def test_a_bad_holidays_file_names_its_line(tmp_path):
+    (tmp_path / "holidays.txt").write_text("2027-01-01 holiday\n2027-02-08 workday\n", encoding="utf-8")
+    conf = tmp_path / "settings.json"
+    conf.write_text(json.dumps({"holidays_file": "holidays.txt"}))
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_file(conf)
+    assert str(caught.value) == (f"{conf}: holidays_file: {tmp_path / 'holidays.txt'}, line 2: 2027-02-08 is a "
+                                 "Monday-Friday, already a working day; make-up working days fall on a Saturday "
+                                 "or Sunday")
