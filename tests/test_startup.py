@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-HEAVY = ("httpx", "pydantic", "textual", "fastapi", "sqlalchemy", "starlette", "uvicorn")
+HEAVY = ("httpx", "pydantic", "textual", "fastapi", "sqlalchemy", "starlette", "uvicorn", "chinese_calendar")
 PROBE = """
 import json, sys, io, contextlib
 sys.argv = ["gridctl"] + json.loads(sys.argv[1])
@@ -34,7 +34,8 @@ def _loaded(args, **env):
     return set(json.loads(result.stdout.strip().splitlines()[-1]))
 
 
-@pytest.mark.parametrize("args", [["--version"], ["--help"], ["case", "--help"], ["incident", "report", "--help"]])
+@pytest.mark.parametrize("args", [["--version"], ["--help"], ["case", "--help"], ["incident", "report", "--help"],
+                                  ["calendar", "--help"], ["calendar", "add", "--help"]])
 def test_no_heavy_imports(args):
     assert _loaded(args) & set(HEAVY) == set()
 
