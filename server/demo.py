@@ -82,9 +82,10 @@ def _is_empty(engine: Engine) -> bool:
 
 
 class _Seeder:
-    def __init__(self, scale: str, now: datetime) -> None:
+    def __init__(self, scale: str, now: datetime, limits: wf.TimeLimits = wf.DEFAULT_LIMITS) -> None:
         self.scale = scale
         self.now = now
+        self.limits = limits  # the server's, so demo due dates count the server's working days
         self.rnd = random.Random(610822)
         self.ms = int((now - timedelta(days=120)).timestamp() * 1000)
         self.divisions: list[dict] = []
@@ -276,14 +277,14 @@ class _Seeder:
         reported = self.now - timedelta(days=span)
         reporter = actors[gcode]
         case = {"id": self.uid(), "grid_code": gcode, "urgent": urgent, "reported_at": format_time(reported)}
-        case.update(wf.new_case_fields(reported, urgent, reporter["username"]))
+        case.update(wf.new_case_fields(reported, urgent, reporter["username"], self.limits))
         at = reported
 
         def step(action: str, actor: dict, **params) -> None:
             nonlocal case, at
             at = min(at + timedelta(hours=rnd.uniform(0.5, 30)), self.now - timedelta(minutes=1))
             t = wf.decide(action, case, actor, **params)
-            case = wf.apply_transition(case, t, actor["username"], at)
+            case = wf.apply_transition(case, t, actor["username"], at, self.limits)
 
         for _ in range(escalate):
             step("escalate", self._actor(case["level"], gcode, actors), reason="超出本级处置能力，提请上级协调")
@@ -327,14 +328,17 @@ class _Seeder:
         self.feed.append(("case", case["id"], gcode, case["version"]))
 
 
-def seed(engine: Engine, scale: str = "full", now: datetime | None = None) -> dict:
-    """Seed the demo county into an empty database; on a non-empty one seed nothing."""
+def seed(engine: Engine, scale: str = "full", now: datetime | None = None,
+         limits: wf.TimeLimits = wf.DEFAULT_LIMITS) -> dict:
+    """Seed the demo county into an empty database; on a non-empty one seed nothing.
+
+    ``limits``: the server's time limits (and calendar) that the demo cases' due dates follow."""
     if scale not in ("full", "small"):
         raise ValueError("scale must be 'full' or 'small'")
     if not _is_empty(engine):
         return {"seeded": False, "reason": "the database is not empty"}
     now = now or datetime.now(timezone.utc)
-    s = _Seeder(scale, now)
+    s = _Seeder(scale, now, limits)
     s.seed_divisions_and_users(auth.hash_password(PASSWORD))
     grids = _grid_codes()
     user_by_scope = {json.loads(u["scope"])[0]: {"username": u["username"], "role": u["role"], "scope": json.loads(u["scope"])}

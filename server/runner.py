@@ -27,7 +27,7 @@ def prepare(db_url: str, demo: bool = False, demo_scale: str = "full", settings=
     if demo:
         from server.demo import seed
 
-        summary = seed(app.state.engine, demo_scale)
+        summary = seed(app.state.engine, demo_scale, limits=app.state.settings.limits)
     return app, summary
 
 
