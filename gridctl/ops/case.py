@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
+from gridctl.calendar_ops import client_limits
 from gridctl.errors import Forbidden, GridctlError, InvalidInput
 from gridctl.i18n import get_lang
 from gridctl.ops.client import Client, Listing, WriteResult
@@ -99,5 +100,5 @@ def act(client: Client, case_ref: str, action: str, *, note: str | None = None, 
         raise refusal(exc) from None
     payload = validate("CaseAct", {"case_id": case["id"], "action": action, "note": note, "reason": reason,
                                    "to_level": to_level, "assignee": assignee, "supervision": supervision})
-    after = wf.apply_transition(case, transition, user["username"], client.now())
+    after = wf.apply_transition(case, transition, user["username"], client.now(), client_limits())
     return write(client, "case", after, "case.act", payload, base_version=case["version"])

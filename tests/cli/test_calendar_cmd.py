@@ -136,3 +136,20 @@ def test_show_as_json_jsonl_and_csv(cli):
     assert len(jsonl) == 30 and '"kind": "makeup"' in jsonl[19]
     csv = cli("calendar", "show", "2026-09", "-o", "csv").out.splitlines()
     assert csv[0] == "date,weekday,kind,working" and csv[20] == "2026-09-20,7,makeup,true"
+
+
+def test_an_offline_accept_caches_the_working_day_due_date_the_server_then_sets(cli, login, live_server):
+    from tests.conftest import token_for
+    from tests.server.helpers import Api, report
+
+    m = report(reported_at="2026-09-30T15:00:00+08:00", occurred_at="2026-09-30T15:00:00+08:00")
+    assert Api(live_server.url, token_for(live_server.url, "gw-001")).push(m)[0]["status"] == "applied"
+    login(live_server, "gw-001")
+    assert cli("sync").code == 0
+    case_id = m["payload"]["id"]
+    offline = cli("--offline", "case", "accept", case_id, "-o", "json")
+    assert offline.code == 0 and offline.json()["sync"] == "pending"
+    assert offline.json()["due_at"] == "2026-10-10T15:00:00+08:00"  # Oct 8, 9, make-up Saturday 10
+    assert cli("sync").code == 0
+    synced = cli("case", "show", case_id, "-o", "json").json()
+    assert synced["status"] == "accepted" and synced["due_at"] == offline.json()["due_at"]
