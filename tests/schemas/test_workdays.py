@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import chinese_calendar
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from schemas import workflow as wf
 from schemas.validators import parse_time
@@ -142,3 +143,22 @@ def test_apply_transition_counts_from_the_level_entered_with_the_calendar():
                              at("2026-10-02T10:00"), LIMITS)  # enters village on a holiday
     acc = wf.apply_transition(up, wf.decide("accept", up, vil), "village-01", at("2026-10-08T09:30"), LIMITS)
     assert acc["due_at"] == "2026-10-14T09:00:00+08:00"  # from Oct 8 09:00: 9, 10 (make-up), 12, 13, 14
+
+
+# --- the rule as properties, over every year the package knows ----------------------------------
+
+
+@settings(max_examples=300, deadline=None)
+@given(start=st.datetimes(min_value=datetime(2004, 1, 1), max_value=datetime(2026, 11, 30)),
+       days=st.integers(min_value=0, max_value=40))
+def test_the_end_is_n_working_days_after_the_start_of_counting(start, days):
+    start = start.replace(tzinfo=timezone(timedelta(hours=8)))
+    begin = CN.counting_start(start)
+    end = CN.add(start, days)
+    assert CN.is_working(begin.date()) and begin >= start
+    if begin != start:  # a day off: 09:00 of the first working day after it
+        assert begin.time().isoformat() == "09:00:00" and not CN.is_working(start.date())
+        assert all(not CN.is_working(start.date() + timedelta(d)) for d in range((begin.date() - start.date()).days))
+    assert end.timetz() == begin.timetz() and CN.is_working(end.date())
+    between = [begin.date() + timedelta(d) for d in range(1, (end.date() - begin.date()).days + 1)]
+    assert sum(CN.is_working(d) for d in between) == days
