@@ -53,7 +53,6 @@ class WorkCalendar:
     holidays: frozenset[date] = frozenset()  # days off, whatever weekday they fall on
     makeup_days: frozenset[date] = frozenset()  # weekend days worked (调休)
     sources: tuple[tuple[str, tuple[int, ...]], ...] = ()  # (source, years it defines)
-    names: Mapping[date, str] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @property
     def natural(self) -> bool:
@@ -266,5 +265,4 @@ def cn_calendar(
     full_range = tuple(range(years[0], years[-1] + 1)) if years else ()
     sources = ((package, tuple(y for y in full_range if y not in file_years)),
                (schedule_source, tuple(sorted(file_years))))
-    return WorkCalendar("cn", frozenset(off), frozenset(on), tuple(s for s in sources if s[1]),
-                        names={**off, **on})
+    return WorkCalendar("cn", frozenset(off), frozenset(on), tuple(s for s in sources if s[1]))
