@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from schemas import codes
-from schemas.workdays import ScheduleError, WorkCalendar
+from schemas.workdays import MAX_DAYS, ScheduleError, WorkCalendar
 from schemas.workflow import DEFAULT_LIMITS, LEVEL_ORDER, TimeLimits
 
 ENV_VAR = "GRIDCTL_SERVER_SETTINGS"
@@ -105,9 +105,9 @@ class Settings:
         calendar = _calendar(data, where, base_dir)
         if not calendar.natural:
             for level, days in resolve.items():
-                if not float(days).is_integer():
-                    raise SettingsError(f"{where}: resolve_days.{level} must be a whole number of working days with "
-                                        f'"calendar": "cn", got {days!r} (or set "calendar": "natural")')
+                if not float(days).is_integer() or days > MAX_DAYS:
+                    raise SettingsError(f"{where}: resolve_days.{level} must be a whole number of working days up to "
+                                        f'{MAX_DAYS} with "calendar": "cn", got {days!r} (or set "calendar": "natural")')
         limits = TimeLimits(
             calendar=calendar,
             accept=timedelta(hours=number("accept_hours", base.accept / timedelta(hours=1))),

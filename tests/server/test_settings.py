@@ -45,7 +45,8 @@ def test_partial_settings_keep_the_other_defaults():
     ({"calendar": "gregorian"}, "calendar must be one of cn, natural, got 'gregorian'"),
     ({"holidays_file": 2027}, "holidays_file must be the path of a holidays file, got 2027"),
     ({"holidays_file": "/nonexistent/holidays.txt"}, "holidays_file: /nonexistent/holidays.txt: cannot read"),
-    ({"resolve_days": {"grid": 0.5}}, 'resolve_days.grid must be a whole number of working days with "calendar": "cn"'),
+    ({"resolve_days": {"grid": 0.5}}, 'resolve_days.grid must be a whole number of working days up to 3660 with "calendar": "cn"'),
+    ({"resolve_days": {"town": 5000}}, "resolve_days.town must be a whole number of working days up to 3660"),
 ])
 def test_bad_settings_name_the_key_and_what_it_accepts(data, says):
     with pytest.raises(SettingsError, match=says.replace(".", r"\.")):
