@@ -70,9 +70,10 @@ def build_app():
     import typer
     from typer.core import TyperGroup
 
-    from commands import typer_light
+    from commands import parser_texts, typer_light
 
     typer_light.install()
+    parser_texts.install()
 
     from commands import nouns
     from gridctl.i18n import t
@@ -128,10 +129,24 @@ def run(argv: list[str] | None = None) -> None:
         completion_init()
     import typer
 
+    from typer._click.exceptions import ClickException
+    from typer.exceptions import Abort
+
     command = typer.main.get_command(app)
     try:
-        command.main(args=argv, prog_name=PROG, complete_var=COMPLETE_VAR)
+        # Not standalone: click would print its own English for usage errors (issue 8, item 12);
+        # parser_texts renders them from their parts in the user's language instead.
+        code = command.main(args=argv, prog_name=PROG, complete_var=COMPLETE_VAR, standalone_mode=False)
+    except ClickException as exc:
+        from commands.parser_texts import show_usage_error
+
+        sys.exit(show_usage_error(exc))
+    except Abort:
+        print(t("usage.aborted"), file=sys.stderr)
+        sys.exit(1)
     except (KeyboardInterrupt, Exception) as exc:  # noqa: BLE001 - never a traceback for the user
         from commands.errors import report_error
 
         sys.exit(report_error(exc))
+    if isinstance(code, int) and code:
+        sys.exit(code)

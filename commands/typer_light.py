@@ -19,6 +19,8 @@ def _light_runtime_param(descriptor):
     from typer._click.exceptions import BadParameter
     from typer._coercion import RuntimeParam
 
+    from gridctl.i18n import t
+
     annotation = descriptor.annotation
     info = descriptor.parameter_info
     item = annotation
@@ -49,11 +51,13 @@ def _light_runtime_param(descriptor):
         except ValueError:
             if isinstance(item, type) and issubclass(item, enum.Enum):
                 choices = ", ".join(str(m.value) for m in item)
-                raise BadParameter(f"{value!r} is not one of: {choices}.", ctx=ctx, param=param) from None
-            raise BadParameter(f"{value!r} is not a valid {item.__name__}.", ctx=ctx, param=param) from None
+                raise BadParameter(t("usage.not_one_of", value=value, choices=choices), ctx=ctx, param=param) from None
+            kind = t("usage.kind." + item.__name__)
+            raise BadParameter(t("usage.not_valid", value=value, kind=kind), ctx=ctx, param=param) from None
         if low is not None and converted < low or high is not None and converted > high:
-            bounds = f"at least {low}" if high is None else f"at most {high}" if low is None else f"between {low} and {high}"
-            raise BadParameter(f"{converted} is out of range: use a value {bounds}.", ctx=ctx, param=param)
+            bounds = (t("usage.at_least", low=low) if high is None else t("usage.at_most", high=high) if low is None
+                      else t("usage.between", low=low, high=high))
+            raise BadParameter(t("usage.out_of_range", value=converted, bounds=bounds), ctx=ctx, param=param)
         return converted
 
     class Light(RuntimeParam):
