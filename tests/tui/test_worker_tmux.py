@@ -31,15 +31,20 @@ def tmux(*args: str) -> str:
     return subprocess.run(["tmux", *args], capture_output=True, text=True, timeout=10).stdout
 
 
-def wait_for(session: str, text: str, timeout: float = 20.0) -> str:
+def wait_until(session: str, ok, what: str, timeout: float = 60.0) -> str:
+    """Poll the terminal until ``ok(screen)``; generous, as the machine may be busy."""
     deadline = time.monotonic() + timeout
     screen = ""
     while time.monotonic() < deadline:
         screen = tmux("capture-pane", "-p", "-t", session)
-        if text in screen:
+        if ok(screen):
             return screen
         time.sleep(0.2)
-    raise AssertionError(f"{text!r} never appeared on the terminal; last screen:\n{screen}")
+    raise AssertionError(f"{what} never appeared on the terminal; last screen:\n{screen}")
+
+
+def wait_for(session: str, text: str, timeout: float = 60.0) -> str:
+    return wait_until(session, lambda screen: text in screen, repr(text), timeout)
 
 
 def test_worker_app_in_tmux(worker_client, ops_module, isolated):
@@ -64,8 +69,11 @@ def test_worker_app_in_tmux(worker_client, ops_module, isolated):
         tmux("send-keys", "-t", session, "Enter")   # leave the filter box for the table
         time.sleep(0.3)
         tmux("send-keys", "-t", session, "Enter")   # open the case
-        screen = wait_for(session, "Actions allowed now")
-        assert title in screen and "Accept" in screen
+        # The case screen shows its section titles (and "Loading…") before the case arrives:
+        # wait for the loaded case itself - its title and its fields - not for the frame.
+        screen = wait_until(session, lambda s: "Actions allowed now" in s and title in s and "Loading" not in s
+                            and "Serial" in s, "the loaded case screen")
+        assert "Accept" in screen
         tmux("send-keys", "-t", session, "q")
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and subprocess.run(["tmux", "has-session", "-t", session],

@@ -7,7 +7,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Footer, Static
 
 from schemas import workflow
-from tui.common.i18n import code_label, fmt_time, tr
+from tui.common.i18n import code_label, fmt_time, localize_bindings, tr
 from tui.worker.base import WorkerScreen
 
 FIELDS = (
@@ -62,6 +62,36 @@ def step_text(step: dict) -> str:
     return head
 
 
+class ActionBar(Horizontal):
+    """The case's action buttons; arrow keys move between the visible ones."""
+
+    BINDINGS = [
+        Binding("left,up", "move(-1)", "tui.bind.prev_action", show=False, id="detail.prev_action"),
+        Binding("right,down", "move(1)", "tui.bind.next_action", show=False, id="detail.next_action"),
+    ]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        localize_bindings(self)
+
+    def usable(self) -> list[Button]:
+        return [b for b in self.query(Button) if b.display and not b.disabled]
+
+    def focus_first(self) -> bool:
+        buttons = self.usable()
+        if buttons:
+            buttons[0].focus()
+        return bool(buttons)
+
+    def action_move(self, step: int) -> None:
+        buttons = self.usable()
+        if not buttons:
+            return
+        focused = self.screen.focused
+        index = buttons.index(focused) if focused in buttons else -step if step > 0 else 0
+        buttons[(index + step) % len(buttons)].focus()
+
+
 class CaseDetailScreen(WorkerScreen):
     TITLE_KEY = "tui.detail.title"
     CSS_PATH = "case_detail.tcss"
@@ -94,7 +124,9 @@ class CaseDetailScreen(WorkerScreen):
                 yield Static(tr("tui.detail.steps"), classes="section-title")
                 yield Static("", id="detail-steps")
         yield Static(tr("tui.detail.actions"), id="detail-actions-title", classes="section-title")
-        with Horizontal(id="detail-actions"):
+        with ActionBar(id="detail-actions"):
+            # One button per action the workflow knows; _loaded shows the allowed ones and adds
+            # a button for an allowed action this list lacks, so new actions need no code here.
             for action in workflow.RULES:
                 yield Button(code_label("action", action), id=f"act-{action}", classes="action-button")
             yield Static(tr("tui.detail.no_actions"), id="detail-no-actions", classes="hint")
@@ -115,9 +147,10 @@ class CaseDetailScreen(WorkerScreen):
         self.run_in_thread(lambda: self.core.show_case(self.case_ref), self._loaded, group="load")
 
     def action_focus_actions(self) -> None:
-        buttons = self.query("#detail-actions Button")
-        if buttons:
-            buttons.first().focus()
+        # The first button the worker can see and press: hidden ones (actions not allowed in
+        # this status) must not take the focus, or Enter would do nothing.
+        if not self.query_one(ActionBar).focus_first():
+            self.notify(tr("tui.detail.no_actions"), severity="warning")
 
     def _loaded(self, result) -> None:
         case, allowed = result
@@ -144,7 +177,13 @@ class CaseDetailScreen(WorkerScreen):
         self.query_one("#detail-steps", Static).update("\n".join(step_text(s) for s in steps) or tr("tui.none"))
         # The buttons exist once and are only shown or hidden: re-mounting them on every reload
         # would drop the focus and race with key presses.
-        for button in self.query("#detail-actions Button"):
+        bar = self.query_one(ActionBar)
+        have = {button.id[4:] for button in bar.query(Button)}
+        for action in allowed:
+            if action not in have:
+                bar.mount(Button(code_label("action", action) or action, id=f"act-{action}", classes="action-button"),
+                          before=self.query_one("#detail-no-actions"))
+        for button in bar.query(Button):
             button.display = button.id[4:] in allowed
         self.query_one("#detail-no-actions").display = not allowed
 
