@@ -22,8 +22,31 @@ def due_sort_key(case: dict) -> tuple:
     return (case.get("due_at") or _FAR_FUTURE, case.get("serial") or "", case.get("id") or "")
 
 
-def flag_cell(case: dict) -> Text:
+# Below this width the table drops level and category, shortens the due time and folds the
+# sync state into the marks column, so the serial is never cut (issue 8, item 13).
+NARROW_BELOW = 120
+SERIAL_WIDTH = len("610822-20261122-0007")
+# One-cell marks, each explained in the help screen (`?`); never colour alone (NO_COLOR).
+MARKS = (("overdue", "⚠", "bold red"), ("urgent", "!", "bold yellow"), ("pending", "↑", ""),
+         ("conflict", "≠", "bold red"), ("rejected", "✗", "bold red"))
+
+
+def case_marks(case: dict) -> list[str]:
+    """The names of the marks a case carries, in MARKS order."""
+    sync = case.get("sync") or "synced"
+    found = {"overdue": bool(case.get("overdue")), "urgent": bool(case.get("urgent")),
+             "pending": sync == "pending", "conflict": sync == "conflict", "rejected": sync == "rejected"}
+    return [name for name, _mark, _style in MARKS if found[name]]
+
+
+def flag_cell(case: dict, narrow: bool = False) -> Text:
     """Overdue and urgent as words and marks, coloured too but never only coloured (NO_COLOR)."""
+    if narrow:
+        text = Text()
+        styles = {name: (mark, style) for name, mark, style in MARKS}
+        for name in case_marks(case):
+            text.append(*styles[name])
+        return text
     if case.get("overdue"):
         return Text(tr("tui.cases.overdue_mark"), style="bold red")
     if case.get("urgent"):
@@ -31,22 +54,28 @@ def flag_cell(case: dict) -> Text:
     return Text("")
 
 
-def row_cells(case: dict) -> tuple[Text, ...]:
+def row_cells(case: dict, narrow: bool = False) -> tuple[Text, ...]:
     # Text, not str: a title like "[急]" must not be read as console markup.
-    return (
-        Text(fmt_time(case.get("due_at"))),
-        flag_cell(case),
+    due = fmt_time(case.get("due_at"))
+    cells = [
+        Text(due[5:] if narrow else due),
+        flag_cell(case, narrow),
         Text(case.get("title") or ""),
         Text(code_label("status", case.get("status"))),
-        Text(code_label("level", case.get("level"))),
-        Text(code_label("category", case.get("category"))),
-        Text(case.get("serial") or tr("tui.cases.no_serial")),
-        Text(tr("tui.sync." + (case.get("sync") or "synced"))),
-    )
+    ]
+    if not narrow:
+        cells += [Text(code_label("level", case.get("level"))), Text(code_label("category", case.get("category")))]
+    cells.append(Text(case.get("serial") or tr("tui.cases.no_serial")))
+    if not narrow:
+        cells.append(Text(tr("tui.sync." + (case.get("sync") or "synced"))))
+    return tuple(cells)
 
 
 def column_widths(total: int) -> dict[str, int]:
-    """Widths that fit the labels of the current language; the title takes what is left."""
+    """Widths that fit the labels of the current language; the title takes what is left.
+
+    The keys are the columns to show, in order: fewer on a narrow terminal.
+    """
     from rich.cells import cell_len
 
     from schemas import codes
@@ -54,18 +83,25 @@ def column_widths(total: int) -> dict[str, int]:
     def widest(texts, cap: int) -> int:
         return min(cap, max(cell_len(t) for t in texts))
 
-    widths = {
-        "due": 16,
-        "flag": widest([tr("tui.cases.overdue_mark"), tr("tui.cases.col.flag")], 8),
-        "title": 0,
-        "status": widest([code_label("status", c) for c in codes.STATUSES], 20),
-        "level": widest([code_label("level", c) for c in codes.LEVELS], 18),
-        "category": widest([code_label("category", c) for c in codes.CATEGORIES], 16),
-        "serial": widest(["610822-20261122-0007", tr("tui.cases.no_serial")], 20),
-        "sync": widest([tr("tui.sync." + s) for s in ("synced", "pending", "conflict", "rejected")], 10),
-    }
+    narrow = total < NARROW_BELOW
+    status = widest([code_label("status", c) for c in codes.STATUSES] + [tr("tui.cases.col.status")], 20)
+    serial = max(SERIAL_WIDTH, cell_len(tr("tui.cases.no_serial")), cell_len(tr("tui.cases.col.serial")))
+    if narrow:
+        widths = {"due": 11, "flag": widest([tr("tui.cases.col.flag"), "⚠!≠"], 6), "title": 0,
+                  "status": status, "serial": serial}
+    else:
+        widths = {
+            "due": 16,
+            "flag": widest([tr("tui.cases.overdue_mark"), tr("tui.cases.col.flag")], 8),
+            "title": 0,
+            "status": status,
+            "level": widest([code_label("level", c) for c in codes.LEVELS], 18),
+            "category": widest([code_label("category", c) for c in codes.CATEGORIES], 16),
+            "serial": serial,
+            "sync": widest([tr("tui.sync." + s) for s in ("synced", "pending", "conflict", "rejected")], 10),
+        }
     used = sum(widths.values()) + 2 * len(widths) + 2  # cell padding and the scrollbar
-    widths["title"] = max(20, total - used)
+    widths["title"] = max(10 if narrow else 20, total - used)
     return widths
 
 
@@ -109,21 +145,22 @@ class CasesScreen(WorkerScreen):
             yield Static("", id="cases-summary", classes="hint")
         yield Footer()
 
-    def on_mount(self) -> None:
-        table = self.query_one(DataTable)
+    @property
+    def narrow(self) -> bool:
+        return "level" not in self._columns
+
+    def _set_columns(self, total: int) -> bool:
+        """Columns for this width; True when the set of columns changed (rows must be redone)."""
         # Fixed widths: with auto-sized columns the table measures every cell of every row,
         # which costs seconds on a county-sized cache.
-        widths = column_widths(self.app.size.width)
-        for key, width in widths.items():
-            table.add_column(tr(f"tui.cases.col.{key}"), key=key, width=width)
-        self.query_one("#cases-filter").display = False
-        table.focus()
-        self.action_refresh()
-
-    def on_resize(self, event) -> None:
-        # Give the title column the room a resized terminal has (fixed widths do not follow).
         table = self.query_one(DataTable)
-        widths = column_widths(event.size.width)
+        widths = column_widths(total)
+        if list(widths) != self._columns:
+            table.clear(columns=True)
+            for key, width in widths.items():
+                table.add_column(tr(f"tui.cases.col.{key}"), key=key, width=width)
+            self._columns = list(widths)
+            return True
         changed = False
         for key, column in table.columns.items():
             width = widths.get(str(key.value))
@@ -133,6 +170,19 @@ class CasesScreen(WorkerScreen):
         if changed:
             table._clear_caches()
             table.refresh(layout=True)
+        return False
+
+    def on_mount(self) -> None:
+        self._columns: list[str] = []
+        self._set_columns(self.app.size.width)
+        self.query_one("#cases-filter").display = False
+        self.query_one(DataTable).focus()
+        self.action_refresh()
+
+    def on_resize(self, event) -> None:
+        # Give the title column the room a resized terminal has (fixed widths do not follow).
+        if self._set_columns(event.size.width) and self.loaded:
+            self.show_rows()
 
     def on_screen_resume(self) -> None:
         # Coming back from a case or a form: what we did there may have changed the list.
@@ -160,7 +210,7 @@ class CasesScreen(WorkerScreen):
         matched = [case for case, text in self.rows if all(w in text for w in words)] if words else self.cases
         table.clear()
         for case in matched[:MAX_ROWS]:
-            table.add_row(*row_cells(case), key=case["id"])
+            table.add_row(*row_cells(case, self.narrow), key=case["id"])
         overdue = sum(1 for case in matched if case.get("overdue"))
         summary = tr("tui.cases.summary", shown=len(matched), total=len(self.cases), overdue=overdue)
         if len(matched) > MAX_ROWS:

@@ -24,6 +24,15 @@ def binding_lines(nodes) -> list[str]:
     return lines
 
 
+def mark_lines() -> list[str]:
+    """What each mark of the case list means (the narrow list shows them alone)."""
+    from tui.worker.cases import MARKS
+
+    lines = [f"{tr('tui.cases.overdue_mark'):>10}  {tr('tui.mark.overdue')}"]
+    lines += [f"{mark:>10}  {tr('tui.mark.' + name)}" for name, mark, _style in MARKS]
+    return lines
+
+
 class HelpScreen(WorkerModal):
     CSS_PATH = "help.tcss"
     BINDINGS = [Binding("escape,q,question_mark", "close", "tui.bind.close", id="help.close")]
@@ -36,6 +45,8 @@ class HelpScreen(WorkerModal):
         with VerticalScroll(id="help-dialog"):
             yield Static(tr("tui.help.title"), classes="section-title")
             yield Static("\n".join(binding_lines([self.under, self.app])), id="help-keys")
+            yield Static(tr("tui.help.marks"), classes="section-title")
+            yield Static("\n".join(mark_lines()), id="help-marks")
             yield Static(tr("tui.help.palette"), classes="hint")
 
     def action_close(self) -> None:
