@@ -16,13 +16,14 @@ from textual.binding import Binding
 from textual.coordinate import Coordinate
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Footer, Input, Label, Select, Sparkline, Static
+from textual.widgets import Button, DataTable, Input, Label, Select, Sparkline, Static
 from textual.worker import get_current_worker
 
 from tui.common.header import StatusHeader
 from tui.common.i18n import code_label, fmt_age, fmt_time, localize_bindings, tr
 from tui.dashboard.privacy import mask_phones
 from tui.dashboard.source import Figures, StatsSource
+from tui.common.footer import LocalFooter
 
 LEVELS = ("grid", "village", "town", "county")
 STATUSES = ("reported", "accepted", "in_progress", "resolved")
@@ -163,7 +164,7 @@ class DashboardApp(App[int]):
                     yield DataTable(id="coverage", cursor_type="none")
             yield Label(tr("tui.dashboard.escalations"), classes="section-title")
             yield DataTable(id="escalations", cursor_type="none")
-        yield Footer()
+        yield LocalFooter()
 
     def on_mount(self) -> None:
         localize_bindings(self)

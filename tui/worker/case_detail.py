@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Button, Static
 
 from schemas import workflow
 from tui.common.i18n import code_label, fmt_time, localize_bindings, tr
 from tui.worker.base import WorkerScreen
+from tui.common.footer import LocalFooter
 
 FIELDS = (
     ("serial", None), ("status", "status"), ("level", "level"), ("category", "category"),
@@ -130,7 +131,7 @@ class CaseDetailScreen(WorkerScreen):
             for action in workflow.RULES:
                 yield Button(code_label("action", action), id=f"act-{action}", classes="action-button")
             yield Static(tr("tui.detail.no_actions"), id="detail-no-actions", classes="hint")
-        yield Footer()
+        yield LocalFooter()
 
     def on_mount(self) -> None:
         for button in self.query("#detail-actions Button"):

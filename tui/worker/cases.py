@@ -5,11 +5,12 @@ from __future__ import annotations
 from rich.text import Text
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from tui.common.i18n import code_label, fmt_time, tr
 from tui.worker.base import WorkerScreen
 from tui.worker.core import Rows
+from tui.common.footer import LocalFooter
 
 _FAR_FUTURE = "9999"
 # The table holds the soonest-due cases only: nobody scans thousands of rows (the filter searches
@@ -143,7 +144,7 @@ class CasesScreen(WorkerScreen):
             yield Input(placeholder=tr("tui.cases.filter_placeholder"), id="cases-filter")
             yield DataTable(id="cases-table", cursor_type="row", zebra_stripes=True)
             yield Static("", id="cases-summary", classes="hint")
-        yield Footer()
+        yield LocalFooter()
 
     @property
     def narrow(self) -> bool:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Checkbox, Footer, Input, Select, Static, TextArea
+from textual.widgets import Button, Checkbox, Input, Select, Static, TextArea
 
 from schemas import codes
 from tui.common.i18n import code_label, tr
 from tui.worker.base import WorkerScreen
 from tui.worker.core import error_text, is_user_error
 from tui.worker.forms import FormError, parse_parties, parse_photos
+from tui.common.footer import LocalFooter
 
 # Which code table offers the subcategories of a category (GB/T 31000).
 SUBCATEGORY_TABLES = {"dispute": "subcategory", "safety_hazard": "hazard_type"}
@@ -78,7 +79,7 @@ class ReportScreen(WorkerScreen):
             with Horizontal(classes="button-row"):
                 yield Button(tr("tui.report.save"), variant="primary", id="report-save")
                 yield Button(tr("tui.cancel"), id="report-cancel")
-        yield Footer()
+        yield LocalFooter()
 
     def on_mount(self) -> None:
         self.query_one("#report-title").focus()

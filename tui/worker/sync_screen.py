@@ -6,10 +6,11 @@ import json
 
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from tui.common.i18n import code_label, fmt_time, tr
 from tui.worker.base import WorkerScreen
+from tui.common.footer import LocalFooter
 
 # Fields worth comparing when a case action conflicts: what the worker saw vs what is there now.
 COMPARED = ("status", "level", "assignee", "version", "supervision", "title")
@@ -108,7 +109,7 @@ class SyncScreen(WorkerScreen):
                 with Vertical(classes="side"):
                     yield Static(tr("tui.sync.server"), classes="section-title")
                     yield Static("", id="conflict-server")
-        yield Footer()
+        yield LocalFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Checkbox, DataTable, Footer, Input, Select, Static, TextArea
+from textual.widgets import Button, Checkbox, DataTable, Input, Select, Static, TextArea
 
 from schemas import codes
 from tui.common.i18n import code_label, tr
 from tui.worker.base import WorkerScreen
 from tui.worker.core import Rows, error_text, is_user_error
 from tui.worker.forms import FormError, parse_optional_date
+from tui.common.footer import LocalFooter
 
 # Tag order on the Visits due list: the most fragile people first (DESIGN §3 frequencies).
 TAG_PRIORITY = {tag: i for i, tag in enumerate(
@@ -55,7 +56,7 @@ class VisitsDueScreen(WorkerScreen):
         yield self.make_header()
         yield DataTable(id="due-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="due-summary", classes="hint")
-        yield Footer()
+        yield LocalFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
@@ -140,7 +141,7 @@ class VisitScreen(WorkerScreen):
             with Horizontal(classes="button-row"):
                 yield Button(tr("tui.visit.save"), variant="primary", id="visit-save")
                 yield Button(tr("tui.cancel"), id="visit-cancel")
-        yield Footer()
+        yield LocalFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#visit-households", DataTable)
