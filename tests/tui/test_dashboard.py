@@ -259,7 +259,7 @@ async def test_refresh_keeps_the_selected_case_and_help_opens():
         await pilot.pause(0.1)
         assert not isinstance(app.screen, DashboardHelp)
         # A timed refresh landing while the supervise form is open updates the screen beneath.
-        from tui.dashboard.app import SuperviseForm
+        from tui.dashboard.supervise_form import SuperviseForm
 
         await pilot.press("s")
         await pilot.pause(0.1)

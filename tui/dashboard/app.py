@@ -15,15 +15,16 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.coordinate import Coordinate
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Input, Label, Select, Sparkline, Static
-from textual.worker import get_current_worker
+from textual.widgets import DataTable, Label, Sparkline, Static
+from textual.worker import Worker, WorkerState, get_current_worker
 
+from tui.common.footer import LocalFooter
 from tui.common.header import StatusHeader
 from tui.common.i18n import code_label, fmt_age, fmt_time, localize_bindings, tr
 from tui.dashboard.privacy import mask_phones
 from tui.dashboard.source import Figures, StatsSource
-from tui.common.footer import LocalFooter
+from tui.dashboard.supervise_form import SuperviseForm, case_ref
+from tui.dashboard.tile import Tile
 
 LEVELS = ("grid", "village", "town", "county")
 STATUSES = ("reported", "accepted", "in_progress", "resolved")
@@ -36,10 +37,6 @@ NARROW = 110  # columns below which panels stack and the overdue list drops its 
 
 def percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
-
-
-def case_ref(case: dict) -> str:
-    return case.get("serial") or case.get("id", "")[:8]
 
 
 def fill(table: DataTable, rows: list[tuple], keys: list[str] | None = None) -> None:
@@ -65,57 +62,8 @@ def fill(table: DataTable, rows: list[tuple], keys: list[str] | None = None) -> 
     table._dashboard_rows = (rows, keys)
 
 
-class Tile(Static):
-    """One KPI: a figure and its name."""
-
-    shown: str | None = None
-
-    def show(self, value: str, name: str, alert: bool = False) -> None:
-        text = f"[b]{value}[/b]\n{name}"
-        if text != self.shown:  # an unchanged tile costs no repaint
-            self.shown = text
-            self.update(text)
-        self.set_class(alert, "-alert")
-
-
-class SuperviseForm(ModalScreen[tuple[str, str] | None]):
-    """Choose the supervision level (普通/黄牌/红牌) and a note."""
-
-    BINDINGS = [Binding("escape", "cancel", "tui.dashboard.cancel", id="dashboard.cancel")]
-
-    def __init__(self, case: dict) -> None:
-        super().__init__()
-        self.case = case
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="supervise-form"):
-            yield Label(tr("tui.dashboard.supervise_title", ref=case_ref(self.case),
-                           title=mask_phones(self.case.get("title"))))
-            yield Select([(code_label("supervision", s), s) for s in ("normal", "yellow", "red")],
-                         value="yellow", allow_blank=False, id="level")
-            yield Input(placeholder=tr("tui.dashboard.note"), id="note")
-            with Horizontal(classes="buttons"):
-                yield Button(tr("tui.dashboard.save"), variant="primary", id="save")
-                yield Button(tr("tui.dashboard.cancel"), id="cancel")
-
-    def on_mount(self) -> None:
-        localize_bindings(self)
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "save":
-            self.dismiss((self.query_one("#level", Select).value, self.query_one("#note", Input).value.strip()))
-        else:
-            self.dismiss(None)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.dismiss((self.query_one("#level", Select).value, event.value.strip()))
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
 class DashboardApp(App[int]):
-    CSS_PATH = ["../common/base.tcss", "dashboard.tcss"]
+    CSS_PATH = ["../common/base.tcss", "dashboard.tcss", "tile.tcss"]
     TITLE = "gridctl"
     # Below 110 columns the side-by-side panels would crop their tables: they stack instead.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW, "-wide")]
@@ -185,11 +133,18 @@ class DashboardApp(App[int]):
 
     # --- loading -------------------------------------------------------------------------
 
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        # Loads catch what they expect; anything else is said once here, never a crash.
+        if event.state is WorkerState.ERROR and event.worker.error is not None:
+            self.query_one(StatusHeader).busy = False
+            error = event.worker.error
+            self.notify(tr("tui.unexpected", error=str(error) or type(error).__name__), severity="error", timeout=10)
+
     def action_refresh(self) -> None:
         self.query_one(StatusHeader).busy = True
         self.load()
 
-    @work(thread=True, exclusive=True, group="load")
+    @work(thread=True, exclusive=True, exit_on_error=False, group="load")
     def load(self) -> None:
         worker = get_current_worker()
         try:
@@ -335,7 +290,7 @@ class DashboardApp(App[int]):
 
         self.push_screen(SuperviseForm(case), chosen)
 
-    @work(thread=True, group="act")
+    @work(thread=True, exit_on_error=False, group="act")
     def supervise(self, case: dict, level: str, note: str) -> None:
         """Through the outbox like every write: saved first, sent at once when the server answers."""
         from gridctl import ops

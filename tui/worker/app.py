@@ -82,11 +82,21 @@ class WorkerApp(App):
             pass  # the app closed while the worker ran: nothing left to update
 
     def _failed(self, exc: BaseException, on_error) -> None:
-        if getattr(exc, "key", "").endswith("unreachable") or type(exc).__name__ == "Unreachable":
-            self.note(Seen(online=False))
         if on_error is not None:
+            self._note_unreachable(exc)
             on_error(exc)
             return
+        self.report_failure(exc)
+
+    def _note_unreachable(self, exc: BaseException) -> None:
+        from gridctl.errors import Unreachable
+
+        if isinstance(exc, Unreachable) or getattr(exc, "key", "").endswith("unreachable"):
+            self.note(Seen(online=False))
+
+    def report_failure(self, exc: BaseException) -> None:
+        """A failed core call as a notification: the core's own message, or 'unexpected'."""
+        self._note_unreachable(exc)
         if is_user_error(exc):
             self.notify(error_text(exc), severity="error", timeout=8)
         else:
@@ -181,7 +191,7 @@ class WorkerApp(App):
     def action_help(self) -> None:
         from tui.worker.help import HelpScreen
 
-        if type(self.screen).__name__ != "HelpScreen":
+        if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
 
     def action_sync_now(self) -> None:

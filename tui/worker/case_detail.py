@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
 from textual.widgets import Button, Static
 
 from schemas import workflow
+from tui.common.footer import LocalFooter
 from tui.common.i18n import code_label, fmt_time, localize_bindings, tr
 from tui.worker.base import WorkerScreen
-from tui.common.footer import LocalFooter
 
 FIELDS = (
     ("serial", None), ("status", "status"), ("level", "level"), ("category", "category"),
@@ -61,6 +62,15 @@ def step_text(step: dict) -> str:
     if step.get("note"):
         head += "\n    " + str(step["note"])
     return head
+
+
+class CaseLoaded(Message):
+    """A case and the actions allowed to me on it now, as the core read them."""
+
+    def __init__(self, case: dict, allowed: list[str]) -> None:
+        super().__init__()
+        self.case = case
+        self.allowed = allowed
 
 
 class ActionBar(Horizontal):
@@ -145,7 +155,13 @@ class CaseDetailScreen(WorkerScreen):
         self.app.pop_screen()
 
     def action_refresh(self) -> None:
-        self.run_in_thread(lambda: self.core.show_case(self.case_ref), self._loaded, group="load")
+        self.load()
+
+    def fetch(self) -> CaseLoaded:
+        return CaseLoaded(*self.core.show_case(self.case_ref))
+
+    def on_case_loaded(self, message: CaseLoaded) -> None:
+        self._loaded((message.case, message.allowed))
 
     def action_focus_actions(self) -> None:
         # The first button the worker can see and press: hidden ones (actions not allowed in

@@ -5,12 +5,13 @@ from __future__ import annotations
 from rich.text import Text
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.message import Message
 from textual.widgets import DataTable, Input, Static
 
+from tui.common.footer import LocalFooter
 from tui.common.i18n import code_label, fmt_time, tr
 from tui.worker.base import WorkerScreen
 from tui.worker.core import Rows
-from tui.common.footer import LocalFooter
 
 _FAR_FUTURE = "9999"
 # The table holds the soonest-due cases only: nobody scans thousands of rows (the filter searches
@@ -123,6 +124,14 @@ def matches(case: dict, query: str) -> bool:
     return all(word in text for word in query.lower().split())
 
 
+class CasesLoaded(Message):
+    """My cases as the core read them (server or cache)."""
+
+    def __init__(self, rows: Rows) -> None:
+        super().__init__()
+        self.rows = rows
+
+
 class CasesScreen(WorkerScreen):
     TITLE_KEY = "tui.cases.title"
     CSS_PATH = "cases.tcss"
@@ -192,7 +201,13 @@ class CasesScreen(WorkerScreen):
 
     def action_refresh(self) -> None:
         self.query_one("#cases-summary", Static).update(tr("tui.loading"))
-        self.run_in_thread(self.core.list_cases, self._loaded, group="load")
+        self.load()
+
+    def fetch(self) -> CasesLoaded:
+        return CasesLoaded(self.core.list_cases())
+
+    def on_cases_loaded(self, message: CasesLoaded) -> None:
+        self._loaded(message.rows)
 
     def _loaded(self, rows: Rows) -> None:
         self.app.note(rows.seen)

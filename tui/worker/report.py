@@ -7,11 +7,11 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Checkbox, Input, Select, Static, TextArea
 
 from schemas import codes
+from tui.common.footer import LocalFooter
 from tui.common.i18n import code_label, tr
 from tui.worker.base import WorkerScreen
 from tui.worker.core import error_text, is_user_error
 from tui.worker.forms import FormError, parse_parties, parse_photos
-from tui.common.footer import LocalFooter
 
 # Which code table offers the subcategories of a category (GB/T 31000).
 SUBCATEGORY_TABLES = {"dispute": "subcategory", "safety_hazard": "hazard_type"}

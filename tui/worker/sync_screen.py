@@ -6,11 +6,12 @@ import json
 
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.widgets import DataTable, Static
 
+from tui.common.footer import LocalFooter
 from tui.common.i18n import code_label, fmt_time, tr
 from tui.worker.base import WorkerScreen
-from tui.common.footer import LocalFooter
 
 # Fields worth comparing when a case action conflicts: what the worker saw vs what is there now.
 COMPARED = ("status", "level", "assignee", "version", "supervision", "title")
@@ -82,6 +83,14 @@ def problem_text(item: dict) -> str:
     return str(error or "")
 
 
+class OutboxLoaded(Message):
+    """The unsent writes of the outbox, as the core read them."""
+
+    def __init__(self, items: list[dict]) -> None:
+        super().__init__()
+        self.items = items
+
+
 class SyncScreen(WorkerScreen):
     TITLE_KEY = "tui.sync.title"
     CSS_PATH = "sync_screen.tcss"
@@ -122,7 +131,13 @@ class SyncScreen(WorkerScreen):
         self.app.pop_screen()
 
     def action_refresh(self) -> None:
-        self.run_in_thread(self.core.outbox, self._loaded, group="load")
+        self.load()
+
+    def fetch(self) -> OutboxLoaded:
+        return OutboxLoaded(self.core.outbox())
+
+    def on_outbox_loaded(self, message: OutboxLoaded) -> None:
+        self._loaded(message.items)
 
     def _loaded(self, items: list[dict]) -> None:
         self.items = items

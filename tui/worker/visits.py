@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.widgets import Button, Checkbox, DataTable, Input, Select, Static, TextArea
 
 from schemas import codes
+from tui.common.footer import LocalFooter
 from tui.common.i18n import code_label, tr
 from tui.worker.base import WorkerScreen
 from tui.worker.core import Rows, error_text, is_user_error
 from tui.worker.forms import FormError, parse_optional_date
-from tui.common.footer import LocalFooter
 
 # Tag order on the Visits due list: the most fragile people first (DESIGN §3 frequencies).
 TAG_PRIORITY = {tag: i for i, tag in enumerate(
@@ -38,6 +39,14 @@ def due_text(item: dict) -> str:
 
 def household_ref(item: dict) -> str:
     return str(item.get("household_id") or item.get("id") or item.get("household_no"))
+
+
+class VisitsDueLoaded(Message):
+    """The households due a visit, as the core read them."""
+
+    def __init__(self, rows: Rows) -> None:
+        super().__init__()
+        self.rows = rows
 
 
 class VisitsDueScreen(WorkerScreen):
@@ -69,7 +78,13 @@ class VisitsDueScreen(WorkerScreen):
         self.app.pop_screen()
 
     def action_refresh(self) -> None:
-        self.run_in_thread(self.core.visits_due, self._loaded, group="load")
+        self.load()
+
+    def fetch(self) -> VisitsDueLoaded:
+        return VisitsDueLoaded(self.core.visits_due())
+
+    def on_visits_due_loaded(self, message: VisitsDueLoaded) -> None:
+        self._loaded(message.rows)
 
     def _loaded(self, rows: Rows) -> None:
         self.app.note(rows.seen)
