@@ -10,7 +10,7 @@ import typer
 
 from commands.columns import CASE_FIELDS, CASE_LIST, STEP_COLUMNS
 from commands.errors import handled
-from commands.output import Output, cache_note, render, render_fields, say, write_result
+from commands.output import Output, cache_note, label, render, render_fields, say, write_result
 from commands.state import open_client
 from gridctl.i18n import t
 
@@ -92,7 +92,7 @@ def register(app: typer.Typer) -> None:
             render(record.get("steps") or [], Output.table, STEP_COLUMNS, title=t("cli.case.steps"))
             actions = ops.allowed_actions(client, record)
             if actions:
-                say(t("cli.case.next_actions", actions=", ".join(actions)))
+                say(t("cli.case.next_actions", actions=t("cli.list_sep").join(label("action", a) for a in actions)))
 
     def simple(action: str, note_required: bool = False):
         help_key = f"cli.case.{action}.help"

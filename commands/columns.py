@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from commands.output import label, short_id, short_time
+from commands.output import label, short_id, short_time, sync_label
 
 
 def _ref(r: dict) -> str:
@@ -49,7 +49,7 @@ CASE_FIELDS = [
     ("supervision", "cli.col.supervision", lambda r: "" if r.get("supervision") == "none" else label("supervision", r.get("supervision"))),
     ("parties", "cli.col.parties", lambda r: "、".join(p.get("name", "") for p in r.get("parties") or [])),
     ("photos", "cli.col.photos", lambda r: len(r.get("photos") or []) or ""),
-    ("version", "cli.col.version", None), ("sync", "cli.col.sync", None),
+    ("version", "cli.col.version", None), ("sync", "cli.col.sync", lambda r: sync_label(r.get("sync"))),
 ]
 
 STEP_COLUMNS = [

@@ -13,7 +13,7 @@ import sys
 from enum import Enum
 from typing import Any, Callable, Sequence
 
-from gridctl.i18n import get_lang, t
+from gridctl.i18n import catalogue, get_lang, t
 
 
 class Output(str, Enum):
@@ -41,6 +41,12 @@ def label(table: str, code: str | None) -> str:
     from schemas.codes import label as code_label
 
     return code_label(table, code, get_lang()) if code else ""
+
+
+def sync_label(state: str | None) -> str:
+    """A sync state (synced, pending, waiting, rejected, conflict) in the user's words."""
+    key = f"cli.outbox.state.{state or 'synced'}"
+    return t(key) if key in catalogue("en") else (state or "")
 
 
 def short_id(value: str | None) -> str:
@@ -163,7 +169,9 @@ def write_result(result, output: Output, saved_key: str, **params: Any) -> int:
         say(t(saved_key, ref=ref, **params) + " " + t("cli.write.pending"))
     else:
         detail = (result.problem or {}).get("detail") or ""
-        say(t("cli.write.refused", ref=ref, state=t(f"cli.outbox.state.{state}"), detail=detail))
+        key = f"cli.write.refused.{state}"
+        key = key if key in catalogue("en") else "cli.write.refused"  # "rejected by", not "server rejected"
+        say(t(key, ref=ref, state=sync_label(state), detail=detail))
         say(t("cli.write.refused_hint", id=result.mutation_id))
         return 3
     return 0

@@ -97,6 +97,27 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "取值“{value}”无效，可选：{choices}",
         "unknown value {value!r}; expected one of: {choices}",
     ),
+    # Register and records (server checks that need the database)
+    "register.id_number_taken": (
+        "该身份证号已登记在另一人名下",
+        "another person already has this ID number",
+    ),
+    "register.household_no_taken": (
+        "户编号{household_no}已属于另一户",
+        "household number {household_no} belongs to another household",
+    ),
+    "register.household_not_found": (
+        "户{household}不存在或不在您的管辖范围内",
+        "household {household} not found in your scope",
+    ),
+    "record.duplicate_id": (
+        "编号相同的记录已存在",
+        "a record with this id exists already",
+    ),
+    "record.duplicate": (
+        "必须唯一的值（编号、号码）已被占用",
+        "a value that must be unique (an id, a number) is already taken",
+    ),
     # Case workflow refusals
     "workflow.unknown_action": (
         "未知的操作“{action}”",

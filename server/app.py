@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from server import __version__
 from server.db import make_engine
-from server.errors import ApiProblem
+from server.errors import ApiProblem, request_lang
 from server.settings import Settings
 
 PROBLEM = "application/problem+json"
@@ -37,7 +37,8 @@ def create_app(db_url: str = "sqlite:///gridctl-server.db", *, settings: Setting
 
     @app.exception_handler(ApiProblem)
     async def _api_problem(request: Request, exc: ApiProblem):
-        return _problem(exc.status, exc.title, exc.detail, exc.errors, exc.code, exc.headers)
+        detail, errors = exc.worded(request_lang(request))
+        return _problem(exc.status, exc.title, detail, errors, exc.code, exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):

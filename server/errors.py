@@ -15,6 +15,7 @@ class ApiProblem(Exception):
         code: str | None = None,
         errors: list[dict] | None = None,
         headers: dict[str, str] | None = None,
+        says: tuple[str, str, dict] | None = None,
     ) -> None:
         super().__init__(detail or title)
         self.status = status
@@ -23,14 +24,33 @@ class ApiProblem(Exception):
         self.code = code
         self.errors = errors or []
         self.headers = headers or {}
+        # (field, message code, params): lets the problem be worded in the request's language.
+        self.says = says
 
-    def to_dict(self) -> dict:
+    def worded(self, lang: str) -> tuple[str | None, list[dict]]:
+        """Detail and errors in ``lang`` ('zh' or 'en'; Accept-Language) when the text has a code
+        in schemas.messages; as raised otherwise."""
+        if self.says is None or lang == "en":
+            return self.detail, self.errors
+        from schemas.messages import MESSAGES, message
+
+        field, code, params = self.says
+        if code not in MESSAGES:
+            return self.detail, self.errors
+        text = message(code, lang, **params)
+        if "{" in text:  # a parameter the raiser did not give: keep the English it wrote
+            return self.detail, self.errors
+        # No internal field name in front: the message names what it is about.
+        return text, [{**e, "message": text} if e.get("field") == field else e for e in self.errors]
+
+    def to_dict(self, lang: str = "en") -> dict:
         body = {"type": "about:blank", "title": self.title, "status": self.status}
-        if self.detail:
-            body["detail"] = self.detail
+        detail, errors = self.worded(lang)
+        if detail:
+            body["detail"] = detail
         if self.code:
             body["code"] = self.code
-        body["errors"] = self.errors
+        body["errors"] = errors
         return body
 
 
@@ -39,11 +59,20 @@ def not_found(what: str = "resource") -> ApiProblem:
     return ApiProblem(404, "Not Found", f"{what} not found", code="not_found")
 
 
-def invalid(field: str, message: str, code: str | None = None) -> ApiProblem:
+def invalid(field: str, message: str, code: str | None = None, /, *, says: str | None = None,
+            **params: object) -> ApiProblem:
+    """A refused field. ``says`` (default ``code``) names the schemas.messages text that words
+    ``message`` in another language, with ``params``; ``code`` is what clients act on."""
     return ApiProblem(
         422, "Invalid input", f"{field}: {message}", code=code or "invalid",
         errors=[{"field": field, "message": message, "code": code}],
+        says=(field, says or code or "invalid", params),
     )
+
+
+def request_lang(request) -> str:
+    """'zh' or 'en' from the request's Accept-Language."""
+    return "zh" if request.headers.get("accept-language", "").lower().startswith("zh") else "en"
 
 
 def forbidden(detail: str, code: str = "forbidden") -> ApiProblem:

@@ -19,20 +19,24 @@ MAX_PHOTO_BYTES = 10 * 1024 * 1024
 
 
 def invalid(exc: Exception) -> InvalidInput:
-    """A validation failure from schemas or pydantic, as the core's error naming the field."""
+    """A validation failure from schemas or pydantic, as the core's error naming the field by its
+    label in the user's language (never an internal name such as ``value``)."""
+    from gridctl.field_text import field_label, pydantic_text
+
+    def said(field, text: str) -> InvalidInput:
+        name = field_label(field)
+        key = "core.error.invalid_field" if name else "core.error.invalid_text"
+        return InvalidInput(key, field=field if isinstance(field, str) else None, name=name, text=text)
+
     code_message = getattr(exc, "message", None)
     if callable(code_message):
-        return InvalidInput("core.error.invalid_field", field=getattr(exc, "field", None) or "value",
-                            name=getattr(exc, "field", None) or "value", text=code_message(get_lang()))
+        return said(getattr(exc, "field", None), code_message(get_lang()))
     errors = getattr(exc, "errors", None)
     if callable(errors):
         first = exc.errors()[0]
-        name = ".".join(str(p) for p in first["loc"]) or "value"
-        inner = (first.get("ctx") or {}).get("error")
-        text = inner.message(get_lang()) if callable(getattr(inner, "message", None)) else \
-            str(first["msg"]).removeprefix("Value error, ")
-        return InvalidInput("core.error.invalid_field", field=name, name=name, text=text)
-    return InvalidInput("core.error.invalid_field", field="value", name="value", text=str(exc))
+        name = ".".join(str(p) for p in first["loc"])
+        return said(name or None, pydantic_text(first))
+    return said(None, str(exc))
 
 
 def validate(model_name: str, payload: dict) -> dict:

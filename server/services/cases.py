@@ -61,21 +61,23 @@ def report(conn: Connection, user: dict, payload, created_at: datetime,
            limits: wf.TimeLimits = wf.DEFAULT_LIMITS) -> dict:
     """A new case at grid level. ``payload`` is a validated ``schemas.models.CaseReport``."""
     if not in_scope(payload.grid_code, user["scope"]):
-        raise invalid("grid_code", f"grid {payload.grid_code} is outside your scope", "division.out_of_scope")
+        raise invalid("grid_code", f"grid {payload.grid_code} is outside your scope", "division.out_of_scope",
+                      code=payload.grid_code)
     if conn.execute(select(divisions.c.code).where(divisions.c.code == payload.grid_code)).first() is None:
-        raise invalid("grid_code", f"grid {payload.grid_code} does not exist", "division.unknown")
+        raise invalid("grid_code", f"grid {payload.grid_code} does not exist", "division.unknown", code=payload.grid_code)
     if payload.household_id and conn.execute(
         select(households.c.id).where(households.c.id == payload.household_id)
     ).first() is None:
-        raise invalid("household_id", "household not found", "not_found")
+        raise invalid("household_id", "household not found", "not_found",
+                      says="register.household_not_found", household=payload.household_id)
     now = datetime.now(timezone.utc)
     reported = min(payload.reported_at or created_at, now)
     try:
         check_event_times(payload.occurred_at, reported, at=now)
     except InvalidValue as exc:
-        raise invalid(exc.field or "occurred_at", exc.message("en"), exc.code) from None
+        raise invalid(exc.field or "occurred_at", exc.message("en"), exc.code, **exc.params) from None
     if conn.execute(select(cases.c.id).where(cases.c.id == payload.id)).first() is not None:
-        raise invalid("id", "a case with this id exists already", "duplicate_id")
+        raise invalid("id", "a case with this id exists already", "duplicate_id", says="record.duplicate_id")
     fields = wf.new_case_fields(reported, payload.urgent, user["username"], limits)
     serial = next_serial(conn, payload.grid_code[:6], reported.astimezone(CST).strftime("%Y%m%d"))
     conn.execute(insert(cases).values(
@@ -166,4 +168,5 @@ def _overwrites(action: str, later_steps: list[dict]) -> str | None:
 def _check_assignee(conn: Connection, username: str, grid_code: str) -> None:
     row = conn.execute(select(users.c.scope).where(users.c.username == username)).first()
     if row is None or not in_scope(grid_code, json.loads(row.scope)):
-        raise invalid("assignee", f"user {username!r} does not exist or does not cover this case", "workflow.assignee_unknown")
+        raise invalid("assignee", f"user {username!r} does not exist or does not cover this case", "workflow.assignee_unknown",
+                      assignee=username)

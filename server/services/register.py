@@ -22,16 +22,17 @@ def _household(conn: Connection, user: dict, hid: str):
         select(households).where(households.c.id == hid, scope_clause(households.c.grid_code, user["scope"]))
     ).first()
     if row is None:
-        raise invalid("household_id", f"household {hid} not found in your scope", "not_found")
+        raise invalid("household_id", f"household {hid} not found in your scope", "not_found",
+                      says="register.household_not_found", household=hid)
     return row
 
 
 def log_visit(conn: Connection, user: dict, p) -> dict:
     hh = _household(conn, user, p.household_id)
     if conn.execute(select(visits.c.id).where(visits.c.id == p.id)).first() is not None:
-        raise invalid("id", "a visit with this id exists already", "duplicate_id")
+        raise invalid("id", "a visit with this id exists already", "duplicate_id", says="record.duplicate_id")
     if p.visited_at > datetime.now(timezone.utc) + CLOCK_SKEW:
-        raise invalid("visited_at", "the visit time is in the future", "time.future")
+        raise invalid("visited_at", "the visit time is in the future", "time.future", value=format_time(p.visited_at))
     conn.execute(insert(visits).values(
         id=p.id, household_id=p.household_id, grid_code=hh.grid_code, person_ids=json.dumps(p.person_ids),
         worker=user["username"], visited_at=format_time(p.visited_at), method=p.method, purpose=p.purpose,
@@ -45,12 +46,13 @@ def log_visit(conn: Connection, user: dict, p) -> dict:
 
 def upsert_household(conn: Connection, user: dict, p, base_version: int | None) -> dict:
     if not in_scope(p.grid_code, user["scope"]):
-        raise invalid("grid_code", f"grid {p.grid_code} is outside your scope", "division.out_of_scope")
+        raise invalid("grid_code", f"grid {p.grid_code} is outside your scope", "division.out_of_scope", code=p.grid_code)
     if conn.execute(select(divisions.c.code).where(divisions.c.code == p.grid_code)).first() is None:
-        raise invalid("grid_code", f"grid {p.grid_code} does not exist", "division.unknown")
+        raise invalid("grid_code", f"grid {p.grid_code} does not exist", "division.unknown", code=p.grid_code)
     same_no = conn.execute(select(households.c.id).where(households.c.household_no == p.household_no)).first()
     if same_no is not None and same_no.id != p.id:
-        raise invalid("household_no", f"household number {p.household_no} belongs to another household", "duplicate")
+        raise invalid("household_no", f"household number {p.household_no} belongs to another household", "duplicate",
+                          says="register.household_no_taken", household_no=p.household_no)
     row = conn.execute(select(households).where(households.c.id == p.id)).first()
     values = dict(household_no=p.household_no, grid_code=p.grid_code, address=p.address, lat=p.lat, lon=p.lon,
                   head_person_id=p.head_person_id)
@@ -89,7 +91,8 @@ def upsert_person(conn: Connection, user: dict, p, base_version: int | None) -> 
     if id_number:
         other = conn.execute(select(persons.c.id).where(persons.c.id_number == id_number)).first()
         if other is not None and other.id != p.id:
-            raise invalid("id_number", "another person already has this ID number", "duplicate")
+            raise invalid("id_number", "another person already has this ID number", "duplicate",
+                          says="register.id_number_taken")
     values = dict(
         household_id=p.household_id, grid_code=hh.grid_code, name=p.name, id_number=id_number, sex=p.sex,
         birth_date=p.birth_date.isoformat() if p.birth_date else None, phone=p.phone,

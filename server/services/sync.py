@@ -22,6 +22,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
+from schemas.messages import message
 from schemas.models import PAYLOADS, Mutation
 from schemas.validators import format_time
 from server.db import applied_mutations, cases, divisions, feed, households, persons, visits
@@ -40,7 +41,9 @@ def _problem_from_validation(exc: ValidationError, lang: str = "en") -> dict:
         return inner.message(lang) if callable(getattr(inner, "message", None)) else e["msg"].removeprefix("Value error, ")
 
     errors = [{"field": ".".join(str(p) for p in e["loc"]) or "payload", "message": text(e)} for e in exc.errors()]
-    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+    # In Chinese no internal field name ("value：…") in front: the schemas texts name what they check.
+    detail = "；".join(e["message"] for e in errors) if lang == "zh" else \
+        "; ".join(f"{e['field']}: {e['message']}" for e in errors)
     return {"type": "about:blank", "title": "Invalid input", "status": 422, "detail": detail, "code": "invalid", "errors": errors}
 
 
@@ -100,11 +103,11 @@ def push_one(engine: Engine, user: dict, device_id: str, m: Mutation, lang: str 
             return stored
         return {"id": m.id, "status": "rejected", "problem": {
             "type": "about:blank", "title": "Conflict", "status": 409, "code": "duplicate",
-            "detail": "a value that must be unique (an id, a number) is already taken", "errors": []}}
+            "detail": message("record.duplicate", lang), "errors": []}}
     except ValidationError as exc:
         return {"id": m.id, "status": "rejected", "problem": _problem_from_validation(exc, lang)}
     except ApiProblem as exc:
-        return {"id": m.id, "status": "rejected", "problem": exc.to_dict()}
+        return {"id": m.id, "status": "rejected", "problem": exc.to_dict(lang)}
     except (OverflowError, ValueError, TypeError) as exc:
         # A value no validator foresaw (an extreme date, say): this mutation fails, not the batch.
         log.warning("mutation %s rejected: %s", m.id, exc)
