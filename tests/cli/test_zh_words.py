@@ -40,3 +40,10 @@ def test_a_rejected_write_says_rejected_by_the_server(capsys):
         set_lang(None)
     err = capsys.readouterr().err
     assert "被服务器拒绝" in err and "服务器被拒绝" not in err
+
+
+def test_case_list_help_explains_the_flags_in_both_languages(cli):
+    zh = cli("--lang", "zh", "case", "list", "--help").out
+    assert "! 超期" in zh and "U 紧急" in zh and "S/Y/R 督办" in zh
+    en = cli("--lang", "en", "case", "list", "--help").out
+    assert "! overdue" in en and "U urgent" in en and "S/Y/R supervised" in en
