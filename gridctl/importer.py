@@ -303,23 +303,27 @@ def run_import(
                                 report.more_errors += 1
                         if errors_file:
                             errors_file.write(row, lang)
+                # Only rows the server took are remembered: a later row is judged against good
+                # rows alone, never against a neighbour that was itself rejected (issue 8 item 9).
+                _remember(kind, [r for r in rows if not r.errors and r.clean is not None], seen)
                 if progress:
                     progress(report.rows, max(total or 0, report.rows) if total is not None else None,
                              "importer.progress.rows")
 
             # The next batch is read and checked while the server commits this one: the two
-            # halves of an import overlap instead of waiting for each other.
+            # halves of an import overlap instead of waiting for each other. Its checks against
+            # earlier rows wait for the server's answer on them, which is what makes them fair.
             from concurrent.futures import ThreadPoolExecutor
 
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="gridctl-import") as sender:
                 in_flight = None
                 for chunk in _chunks(_records(source), batch_size):
                     rows = [_prepare(kind, rec, columns, lang) for rec in chunk]
-                    _cross_check(kind, rows, seen, columns, lang)
                     if in_flight is not None:
                         in_flight[0].result()
                         account(in_flight[1])
-                    in_flight = (sender.submit(_send, api, kind, rows, columns, dry_run, passwords, report), rows)
+                    _cross_check(kind, rows, seen, columns, lang)
+                    in_flight = (sender.submit(_send, api, kind, rows, columns, dry_run, passwords, report, lang), rows)
                 if in_flight is not None:
                     in_flight[0].result()
                     account(in_flight[1])
@@ -414,41 +418,79 @@ def _lang() -> str:
 
 
 def _cross_check(kind: str, rows: list[_Row], seen: Any, columns: ColumnMap | None, lang: str | None) -> None:
-    """Duplicates of an earlier row, and (persons) one household number in two grids."""
+    """A row against the rows of earlier batches that the server accepted: a duplicate key, (persons)
+    one household number in two grids, a second head. Rows of the same batch are compared by the
+    server, which knows which of them are valid (an unknown grid is only found there)."""
     header_of = columns.header_of if columns else (lambda f: f)
     key_col = _KEY_COLUMN[kind]
     good = [r for r in rows if r.clean is not None]
+    if not good:
+        return
     keys = [f"k:{r.clean[key_col]}" for r in good]
     houses = [f"h:{r.clean['household_no']}" for r in good] if kind == "persons" else []
-    earlier = seen.lookup(keys + houses)
-    new: list[tuple[str, int, str | None]] = []
+    heads = [f"H:{r.clean['household_no']}" for r in good] if kind == "persons" else []
+    earlier = seen.lookup(keys + houses + heads)
+    # The old head's relation may change anywhere in this batch: then the new head is welcome.
+    demoted = {r.clean["id_number"] for r in good if r.clean.get("relation_to_head") != "head"} \
+        if kind == "persons" else set()
     for i, row in enumerate(good):
         key = keys[i]
         if key in earlier:
             row.errors.append((header_of(key_col), t("importer.error.duplicate", lang=lang,
                                                      value=row.clean[key_col], line=earlier[key][0])))
-            continue
-        if kind == "persons":
+        elif kind == "persons":
             house, grid = houses[i], row.clean.get("grid_code")
             if house in earlier and earlier[house][1] != grid:
                 first_line, first_grid = earlier[house]
                 row.errors.append((header_of("grid_code"), t(
                     "importer.error.household_split", lang=lang, household=row.clean["household_no"],
                     grid=grid, other=first_grid, line=first_line)))
-                continue
-            if house not in earlier:
-                earlier[house] = (row.line, grid)
-                new.append((house, row.line, grid))
-        earlier[key] = (row.line, None)
-        new.append((key, row.line, None))
+            elif row.clean.get("relation_to_head") == "head" and heads[i] in earlier:
+                head_line, head_id = earlier[heads[i]]
+                if head_id != row.clean["id_number"] and head_id not in demoted:
+                    row.errors.append((header_of("relation_to_head"), t(
+                        "bulk.second_head", lang=lang, household=row.clean["household_no"],
+                        line=head_line)))
     for row in good:
         if row.errors:
             row.clean = None
+
+
+def _remember(kind: str, accepted: list[_Row], seen: Any) -> None:
+    """Keys, households and heads of rows the server accepted, for the checks of later batches."""
+    if not accepted:
+        return
+    key_col = _KEY_COLUMN[kind]
+    new: list[tuple[str, int, str | None]] = [(f"k:{r.clean[key_col]}", r.line, None) for r in accepted]
+    if kind == "persons":
+        new += [(f"h:{r.clean['household_no']}", r.line, r.clean.get("grid_code")) for r in accepted]
+        heads = seen.lookup([f"H:{r.clean['household_no']}" for r in accepted])
+        demoted = [f"H:{r.clean['household_no']}" for r in accepted
+                   if r.clean.get("relation_to_head") != "head"
+                   and heads.get(f"H:{r.clean['household_no']}", (0, None))[1] == r.clean["id_number"]]
+        seen.remove(demoted)
+        seen.put([(f"H:{r.clean['household_no']}", r.line, r.clean["id_number"]) for r in accepted
+                  if r.clean.get("relation_to_head") == "head"])
     seen.add(new)
 
 
+# Server errors that compare a row with another row of the same request (``other`` is its index):
+# said again here with the other row's line in the file, which only the client knows.
+_PAIR_MESSAGES = {"import.duplicate", "import.household_split", "import.second_head"}
+
+
+def _pair_message(kind: str, code: str, row: _Row, other: _Row, lang: str | None) -> str:
+    if code == "import.duplicate":
+        key_col = _KEY_COLUMN[kind]
+        return t("importer.error.duplicate", lang=lang, value=row.clean[key_col], line=other.line)
+    if code == "import.household_split":
+        return t("importer.error.household_split", lang=lang, household=row.clean["household_no"],
+                 grid=row.clean.get("grid_code"), other=other.clean.get("grid_code"), line=other.line)
+    return t("bulk.second_head", lang=lang, household=row.clean["household_no"], line=other.line)
+
+
 def _send(api: Any, kind: str, rows: list[_Row], columns: ColumnMap | None, dry_run: bool,
-          passwords: _PasswordsFile | None, report: ImportReport) -> None:
+          passwords: _PasswordsFile | None, report: ImportReport, lang: str | None = None) -> None:
     good = [r for r in rows if r.clean is not None]
     if not good:
         return
@@ -457,7 +499,11 @@ def _send(api: Any, kind: str, rows: list[_Row], columns: ColumnMap | None, dry_
     for err in result.get("errors") or []:
         index = err.get("index")
         if isinstance(index, int) and 0 <= index < len(good):
-            good[index].errors.append((header_of(err.get("field")), err.get("message") or ""))
+            message = err.get("message") or ""
+            other = err.get("other")
+            if err.get("code") in _PAIR_MESSAGES and isinstance(other, int) and 0 <= other < len(good):
+                message = _pair_message(kind, err["code"], good[index], good[other], lang)
+            good[index].errors.append((header_of(err.get("field")), message))
     report.created += int(result.get("created") or 0)
     report.updated += int(result.get("updated") or 0)
     report.unchanged += int(result.get("unchanged") or 0)

@@ -37,6 +37,13 @@ class SeenIndex:
     def add(self, entries: list[tuple[str, int, str | None]]) -> None:
         self._db.executemany("INSERT OR IGNORE INTO seen (key, line, extra) VALUES (?, ?, ?)", entries)
 
+    def put(self, entries: list[tuple[str, int, str | None]]) -> None:
+        """Add or replace: the latest value of a key wins (a household's current head)."""
+        self._db.executemany("INSERT OR REPLACE INTO seen (key, line, extra) VALUES (?, ?, ?)", entries)
+
+    def remove(self, keys: list[str]) -> None:
+        self._db.executemany("DELETE FROM seen WHERE key = ?", [(k,) for k in keys])
+
     def close(self) -> None:
         self._db.close()
         self._dir.cleanup()

@@ -399,6 +399,7 @@ class ImportRowError(BaseModel):
     field: str | None = None
     message: str
     code: str | None = None
+    other: int | None = None  # index of the row of the same request this one clashes with
 
 
 class ImportResult(BaseModel):

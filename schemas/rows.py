@@ -77,6 +77,9 @@ _EXTRA_MESSAGES = {
     "import.household_split": ("户{household_no}属于网格{grid}，不是{other}：同一户不能分在两个网格",
                                "household {household_no} is in grid {grid}, not {other}: one household cannot be split "
                                "across two grids"),
+    "import.second_head": ("户{household_no}已有户主：一户只能有一位户主；如要更换户主，请在同一文件中修改原户主的与户主关系",
+                           "household {household_no} already has a head: one head per household; to change the head, "
+                           "change the old head's relation_to_head in the same file"),
     "import.household_elsewhere": ("户{household_no}登记在您的管辖范围之外", "household {household_no} is registered outside your scope"),
     "import.person_elsewhere": ("此人登记在您的管辖范围之外", "this person is registered outside your scope"),
 }

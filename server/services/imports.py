@@ -69,8 +69,13 @@ class _Result:
         self.rejected += 1
         self.errors += [{"index": index, "field": f, "code": c, "message": m} for f, c, m in problems]
 
-    def error(self, index: int, field: str | None, message_code: str, /, **params: Any) -> None:
+    def error(self, index: int, field: str | None, message_code: str, /, clash: int | None = None,
+              **params: Any) -> None:
+        """``clash``: the index of the row of this request this one clashes with (a client that
+        knows the rows' lines in its file names that line)."""
         self.reject(index, [(field, message_code, row_rules.row_message(message_code, self.lang, **params))])
+        if clash is not None:
+            self.errors[-1]["other"] = clash
 
     def created_row(self, index: int) -> None:
         self.created += 1
@@ -304,30 +309,57 @@ PERSON_COLUMNS = ("name", "sex", "birth_date", "relation_to_head", "phone", "tag
 
 
 def _import_persons(conn: Connection, user: dict, good: list, result: _Result, _prepared=None) -> None:
+    """Persons make or match their household by number. A row is judged against rows that were
+    valid themselves: an unknown grid rejects its own row and never claims the household for the
+    rows of it that are good (issue 8 item 9). One head per household (DESIGN 17): a second head
+    is refused unless the old head's relation changes in the same request."""
     grids_known = _known_grids(conn, good)
     homes = _existing(conn, households.c.household_no, [r["household_no"] for _, r in good])
     people = _existing(conn, persons.c.id_number, [r["id_number"] for _, r in good])
+    stored_heads = _existing(conn, persons.c.id, [h.head_person_id for h in homes.values()],
+                             persons.c.id, persons.c.id_number, persons.c.name)
+    # Rows that may stand: their grid exists and is ours. Their relation decides who is demoted.
+    fit = [(i, r) for i, r in good if r["grid_code"] in grids_known and in_scope(r["grid_code"], user["scope"])]
+    demoted = {r["id_number"] for _, r in fit if r.get("relation_to_head") != "head"}
+    # household_no -> (head's id number, index of its row here or None when stored) or None
+    head_of: dict[str, tuple[str, int | None] | None] = {}
+    for number, home in homes.items():
+        head = stored_heads.get(home.head_person_id) if home.head_person_id else None
+        head_of[number] = (head.id_number, None) if head is not None and head.id_number not in demoted else None
+    pid_of: dict[str, str] = {p.id_number: p.id for p in stored_heads.values()}
     new_homes: dict[str, dict] = {}
-    new_heads: dict[str, tuple[str, int, str]] = {}  # existing household id -> (head id, version, grid)
-    person_inserts, person_updates, seen = [], [], set()
+    first_row: dict[str, int] = {}  # household_no -> index of its first accepted row
+    left: dict[str, str] = {}  # person id -> household id they left (they may have been its head)
+    person_inserts, person_updates, seen = [], [], {}
     for index, row in good:
-        grid, number = row["grid_code"], row["household_no"]
+        grid, number, idn = row["grid_code"], row["household_no"], row["id_number"]
         if _grid_problem(result, index, grid, grids_known, user):
             continue
-        if row["id_number"] in seen:
-            result.error(index, "id_number", "import.duplicate", value=row["id_number"])
+        if idn in seen:
+            result.error(index, "id_number", "import.duplicate", clash=seen[idn], value=idn)
             continue
         home = homes.get(number)
         new_home = new_homes.get(number)
         home_grid = new_home["grid_code"] if new_home else home.grid_code if home else grid
         if home_grid != grid:
-            result.error(index, "grid_code", "import.household_split", household_no=number, grid=home_grid, other=grid)
+            result.error(index, "grid_code", "import.household_split", clash=first_row.get(number),
+                         household_no=number, grid=home_grid, other=grid)
             continue
-        old = people.get(row["id_number"])
+        old = people.get(idn)
         if old is not None and not in_scope(old.grid_code, user["scope"]):
             result.error(index, "id_number", "import.person_elsewhere")
             continue
-        seen.add(row["id_number"])
+        head = head_of.get(number)
+        is_head = row.get("relation_to_head") == "head"
+        if is_head and head is not None and head[0] != idn:
+            result.error(index, "relation_to_head", "import.second_head", clash=head[1], household_no=number)
+            continue
+        if is_head:
+            head_of[number] = (idn, index)
+        elif head is not None and head[0] == idn:
+            head_of[number] = None
+        seen[idn] = index
+        first_row.setdefault(number, index)
         if home is None and new_home is None:
             new_home = new_homes[number] = {"id": uuid7(), "household_no": number, "grid_code": grid,
                                             "address": row["address"], "lat": None, "lon": None,
@@ -338,33 +370,48 @@ def _import_persons(conn: Connection, user: dict, good: list, result: _Result, _
         if old is None:
             pid = uuid7()
             person_inserts.append({"id": pid, "household_id": home_id, "grid_code": grid,
-                                   "id_number": row["id_number"], "key_person_type": None, "version": 1, **values})
+                                   "id_number": idn, "key_person_type": None, "version": 1, **values})
             result.created_row(index)
             result.feed.append(("person", pid, grid, 1))
         elif old.household_id == home_id and old.grid_code == grid and all(
                 _same(k, getattr(old, k), v) for k, v in values.items()):
+            pid = old.id
             result.unchanged += 1
-            continue
         else:
             pid = old.id
+            if old.household_id != home_id:
+                left[pid] = old.household_id
             person_updates.append({"b_id": old.id, "household_id": home_id, "grid_code": grid,
                                    "version": old.version + 1, **values})
             result.updated += 1
             result.feed.append(("person", old.id, grid, old.version + 1))
-        if row.get("relation_to_head") == "head":
-            if new_home is not None:
-                new_home["head_person_id"] = new_home["head_person_id"] or pid
-            elif home.head_person_id is None and home.id not in new_heads:
-                new_heads[home.id] = (pid, home.version + 1, home.grid_code)
+        pid_of[idn] = pid
+    # Each household's head as the request leaves it.
+    head_updates = []
+    for number, head in head_of.items():
+        head_id = pid_of.get(head[0]) if head else None
+        if number in new_homes:
+            new_homes[number]["head_person_id"] = head_id
+        elif number in homes and homes[number].head_person_id != head_id:
+            home = homes[number]
+            head_updates.append({"b_id": home.id, "head": head_id, "version": home.version + 1})
+            result.feed.append(("household", home.id, home.grid_code, home.version + 1))
     for home in new_homes.values():
         result.feed.append(("household", home["id"], home["grid_code"], 1))
+    if left:
+        # A head who moved to another household leaves the old one without a head.
+        changed = {u["b_id"] for u in head_updates}
+        for chunk in _chunked(list(left)):
+            for h in conn.execute(select(households.c.id, households.c.version, households.c.grid_code,
+                                         households.c.head_person_id).where(households.c.head_person_id.in_(chunk))):
+                if h.id == left.get(h.head_person_id) and h.id not in changed:
+                    head_updates.append({"b_id": h.id, "head": None, "version": h.version + 1})
+                    result.feed.append(("household", h.id, h.grid_code, h.version + 1))
     if new_homes:
         conn.execute(insert(households), list(new_homes.values()))
-    if new_heads:
+    if head_updates:
         conn.execute(update(households).where(households.c.id == bindparam("b_id")).values(
-            head_person_id=bindparam("head"), version=bindparam("version")),
-            [{"b_id": hid, "head": head, "version": version} for hid, (head, version, _g) in new_heads.items()])
-        result.feed += [("household", hid, g, version) for hid, (_h, version, g) in new_heads.items()]
+            head_person_id=bindparam("head"), version=bindparam("version")), head_updates)
     if person_inserts:
         conn.execute(insert(persons), person_inserts)
     if person_updates:
