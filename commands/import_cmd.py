@@ -32,6 +32,7 @@ class Kind(str, Enum):
 class Format(str, Enum):
     csv = "csv"
     jsonl = "jsonl"
+    xlsx = "xlsx"
 
 
 def bulk_api():
@@ -96,6 +97,7 @@ def register(app: typer.Typer) -> None:
         file: str = typer.Argument(..., help=t("importer.cli.file")),
         fmt: Format = typer.Option(None, "--format", help=t("importer.cli.format")),
         encoding: str = typer.Option(None, "--encoding", help=t("importer.cli.encoding")),
+        sheet: str = typer.Option(None, "--sheet", help=t("bulk.cli.sheet")),
         dry_run: bool = typer.Option(False, "--dry-run", help=t("importer.cli.dry_run")),
         errors: str = typer.Option(None, "--errors", help=t("importer.cli.errors")),
         passwords: str = typer.Option(None, "--passwords", help=t("importer.cli.passwords")),
@@ -107,7 +109,7 @@ def register(app: typer.Typer) -> None:
         try:
             with ProgressBar(sys.stderr.isatty()) as bar:
                 report = run_import(api, kind.value, file, fmt=fmt.value if fmt else None, encoding=encoding,
-                                    dry_run=dry_run, errors_path=errors, passwords_path=passwords, progress=bar)
+                                    sheet=sheet, dry_run=dry_run, errors_path=errors, passwords_path=passwords, progress=bar)
         except KeyboardInterrupt:
             say(t("importer.interrupted"))
             return 130

@@ -23,7 +23,7 @@ from typing import BinaryIO, Iterator
 from gridctl.errors import InvalidInput
 
 SNIFF_BYTES = 64 * 1024
-FORMATS = ("csv", "jsonl")
+FORMATS = ("csv", "jsonl", "xlsx")
 
 # Signatures of files that people mistake for CSV: the fix is "save as CSV" in every case.
 _MAGIC = (
@@ -44,6 +44,8 @@ class Record:
     # JSONL lines that are not JSON objects become records with an error instead of values.
     error: str | None = None
     raw: str | None = None
+    # Excel cells that cannot be read faithfully: (column, what Excel shows), see xlsxsource.
+    cell_errors: list[tuple[str, str]] | None = None
 
 
 @dataclass
@@ -53,6 +55,8 @@ class Source:
     encoding: str
     header: list[str] = field(default_factory=list)
     size: int | None = None
+    sheet: str | None = None
+    rows_total: int | None = None  # data rows, when known without reading them (a sheet)
     _records: Iterator[Record] | None = None
     _fh: BinaryIO | None = None
 
@@ -83,6 +87,10 @@ def guess_format(path: Path, explicit: str | None) -> str:
         if fmt not in FORMATS:
             raise InvalidInput("importer.error.format", field="--format", value=explicit, choices=", ".join(FORMATS))
         return fmt
+    from gridctl.xlsxsource import is_workbook_path
+
+    if is_workbook_path(path):
+        return "xlsx"
     return "jsonl" if path.suffix.lower() in (".jsonl", ".ndjson", ".json") else "csv"
 
 
@@ -128,9 +136,17 @@ def count_lines(path: Path) -> int | None:
         return None
 
 
-def open_source(path: str | os.PathLike, *, fmt: str | None = None, encoding: str | None = None) -> Source:
+def open_source(path: str | os.PathLike, *, fmt: str | None = None, encoding: str | None = None,
+                sheet: str | None = None) -> Source:
     path = Path(path)
+    explicit = fmt
     fmt = guess_format(path, fmt)
+    if fmt == "csv" and not explicit and _starts_with(path, b"PK\x03\x04"):
+        fmt = "xlsx"  # a workbook saved under another name
+    if fmt == "xlsx":
+        return _open_workbook(path, sheet)
+    if sheet is not None:
+        raise InvalidInput("bulk.sheet_not_workbook", field="--sheet", path=str(path))
     try:
         fh = path.open("rb")
     except FileNotFoundError:
@@ -163,6 +179,30 @@ def open_source(path: str | os.PathLike, *, fmt: str | None = None, encoding: st
     except BaseException:
         fh.close()
         raise
+
+
+def _starts_with(path: Path, magic: bytes) -> bool:
+    try:
+        with path.open("rb") as fh:
+            return fh.read(len(magic)) == magic
+    except OSError:
+        return False  # open_source says what is wrong with the path
+
+
+def _open_workbook(path: Path, sheet: str | None) -> Source:
+    from gridctl.xlsxsource import open_sheet
+
+    if path.is_dir():
+        raise InvalidInput("importer.error.is_dir", field="FILE", path=str(path))
+    name, header, records, total = open_sheet(path, sheet)
+    source = Source(path=path, format="xlsx", encoding="", header=header, sheet=name, rows_total=total)
+    source._records = (Record(line=line, values=values, cell_errors=problems or None)
+                       for line, values, problems in records)
+    try:
+        source.size = path.stat().st_size
+    except OSError:
+        pass
+    return source
 
 
 def _decode_error(source: Source, line: int, exc: UnicodeDecodeError) -> InvalidInput:

@@ -66,6 +66,7 @@ class ImportReport:
     errors: list[RowError] = field(default_factory=list)
     more_errors: int = 0
     errors_file: str | None = None
+    sheet: str | None = None
     passwords_file: str | None = None
     seconds: float = 0.0
 
@@ -77,7 +78,7 @@ class ImportReport:
         out = self.summary()
         out.update(kind=self.kind, file=self.path, dry_run=self.dry_run, rows=self.rows, encoding=self.encoding,
                    format=self.format, errors=[e.as_dict() for e in self.errors], more_errors=self.more_errors,
-                   errors_file=self.errors_file, passwords_file=self.passwords_file,
+                   sheet=self.sheet, errors_file=self.errors_file, passwords_file=self.passwords_file,
                    seconds=round(self.seconds, 3))
         return out
 
@@ -243,6 +244,7 @@ def run_import(
     *,
     fmt: str | None = None,
     encoding: str | None = None,
+    sheet: str | None = None,
     dry_run: bool = False,
     errors_path: str | os.PathLike | None = None,
     passwords_path: str | os.PathLike | None = None,
@@ -269,11 +271,15 @@ def run_import(
     started = time.monotonic()
     path = Path(path)
     report = ImportReport(kind=kind, path=str(path), dry_run=dry_run)
-    source = open_source(path, fmt=fmt, encoding=encoding)
-    report.encoding, report.format = source.encoding, source.format
-    columns = map_header(kind, source.header, str(path)) if source.format == "csv" else None
+    source = open_source(path, fmt=fmt, encoding=encoding, sheet=sheet)
+    report.encoding, report.format, report.sheet = source.encoding, source.format, source.sheet
+    # A sheet's column problems name the sheet: the fix may be --sheet.
+    where = f"{path} [{source.sheet}]" if source.sheet else str(path)
+    columns = map_header(kind, source.header, where) if source.format in ("csv", "xlsx") else None
     total = None
-    if progress is not None:
+    if source.rows_total is not None:
+        total = source.rows_total
+    elif progress is not None:
         lines = count_lines(path)
         total = max(lines - 1, 0) if lines is not None and source.format == "csv" else lines
 
@@ -401,6 +407,10 @@ def _prepare(kind: str, rec: Record, columns: ColumnMap | None, lang: str | None
             row.errors.append((", ".join(unknown), t("importer.error.unknown_key", lang=lang,
                                                       expected=expected_columns(kind))))
             return row
+    if rec.cell_errors:
+        for col, shown in rec.cell_errors:
+            row.errors.append((col, t("bulk.xlsx_precision", lang=lang, shown=shown)))
+        return row
     row.data = data
     clean, problems = rows.validate_row(kind, data, lang=lang or _lang())
     if problems:

@@ -92,10 +92,24 @@ def test_bom_only_file_is_empty(tmp_path):
     assert info.value.key == "importer.error.empty"
 
 
-def test_excel_workbook_is_not_csv():
+def test_excel_workbook_is_read_as_one_and_a_broken_one_named():
+    # register.xlsx has a workbook's zip signature and nothing else
     with pytest.raises(InvalidInput) as info:
         records(DATA / "register.xlsx")
-    assert "is an Excel workbook (.xlsx), not CSV" in message(info.value)
+    assert "cannot be read as an Excel workbook" in message(info.value)
+
+
+def test_workbook_under_a_csv_name_is_read_as_a_workbook(tmp_path):
+    import xlsxwriter
+
+    path = tmp_path / "saved-as.csv"
+    book = xlsxwriter.Workbook(str(path))
+    book.add_worksheet("S").write_row(0, 0, ["code", "name"])
+    book.close()
+    from gridctl.csvsource import open_source
+
+    with open_source(path) as source:
+        assert (source.format, source.header, source.sheet) == ("xlsx", ["code", "name"], "S")
 
 
 def test_binary_file(tmp_path):

@@ -61,11 +61,19 @@ def test_empty_file(gridctl, admin_env):
     assert "empty.csv is empty: an import file needs a header line and at least one row" in r.stderr
 
 
-def test_excel_file_is_not_csv(gridctl, admin_env):
+def test_broken_excel_file_is_named(gridctl, admin_env):
+    # register.xlsx has the zip signature of a workbook and nothing else (Excel files are read: test_xlsx.py)
     r = gridctl(admin_env, "import", "persons", str(DATA / "register.xlsx"))
     assert r.exit_code == 2
-    assert "is an Excel workbook (.xlsx), not CSV; in Excel use File > Save As > CSV (UTF-8)" in r.stderr
+    assert "register.xlsx cannot be read as an Excel workbook (" in r.stderr
+    assert "open it in Excel and save it again as .xlsx, or save it as CSV (UTF-8) and import that" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_excel_file_given_as_csv_is_named(gridctl, admin_env):
+    r = gridctl(admin_env, "import", "persons", str(DATA / "register.xlsx"), "--format", "csv")
+    assert r.exit_code == 2
+    assert "is an Excel workbook (.xlsx), not CSV" in r.stderr
 
 
 def test_wrong_encoding_suggests_gb18030(gridctl, admin_env):

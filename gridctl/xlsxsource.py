@@ -1,0 +1,141 @@
+"""Reading an Excel sheet as the same ``(line, {column: text})`` records as a CSV (DESIGN 17).
+
+Registers arrive as the workbooks other systems export. python-calamine (Rust) reads .xlsx, .xlsm,
+.xls and .ods quickly, and hands over Python values: numbers, dates, text. They are turned into the
+text a CSV would hold, so every check after this is the CSV's:
+- a date cell becomes ``YYYY-MM-DD``; a number without a fraction loses its ``.0``
+  (19800101 → ``19800101``, which the date check reads as a date);
+- a number of 16 or more digits is refused for its cell: Excel keeps 15 significant digits, so
+  an ID number typed into a General cell is already wrong in the file (``6.10822E+17``). Nothing
+  can restore it; the message says to format the column as Text and type the numbers again.
+Line numbers are the sheet's own row numbers, as Excel shows them. A title row (one merged cell
+above the header) is skipped.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from pathlib import Path
+from typing import Iterator
+
+from gridctl.errors import InvalidInput
+
+SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
+PRECISION_LOST = "xlsx.precision"
+
+
+def is_workbook_path(path: Path) -> bool:
+    return path.suffix.lower() in SUFFIXES
+
+
+def open_sheet(path: Path, sheet: str | None):
+    """``(sheet name, header, records, data rows)`` of the first or named sheet, or a clear error."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+    except FileNotFoundError:
+        raise InvalidInput("importer.error.no_file", field="FILE", path=str(path)) from None
+    except Exception as exc:  # calamine raises its own errors for zips and sheets that are broken
+        raise InvalidInput("bulk.xlsx_unreadable", field="FILE", path=str(path),
+                           reason=str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__) from None
+    names = list(book.sheet_names)
+    if sheet is None:
+        if not names:
+            raise InvalidInput("importer.error.empty", path=str(path))
+        name = names[0]
+    elif sheet in names:
+        name = sheet
+    else:
+        raise InvalidInput("bulk.xlsx_no_sheet", field="--sheet", path=str(path), sheet=sheet,
+                           sheets=", ".join(names))
+    data = book.get_sheet_by_name(name)
+    rows = data.iter_rows()
+    header, title, line = None, None, 0
+    for cells in rows:
+        line += 1
+        texts = [_header_text(c) for c in cells]
+        filled = sum(1 for t in texts if t)
+        if filled >= 2:
+            header = texts
+            break
+        if filled == 1 and title is None:
+            title = texts  # a title above the header; the header itself if nothing wider follows
+    if header is None:
+        if title is None:
+            raise InvalidInput("bulk.xlsx_empty_sheet", path=str(path), sheet=name)
+        header = title
+    while header and not header[-1]:
+        header.pop()
+    return name, header, _records(rows, header, line), max(data.total_height - line, 0)
+
+
+def _header_text(value) -> str:
+    text = cell_text(value)
+    return text.strip().lstrip("\ufeff") if isinstance(text, str) else ""
+
+
+def _records(rows: Iterator[list], header: list[str], line: int) -> Iterator[tuple[int, dict, list]]:
+    width = len(header)
+    for cells in rows:
+        line += 1
+        values: dict[str, object] = {}
+        problems: list[tuple[str, str]] = []
+        empty = True
+        for i, cell in enumerate(cells):
+            if cell == "" or cell is None:
+                if i < width and header[i]:
+                    values[header[i]] = ""
+                continue
+            text = cell_text(cell)
+            name = header[i] if i < width and header[i] else (None if i < width else f"#{i + 1}")
+            if name is None:
+                continue  # a cell under a column without a name: nothing reads it
+            if text is PRECISION_LOST:
+                problems.append((name, _shown(cell)))
+                text = ""
+            elif not text.strip():
+                values[name] = text
+                continue
+            empty = False
+            values[name] = text
+        if empty and not problems:
+            continue
+        for name in header:
+            if name:
+                values.setdefault(name, "")
+        yield line, values, problems
+
+
+def cell_text(value):
+    """The text a CSV cell would hold for ``value``, or ``PRECISION_LOST``."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if value.is_integer():
+            if abs(value) >= 1e15:
+                return PRECISION_LOST
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, int):
+        return PRECISION_LOST if abs(value) >= 10**15 else str(value)
+    if isinstance(value, _dt.datetime):
+        if value.time() == _dt.time(0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    if value is None:
+        return ""
+    return str(value)
+
+
+def _shown(value) -> str:
+    """How Excel shows a long number in a General cell: 6.10822E+17."""
+    try:
+        mantissa, exponent = f"{float(value):.5E}".split("E")
+    except (TypeError, ValueError):
+        return str(value)
+    return f"{mantissa.rstrip('0').rstrip('.')}E{exponent}"
