@@ -20,11 +20,14 @@ class Kind(str, Enum):
     visits = "visits"
     households = "households"
     persons = "persons"
+    divisions = "divisions"
+    grids = "grids"
 
 
 class Format(str, Enum):
     csv = "csv"
     jsonl = "jsonl"
+    xlsx = "xlsx"
 
 
 def register(app: typer.Typer) -> None:
@@ -32,7 +35,7 @@ def register(app: typer.Typer) -> None:
     @handled
     def export(
         kind: Kind = typer.Argument(..., help=t("importer.cli.kind", choices=", ".join(k.value for k in Kind))),
-        fmt: Format = typer.Option(Format.csv, "--format", help=t("importer.cli.format")),
+        fmt: Format = typer.Option(Format.csv, "--format", help=t("importer.cli.format") + "; " + t("bulk.cli.lang_note")),
         out: str = typer.Option(None, "--out", help=t("importer.cli.out")),
         reveal: bool = typer.Option(False, "--reveal", help=t("importer.cli.reveal")),
         mine: bool = typer.Option(False, "--mine", help=t("importer.cli.mine")),
@@ -46,13 +49,14 @@ def register(app: typer.Typer) -> None:
         tag: str = typer.Option(None, "--tag", help=t("importer.cli.tag")),
     ) -> int:
         from gridctl.exporter import run_export
+        from gridctl.i18n import get_lang
 
         api = bulk_api()
         to_file = out not in (None, "-")
         try:
             # A bar on stdout's terminal would mix with the records; only draw it when writing a file.
             with ProgressBar(to_file and sys.stderr.isatty()) as bar:
-                report = run_export(api, kind.value, fmt=fmt.value, out=out, reveal=reveal, progress=bar,
+                report = run_export(api, kind.value, fmt=fmt.value, out=out, reveal=reveal, progress=bar, lang=get_lang(),
                                     mine=mine, statuses=tuple(status or ()), level=level, grid=grid,
                                     overdue=overdue, household=household, since=since, search=search, tag=tag)
         except BrokenPipeError:

@@ -169,6 +169,25 @@ class ApiClient:
         return self.request("POST", f"/import/{kind}", idempotent=True, params={"dry_run": str(dry_run).lower()},
                             json={"rows": rows}).json()
 
+    def export_lines(self, kind: str, **params: Any) -> Iterator[bytes]:
+        """The JSON lines of ``/export/{kind}`` as they arrive (a generator: the request is made on
+        the first ``next``). Errors before the first line raise like any request; a connection
+        that breaks later raises ``Unreachable``."""
+        import httpx
+
+        if not self._token:
+            raise NotLoggedIn()
+        query = _params(**{k: (str(v).lower() if isinstance(v, bool) else v) for k, v in params.items()})
+        try:
+            with self._http.stream("GET", f"/export/{kind}", params=query,
+                                   headers={"Authorization": f"Bearer {self._token}"}) as response:
+                if response.status_code >= 400:
+                    response.read()
+                    raise self._error(response)
+                yield from response.iter_lines()
+        except (httpx.TransportError, httpx.StreamError):
+            raise Unreachable(server=self.base_url) from None
+
     def stats_overview(self, division: str) -> dict:
         return self.request("GET", "/stats/overview", params={"division": division}).json()
 

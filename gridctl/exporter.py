@@ -1,10 +1,17 @@
-"""Exports (DESIGN §7b): list endpoints read page by page, written as CSV or JSON lines.
+"""Exports (DESIGN 7b, 17): the register and the case book as CSV, JSON lines or an Excel workbook.
+
+The register (divisions, grids, households, persons) streams from the server's ``/export/{kind}``
+(one scoped query, chunks of rows; see ``server.services.exports``); cases and visits, which are
+far fewer, come page by page from their list endpoints. Both become rows of the same columns.
+
+Under ``--lang zh`` every format speaks Chinese: headers are the importer's Chinese headers
+(户号, 身份证号 ...), coded values their labels (男, 户主, 独居老人; several tags joined by 、),
+booleans 是/否 — and ``gridctl import`` takes such a file back unchanged, JSON lines included.
+Under English the columns are the codes' names and values the codes, as before.
 
 CSV is UTF-8 with a BOM because that is what makes Excel on Chinese Windows show Chinese instead
-of mojibake. Persons and households carry the same columns the importer reads, so an export can be
-edited and imported back. ID numbers and phones are masked unless ``reveal`` (admin only): an
-export file travels further than a screen.
-
+of mojibake. ID numbers and phones are masked unless ``reveal`` (admin only): an export file
+travels further than a screen. A revealed export is created readable by its owner alone (0600).
 A file is written under a temporary name and renamed when complete, so an interrupted export
 never leaves a half file that looks whole.
 """
@@ -21,10 +28,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator, TextIO
 
-from gridctl.errors import Forbidden, InvalidInput, Unreachable
+from gridctl.errors import Forbidden, InvalidInput, NotFound, Unreachable
 
-KINDS = ("cases", "visits", "households", "persons")
-FORMATS = ("csv", "jsonl")
+KINDS = ("cases", "visits", "households", "persons", "divisions", "grids")
+REGISTER = ("divisions", "grids", "households", "persons")
+FORMATS = ("csv", "jsonl", "xlsx")
 PAGE_SIZE = 1000
 
 Progress = Callable[[int, "int | None", str], None]
@@ -34,6 +42,8 @@ COLUMNS: dict[str, list[str]] = {
                 "relation_to_head", "phone", "tags", "residence", "care_level", "key_person_type", "id",
                 "household_id", "version"],
     "households": ["household_no", "grid_code", "address", "lat", "lon", "id", "head_person_id", "version"],
+    "divisions": ["code", "name", "level", "parent"],
+    "grids": ["code", "name", "kind", "parent"],
     "cases": ["serial", "id", "title", "category", "subcategory", "scale", "urgent", "status", "level",
               "grid_code", "address", "lat", "lon", "source", "reporter", "assignee", "occurred_at",
               "reported_at", "due_at", "overdue", "supervision", "description", "parties", "household_id",
@@ -41,6 +51,18 @@ COLUMNS: dict[str, list[str]] = {
     "visits": ["id", "household_no", "household_id", "grid_code", "visited_at", "worker", "method", "purpose",
                "met", "person_ids", "note", "concern", "next_visit_due", "lat", "lon", "photos", "version"],
 }
+# Coded columns and their code table (schemas.codes.TABLES): labels under --lang zh.
+CODED: dict[str, dict[str, str]] = {
+    "persons": {"sex": "sex", "relation_to_head": "relation", "tags": "tag", "residence": "residence",
+                "care_level": "care_level", "key_person_type": "key_person_type"},
+    "households": {},
+    "divisions": {"level": "level"},
+    "grids": {"kind": "grid_kind"},
+    "cases": {"category": "category", "scale": "scale", "status": "status", "level": "level", "source": "source",
+              "supervision": "supervision"},
+    "visits": {"method": "method", "purpose": "purpose"},
+}
+BOOLEAN = {"cases": ("urgent", "overdue"), "visits": ("met",)}
 
 
 @dataclass
@@ -50,11 +72,12 @@ class ExportReport:
     out: str | None
     rows: int = 0
     revealed: bool = False
+    lang: str = "en"
     seconds: float = 0.0
 
     def as_dict(self) -> dict:
         return {"kind": self.kind, "format": self.format, "out": self.out, "rows": self.rows,
-                "revealed": self.revealed, "seconds": round(self.seconds, 3)}
+                "revealed": self.revealed, "lang": self.lang, "seconds": round(self.seconds, 3)}
 
 
 def _filters(kind: str, me: dict, f: dict[str, Any]) -> dict[str, Any]:
@@ -65,6 +88,8 @@ def _filters(kind: str, me: dict, f: dict[str, Any]) -> dict[str, Any]:
         "visits": {"household", "mine", "since"},
         "households": {"grid", "search", "tag"},
         "persons": {"grid", "search", "tag", "household"},
+        "divisions": {"grid"},
+        "grids": {"grid"},
     }[kind]
     wrong = sorted(set(f) - allowed)
     if wrong:
@@ -88,6 +113,9 @@ def _filters(kind: str, me: dict, f: dict[str, Any]) -> dict[str, Any]:
             params["since"] = str(f["since"])
         if f.get("mine"):
             params["worker"] = me.get("username")
+    elif kind in ("divisions", "grids"):
+        if f.get("grid"):
+            params["grid"] = f["grid"]
     elif kind == "households":
         if f.get("grid"):
             params["grid"] = f["grid"]
@@ -102,6 +130,8 @@ def _filters(kind: str, me: dict, f: dict[str, Any]) -> dict[str, Any]:
             params["tag"] = f["tag"]
         if f.get("household"):
             params["household"] = f["household"]
+        if f.get("grid"):
+            params["grid"] = f["grid"]
     return params
 
 
@@ -119,18 +149,6 @@ def _mask(kind: str, item: dict, reveal: bool) -> dict:
         item["parties"] = [dict(p, id_number=mask_id_number(p.get("id_number")), phone=mask_phone(p.get("phone")))
                            for p in item["parties"]]
     return item
-
-
-def _csv_value(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return "|".join(value)  # the importer's tag separator
-    if isinstance(value, (list, dict)):
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return str(value)
 
 
 class _Households:
@@ -157,10 +175,46 @@ class _Households:
 
 
 def iter_records(api: Any, kind: str, *, me: dict, reveal: bool = False, **filters: Any) -> Iterator[dict]:
-    """The records of ``kind`` as export rows (masked unless ``reveal``), streamed page by page."""
+    """The records of ``kind`` as export rows (dicts of ``COLUMNS[kind]``), masked unless ``reveal``."""
+    columns, rows = _rows(api, kind, me=me, reveal=reveal, filters=filters)
+    for row in rows:
+        yield dict(zip(columns, row))
+
+
+def _rows(api: Any, kind: str, *, me: dict, reveal: bool, filters: dict) -> tuple[list[str], Iterator[list]]:
     params = _filters(kind, me, filters)
+    if kind in REGISTER and set(params) <= {"grid"}:
+        try:
+            return _bulk_rows(api, kind, reveal, params.get("grid"))
+        except NotFound:
+            if kind in ("divisions", "grids"):
+                raise
+            # A server without /export: the list endpoints serve, only slower.
+    return COLUMNS[kind], _paged_rows(api, kind, reveal, filters, params)
+
+
+def _bulk_rows(api: Any, kind: str, reveal: bool, grid: str | None) -> tuple[list[str], Iterator[list]]:
+    lines = api.export_lines(kind, grid=grid, reveal=reveal)
+    head = json.loads(next(lines))
+    columns = head["columns"]
+
+    def rows() -> Iterator[list]:
+        for line in lines:
+            chunk = json.loads(line)
+            if isinstance(chunk, dict):  # the closing line: how many rows the server sent
+                return
+            yield from chunk
+        # The stream ended without its closing line: the connection broke, the file is not whole.
+        raise Unreachable(server=api.base_url)
+
+    return columns, rows()
+
+
+def _paged_rows(api: Any, kind: str, reveal: bool, filters: dict, params: dict) -> Iterator[list]:
     grid = filters.get("grid")
     houses = _Households(api, grid if kind == "persons" else None) if kind in ("persons", "visits") else None
+    columns = COLUMNS[kind]
+    params = {k: v for k, v in params.items() if not (kind == "persons" and k == "grid")}
     for item in api.iterate(kind, page_size=PAGE_SIZE, **params):
         if kind == "persons":
             if grid and not str(item.get("grid_code") or "").startswith(grid):
@@ -168,10 +222,84 @@ def iter_records(api: Any, kind: str, *, me: dict, reveal: bool = False, **filte
             no, hgrid, address = houses.get(item.get("household_id"))
             item = dict(item, household_no=no, address=address)
             item.setdefault("grid_code", hgrid)
+            if not reveal:
+                item["key_person_type"] = None
+                item["tags"] = [t for t in item.get("tags") or [] if t not in SENSITIVE_TAGS]
         elif kind == "visits":
             item = dict(item, household_no=houses.get(item.get("household_id"))[0])
-        yield _mask(kind, item, reveal)
+        item = _mask(kind, item, reveal)
+        yield [item.get(c) for c in columns]
 
+
+# Special populations (DESIGN 17): left out of an export unless --reveal (the server does the same).
+SENSITIVE_TAGS = frozenset({"released_prisoner", "community_correction", "mental_disorder", "severe_mental",
+                            "drug_user", "key_youth", "key_petitioner"})
+
+
+# --- languages -----------------------------------------------------------------------------------
+
+class _Speaker:
+    """Headers and cell values of one kind in one language."""
+
+    def __init__(self, kind: str, columns: list[str], lang: str) -> None:
+        self.kind, self.columns, self.zh = kind, columns, lang == "zh"
+        if self.zh:
+            from gridctl.i18n import t
+            from schemas import codes, rows
+
+            def header(c: str) -> str:
+                zh = rows.zh_header(kind, c) if kind in REGISTER else None
+                return zh or t(f"bulk.col.{c}", lang="zh")
+
+            self.headers = [header(c) for c in columns]
+            self._tables = {i: codes.TABLES[CODED[kind][c]] for i, c in enumerate(columns) if c in CODED[kind]}
+        else:
+            self.headers = list(columns)
+            self._tables = {}
+        self._booleans = {i for i, c in enumerate(columns) if c in BOOLEAN.get(kind, ())}
+        self._lists = {i for i, c in enumerate(columns) if c in ("tags", "photos", "person_ids")}
+
+    def _label(self, table: dict, value: Any) -> Any:
+        pair = table.get(value)
+        return pair[0] if pair else value
+
+    def values(self, row: list) -> list:
+        """The row in this language, its values still typed (lists, numbers, booleans)."""
+        if not self.zh:
+            return row
+        row = list(row)
+        for i, table in self._tables.items():
+            v = row[i]
+            if v is None or v == "":
+                continue
+            row[i] = [self._label(table, x) for x in v] if isinstance(v, list) else self._label(table, v)
+        for i in self._booleans:
+            if isinstance(row[i], bool):
+                row[i] = "是" if row[i] else "否"
+        return row
+
+    def cells(self, row: list) -> list:
+        """The row as the text of CSV or sheet cells."""
+        row = self.values(row)
+        out = []
+        for v in row:
+            if v is None:
+                out.append("")
+            elif isinstance(v, str):
+                out.append(v)
+            elif isinstance(v, bool):
+                out.append("true" if v else "false")
+            elif isinstance(v, list) and all(isinstance(x, str) for x in v):
+                # the importer's separators: 、 in Chinese, | in English
+                out.append(("、" if self.zh else "|").join(v))
+            elif isinstance(v, (list, dict)):
+                out.append(json.dumps(v, ensure_ascii=False, separators=(",", ":")))
+            else:
+                out.append(v)
+        return out
+
+
+# --- the export ----------------------------------------------------------------------------------
 
 def run_export(
     api: Any,
@@ -182,6 +310,7 @@ def run_export(
     reveal: bool = False,
     progress: Progress | None = None,
     stdout: TextIO | None = None,
+    lang: str | None = None,
     **filters: Any,
 ) -> ExportReport:
     if kind not in KINDS:
@@ -189,26 +318,40 @@ def run_export(
     fmt = (fmt or "csv").lower()
     if fmt not in FORMATS:
         raise InvalidInput("importer.error.format", field="--format", value=fmt, choices=", ".join(FORMATS))
+    to_file = out not in (None, "-")
+    if fmt == "xlsx" and not to_file:
+        raise InvalidInput("bulk.xlsx_needs_out", field="--out")
+    if lang is None:
+        from gridctl.i18n import get_lang
+
+        lang = get_lang()
     me = api.me()
     if reveal and me.get("role") != "admin":
         raise Forbidden("importer.export.reveal_admin_only", username=me.get("username"), role=me.get("role"))
     started = time.monotonic()
-    to_file = out not in (None, "-")
-    report = ExportReport(kind=kind, format=fmt, out=str(out) if to_file else None, revealed=reveal)
-    records = iter_records(api, kind, me=me, reveal=reveal, **filters)
+    report = ExportReport(kind=kind, format=fmt, out=str(out) if to_file else None, revealed=reveal, lang=lang)
+    columns, rows = _rows(api, kind, me=me, reveal=reveal, filters=filters)
+    speaker = _Speaker(kind, columns, lang)
     if to_file:
         target = Path(out)
         if target.is_dir():
             raise InvalidInput("importer.export.out_is_dir", field="--out", path=str(target))
         part = target.with_name(f".{target.name}.part")
         try:
-            fh = part.open("w", encoding="utf-8-sig" if fmt == "csv" else "utf-8", newline="")
+            # Revealed ID numbers and phones: a file its owner alone may read, from its first byte.
+            fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if reveal else 0o666)
+            if reveal:
+                os.fchmod(fd, 0o600)
         except OSError as exc:
             raise InvalidInput("importer.export.out_unwritable", field="--out", path=str(target),
                                detail=exc.strerror) from None
         try:
-            with fh:
-                report.rows = _write(fh, kind, fmt, records, progress)
+            if fmt == "xlsx":
+                os.close(fd)
+                report.rows = _write_xlsx(part, kind, speaker, rows, progress)
+            else:
+                with open(fd, "w", encoding="utf-8-sig" if fmt == "csv" else "utf-8", newline="") as fh:
+                    report.rows = _write(fh, fmt, speaker, rows, progress)
             os.replace(part, target)
         except BaseException:
             part.unlink(missing_ok=True)
@@ -216,31 +359,77 @@ def run_export(
     else:
         # No BOM on standard output: it would end up inside whatever reads the pipe.
         stream = stdout or sys.stdout
-        report.rows = _write(stream, kind, fmt, records, progress)
+        report.rows = _write(stream, fmt, speaker, rows, progress)
         stream.flush()
     report.seconds = time.monotonic() - started
     return report
 
 
-def _write(fh: TextIO | io.TextIOBase, kind: str, fmt: str, records: Iterator[dict], progress: Progress | None) -> int:
+def _write(fh: TextIO | io.TextIOBase, fmt: str, speaker: _Speaker, rows: Iterator[list],
+           progress: Progress | None) -> int:
     n = 0
     if progress:
         progress(0, None, "importer.export.progress")
     if fmt == "csv":
-        columns = COLUMNS[kind]
         writer = csv.writer(fh)
-        writer.writerow(columns)
-        for item in records:
-            writer.writerow([_csv_value(item.get(c)) for c in columns])
-            n += 1
-            if progress and n % PAGE_SIZE == 0:
-                progress(n, None, "importer.export.progress")
+        writer.writerow(speaker.headers)
+        cells = speaker.cells
+        batch: list[list] = []
+        for row in rows:
+            batch.append(cells(row))
+            if len(batch) == PAGE_SIZE:
+                writer.writerows(batch)
+                n += len(batch)
+                batch = []
+                if progress:
+                    progress(n, None, "importer.export.progress")
+        writer.writerows(batch)
+        n += len(batch)
     else:
-        for item in records:
-            fh.write(json.dumps(item, ensure_ascii=False, separators=(",", ":")) + "\n")
+        headers, values = speaker.headers, speaker.values
+        dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+        for row in rows:
+            fh.write(dumps(dict(zip(headers, values(row)))) + "\n")
             n += 1
             if progress and n % PAGE_SIZE == 0:
                 progress(n, None, "importer.export.progress")
+    if progress:
+        progress(n, n, "importer.export.progress")
+    return n
+
+
+def _write_xlsx(path: Path, kind: str, speaker: _Speaker, rows: Iterator[list], progress: Progress | None) -> int:
+    """One sheet; constant_memory streams each row to disk, so 200,000 rows cost what 2,000 do.
+    Every text is written as text: an ID number must never become a number in Excel."""
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False,
+                                           "strings_to_formulas": False, "strings_to_urls": False})
+    try:
+        sheet = book.add_worksheet(kind)
+        bold = book.add_format({"bold": True})
+        widths = {"id_number": 20, "household_no": 18, "grid_code": 17, "address": 24, "name": 10,
+                  "id": 38, "household_id": 38, "head_person_id": 38, "title": 30, "description": 40}
+        for i, c in enumerate(speaker.columns):
+            sheet.set_column(i, i, widths.get(c, 12))
+        sheet.write_row(0, 0, speaker.headers, bold)
+        sheet.freeze_panes(1, 0)
+        write_string, write_number = sheet.write_string, sheet.write_number
+        cells = speaker.cells
+        n = 0
+        if progress:
+            progress(0, None, "importer.export.progress")
+        for n, row in enumerate(rows, start=1):
+            for c, v in enumerate(cells(row)):
+                if isinstance(v, str):
+                    if v:
+                        write_string(n, c, v)
+                else:
+                    write_number(n, c, v)
+            if progress and n % PAGE_SIZE == 0:
+                progress(n, None, "importer.export.progress")
+    finally:
+        book.close()
     if progress:
         progress(n, n, "importer.export.progress")
     return n

@@ -18,6 +18,7 @@ import os
 import time
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -108,6 +109,7 @@ class ColumnMap:
         return self.to_header.get(field_name, field_name)
 
 
+@lru_cache(maxsize=None)
 def _aliases(kind: str) -> dict[str, str]:
     """normalised header text -> English field, from ``schemas.rows``."""
     from schemas import rows
@@ -135,12 +137,15 @@ def map_header(kind: str, header: list[str], path: str) -> ColumnMap:
     from schemas import rows
 
     aliases = _aliases(kind)
+    ignored = {_norm_header(a) for a in rows.export_only_aliases(kind)}
     to_field: dict[str, str] = {}
     unknown: list[str] = []
     doubled: list[str] = []
     for raw in header:
         if not raw.strip():
             continue
+        if _norm_header(raw) in ignored and _norm_header(raw) not in aliases:
+            continue  # a column of our own export that an import does not read (its id, version ...)
         name = aliases.get(_norm_header(raw))
         if name is None:
             unknown.append(raw)
@@ -394,9 +399,12 @@ def _prepare(kind: str, rec: Record, columns: ColumnMap | None, lang: str | None
             return row
     else:
         aliases = _aliases(kind)
+        ignored = _ignored(kind)
         data, unknown = {}, []
         for k, v in rec.values.items():
             name = aliases.get(_norm_header(k))
+            if name is None and _norm_header(k) in ignored:
+                continue
             if name is None:
                 unknown.append(str(k))
             elif isinstance(v, list):
@@ -419,6 +427,13 @@ def _prepare(kind: str, rec: Record, columns: ColumnMap | None, lang: str | None
     else:
         row.clean = clean
     return row
+
+
+@lru_cache(maxsize=None)
+def _ignored(kind: str) -> frozenset[str]:
+    from schemas import rows
+
+    return frozenset(_norm_header(a) for a in rows.export_only_aliases(kind))
 
 
 def _lang() -> str:

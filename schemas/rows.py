@@ -56,6 +56,14 @@ _EXTRA_ALIASES = {
                 "证件号码": "id_number", "手机号": "phone", "电话": "phone", "手机号码": "phone", "标签": "tags",
                 "住址": "address", "家庭住址": "address", "与户主关系": "relation_to_head", "关系": "relation_to_head"},
 }
+# Columns an export carries beyond what an import reads (its Chinese header under --lang zh): an
+# import of an exported file reads past them, so an export goes back in unchanged.
+EXPORT_ONLY: dict[str, dict[str, str]] = {
+    "divisions": {"level": "层级", "parent": "上级编码"},
+    "grids": {"parent": "上级编码"},
+    "households": {"id": "系统编号", "head_person_id": "户主系统编号", "version": "版本"},
+    "persons": {"key_person_type": "重点人员类别", "id": "系统编号", "household_id": "户系统编号", "version": "版本"},
+}
 _SPLIT = re.compile(r"[|、,，;；]")
 _EXTRA_MESSAGES = {
     "row.required": ("必填", "required"),
@@ -99,6 +107,23 @@ def header_aliases(kind: str) -> dict[str, str]:
     aliases.update({zh: name for name, zh, _n in _COLUMNS[kind]})
     aliases.update(_EXTRA_ALIASES.get(kind, {}))
     return aliases
+
+
+def zh_header(kind: str, column: str) -> str | None:
+    """The standard Chinese header of an import or export column of ``kind``."""
+    for name, zh, _n in _COLUMNS.get(kind, ()):
+        if name == column:
+            return zh
+    return EXPORT_ONLY.get(kind, {}).get(column)
+
+
+def export_only_aliases(kind: str) -> dict[str, str]:
+    """Header text (English or Chinese) -> column, of the export-only columns of ``kind``."""
+    out = {}
+    for name, zh in EXPORT_ONLY.get(kind, {}).items():
+        out[name] = name
+        out[zh] = name
+    return out
 
 
 def row_message(code: str, lang: str = "en", /, **params: Any) -> str:
