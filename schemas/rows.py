@@ -10,11 +10,15 @@ with one ``(column, message)`` per problem, in the reader's language. Standard l
 from __future__ import annotations
 
 import re
+import time as _time
+from datetime import date, datetime
 from typing import Any
 
 from schemas import codes
 from schemas.messages import message
 from schemas.validators import (
+    _ID_CHECK,
+    CST,
     InvalidValue,
     level_of_code,
     normalize_division_code,
@@ -159,6 +163,10 @@ def validate_row_coded(kind: str, row: dict[str, Any], lang: str = "en") -> tupl
     """As ``validate_row``, with each problem's stable code: ``(column, code, message)``, so a
     client can say it in its own language (``row_message(code, lang, ...)`` or
     ``schemas.messages.message``)."""
+    if kind == "persons":
+        clean = _fast_person(row)
+        if clean is not None:
+            return clean, []
     if kind not in _COLUMNS:
         raise ValueError(f"unknown import kind {kind!r}; expected one of: {', '.join(KINDS)}")
     problems: list[tuple[str, str]] = []
@@ -306,6 +314,113 @@ def _person(v, clean, problems, lang) -> None:
     clean["tags"] = tags
     clean["residence"] = _choice("residence", v["residence"], "residence", lang, problems) if v["residence"] else "registered"
     clean["care_level"] = _choice("care_level", v["care_level"], "care_level", lang, problems) if v["care_level"] else None
+
+
+# --- the fast path of a good person row ----------------------------------------------------------
+# An import of 200,000 people validates every row twice (client and server), so the common row —
+# ASCII digits, ISO dates, known labels, a mobile phone — is checked here in a few microseconds.
+# Anything unusual (full-width digits, 1951/07/02, a landline, any error at all) returns None and
+# takes the full path above, which says what is wrong; for a row both accept, both give the same
+# clean values (tests/schemas/test_rows.py compares them).
+
+_PERSON_LIMITS = [(name, limit) for name, _zh, limit in _COLUMNS["persons"]]
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_MOBILE_FAST = re.compile(r"1[3-9]\d{9}")
+_ASCII_DIGITS = frozenset("0123456789")
+
+
+def _lookup(table: str):
+    rev = codes._reverse(codes.TABLES[table])
+
+    def get(value: str) -> str | None:
+        return rev.get(value) or rev.get(value.lower())
+
+    return get
+
+
+_SEX, _RELATION, _TAG, _RESIDENCE, _CARE = (_lookup(t) for t in ("sex", "relation", "tag", "residence", "care_level"))
+_today_cache: list = [0.0, ""]
+
+
+def _today_text() -> str:
+    """Today in China as YYYYMMDD, recomputed at most once a minute."""
+    now = _time.time()
+    if now - _today_cache[0] > 60:
+        _today_cache[0], _today_cache[1] = now, datetime.now(CST).strftime("%Y%m%d")
+    return _today_cache[1]
+
+
+def _fast_person(row: dict[str, Any]) -> dict | None:
+    v: dict[str, str | None] = {}
+    for name, limit in _PERSON_LIMITS:
+        raw = row.get(name)
+        if raw is None:
+            v[name] = None
+            continue
+        if type(raw) is not str:
+            return None
+        text = raw.strip()
+        if len(text) > limit:
+            return None
+        v[name] = text or None
+    number, grid, name, idn = v["household_no"], v["grid_code"], v["name"], v["id_number"]
+    if not (number and grid and name and idn):
+        return None
+    if len(grid) != 15 or not grid.isascii() or not grid.isdigit():
+        return None
+    if len(idn) != 18 or not idn.isascii():
+        return None
+    first17, check = idn[:17], idn[17].upper()
+    if not first17.isdigit():
+        return None
+    # MOD 11-2: the weights are 2**(17-i) mod 11, and 13 = 2 (mod 11), so reading the digits in
+    # base 13 sums them with the right weights in one C call.
+    if _ID_CHECK[2 * int(first17, 13) % 11] != check:
+        return None
+    birth_text = idn[6:14]
+    if birth_text > _today_text() or birth_text < "1880":
+        return None
+    try:
+        date(int(birth_text[:4]), int(birth_text[4:6]), int(birth_text[6:8]))
+    except ValueError:
+        return None
+    id_sex = "male" if int(idn[16]) % 2 else "female"
+    iso_birth = f"{birth_text[:4]}-{birth_text[4:6]}-{birth_text[6:8]}"
+    if v["sex"] is not None and _SEX(v["sex"]) != id_sex:
+        return None
+    if v["birth_date"] is not None and (v["birth_date"] != iso_birth or not _ISO_DATE.fullmatch(v["birth_date"])):
+        return None
+    relation = None
+    if v["relation_to_head"] is not None:
+        relation = _RELATION(v["relation_to_head"])
+        if relation is None:
+            return None
+    phone = v["phone"]
+    if phone is not None and not _MOBILE_FAST.fullmatch(phone):
+        return None
+    tags: list[str] = []
+    if v["tags"] is not None:
+        for part in _SPLIT.split(v["tags"]):
+            part = part.strip()
+            if part:
+                code = _TAG(part)
+                if code is None:
+                    return None
+                if code not in tags:
+                    tags.append(code)
+    residence = "registered"
+    if v["residence"] is not None:
+        residence = _RESIDENCE(v["residence"])
+        if residence is None:
+            return None
+    care = None
+    if v["care_level"] is not None:
+        care = _CARE(v["care_level"])
+        if care is None:
+            return None
+    return {"household_no": number, "grid_code": grid, "address": v["address"], "name": name,
+            "id_number": first17 + check, "sex": id_sex, "birth_date": iso_birth, "relation_to_head": relation,
+            "phone": phone, "tags": tags, "residence": residence, "care_level": care}
 
 
 _CHECKS = {"divisions": _division, "grids": _grid, "users": _user, "households": _household, "persons": _person}
