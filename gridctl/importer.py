@@ -14,6 +14,7 @@ dead server) is finished by running it again: rows already in are reported ``unc
 from __future__ import annotations
 
 import csv
+import json
 import os
 import time
 import unicodedata
@@ -70,6 +71,12 @@ class ImportReport:
     sheet: str | None = None
     passwords_file: str | None = None
     seconds: float = 0.0
+    # Where the time went (seconds): reading and checking rows here, waiting for the server, and
+    # the server's own validation and database time as it reports them. For benchmarks.
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def add_time(self, name: str, seconds: float) -> None:
+        self.timings[name] = self.timings.get(name, 0.0) + seconds
 
     def summary(self) -> dict:
         return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged,
@@ -328,15 +335,25 @@ def run_import(
 
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="gridctl-import") as sender:
                 in_flight = None
+                clock = time.perf_counter()
                 for chunk in _chunks(_records(source), batch_size):
                     rows = [_prepare(kind, rec, columns, lang) for rec in chunk]
+                    now = time.perf_counter()
+                    report.add_time("client_read_validate", now - clock)
                     if in_flight is not None:
                         in_flight[0].result()
+                        clock, now = now, time.perf_counter()
+                        report.add_time("client_waits_for_server", now - clock)
                         account(in_flight[1])
+                    clock = now
                     _cross_check(kind, rows, seen, columns, lang)
                     in_flight = (sender.submit(_send, api, kind, rows, columns, dry_run, passwords, report, lang), rows)
+                    clock = time.perf_counter()
+                    report.add_time("client_cross_check", clock - now)
                 if in_flight is not None:
                     in_flight[0].result()
+                    now = time.perf_counter()
+                    report.add_time("client_waits_for_server", now - clock)
                     account(in_flight[1])
     except Unreachable as exc:
         raise Unreachable("importer.error.unreachable", server=exc.params.get("server", ""), done=report.rows,
@@ -351,6 +368,9 @@ def run_import(
     if passwords and passwords.used:
         report.passwords_file = str(passwords.path)
     report.seconds = time.monotonic() - started
+    import logging
+
+    logging.getLogger("gridctl.importer").debug("timings %s", json.dumps(report.timings))
     return report
 
 
@@ -519,7 +539,12 @@ def _send(api: Any, kind: str, rows: list[_Row], columns: ColumnMap | None, dry_
     good = [r for r in rows if r.clean is not None]
     if not good:
         return
+    sent = time.perf_counter()
     result = api.import_rows(kind, [r.data for r in good], dry_run=dry_run)
+    report.add_time("request_round_trip", time.perf_counter() - sent)
+    for name, seconds in (result.get("timings") or {}).items():
+        if isinstance(seconds, (int, float)):
+            report.add_time(f"server_{name}", float(seconds))
     header_of = columns.header_of if columns else (lambda f: f)
     for err in result.get("errors") or []:
         index = err.get("index")

@@ -409,3 +409,4 @@ class ImportResult(BaseModel):
     rejected: int = 0
     errors: list[ImportRowError] = []
     dry_run: bool = False
+    timings: dict[str, float] = {}  # seconds the server spent validating and in the database

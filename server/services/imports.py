@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Iterable
 
@@ -64,30 +65,59 @@ def _insert_many(conn: Connection, table, rows: list[dict]) -> None:
     not name get their scalar default, as ``insert(table)`` would give them; a table with a
     computed default falls back to SQLAlchemy.
     """
+    if rows:
+        names = tuple(rows[0])
+        _insert_rows(conn, table, names, [tuple(r[n] for n in names) for r in rows])
+
+
+def _insert_rows(conn: Connection, table, names: tuple[str, ...], rows: list[tuple]) -> None:
+    """As ``_insert_many``, of tuples in the order of ``names``."""
     if not rows:
         return
-    names = list(rows[0])
     extra = []
     for col in table.columns:
-        if col.name in rows[0] or col.default is None:
+        if col.name in names or col.default is None:
             continue
         if not col.default.is_scalar:
-            conn.execute(insert(table), rows)
+            conn.execute(insert(table), [dict(zip(names, r)) for r in rows])
             return
         extra.append((col.name, col.default.arg))
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    columns = names + [n for n, _ in extra]
+    columns = list(names) + [n for n, _ in extra]
     sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
-    tail = tuple(v for _, v in extra)
-    conn.exec_driver_sql(sql, [tuple(r[n] for n in names) + tail for r in rows])
+    if extra:
+        tail = tuple(v for _, v in extra)
+        rows = [r + tail for r in rows]
+    conn.exec_driver_sql(sql, rows)
+
+
+class _big_cache:
+    """SQLite's page cache raised to 64 MB for one import request, then put back. The default 2 MB
+    cannot hold the persons indexes a batch touches, so every insert would reread pages of them;
+    measured on 50,000 people: a quarter less database time."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.old = None
+
+    def __enter__(self):
+        if self.conn.dialect.name == "sqlite":
+            self.old = self.conn.exec_driver_sql("PRAGMA cache_size").scalar()
+            self.conn.exec_driver_sql("PRAGMA cache_size=-65536")
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.old is not None:
+            try:
+                self.conn.exec_driver_sql(f"PRAGMA cache_size={int(self.old)}")
+            except Exception:  # the transaction is going down anyway; the pool resets the connection
+                pass
 
 
 def _uuid7s(n: int) -> list[str]:
     """``n`` UUIDv7 strings (as ``schemas.ids.uuid7``) for one request: one clock read and one
     call for randomness, then formatting only."""
-    import time as _time
-
-    ms = int(_time.time() * 1000) & ((1 << 48) - 1)
+    ms = int(time.time() * 1000) & ((1 << 48) - 1)
     rand = os.urandom(10 * n)
     head = (ms << 80) | (0x7 << 76) | (0b10 << 62)
     out = []
@@ -113,6 +143,7 @@ class _Result:
         self.created_indexes: list[int] = []
         self.feed: list[tuple[str, str, str, int | None]] = []
         self.passwords: dict[str, str] = {}
+        self.timings: dict[str, float] = {}
 
     def reject(self, index: int, problems: list[tuple[str | None, str, str]]) -> None:
         """One rejected row with one or more (field, code, message) problems."""
@@ -134,7 +165,7 @@ class _Result:
     def as_dict(self, dry_run: bool) -> dict:
         out = {"created": self.created, "updated": self.updated, "unchanged": self.unchanged,
                "rejected": self.rejected, "errors": self.errors, "dry_run": dry_run,
-               "created_indexes": self.created_indexes}
+               "created_indexes": self.created_indexes, "timings": self.timings}
         if self.passwords and not dry_run:
             out["passwords"] = self.passwords
         return out
@@ -147,6 +178,7 @@ def run(engine: Engine, user: dict, kind: str, rows: list[Any], dry_run: bool, l
     if len(rows) > MAX_ROWS:
         raise ApiProblem(413, "Payload Too Large", f"at most {MAX_ROWS} rows per request; send the rest in further requests",
                          code="too_many_rows", errors=[{"field": "rows", "message": f"at most {MAX_ROWS} rows"}])
+    started = time.perf_counter()
     result = _Result(lang)
     good: list[tuple[int, dict]] = []
     for index, raw in enumerate(rows):
@@ -158,9 +190,10 @@ def run(engine: Engine, user: dict, kind: str, rows: list[Any], dry_run: bool, l
             result.reject(index, problems)
             continue
         good.append((index, clean))
+    validated = time.perf_counter()
     prepared = _PREPARE.get(kind, lambda *_: None)(engine, good, result, dry_run)
     try:
-        with engine.begin() as conn:
+        with engine.begin() as conn, _big_cache(conn):
             _IMPORTERS[kind](conn, user, good, result, prepared)
             # New records (version 1) have no feed row yet: a plain insert, as feed.record_many
             # would do; records that changed go through it for their tombstones.
@@ -171,6 +204,8 @@ def run(engine: Engine, user: dict, kind: str, rows: list[Any], dry_run: bool, l
                 raise _Rollback
     except _Rollback:
         pass
+    # Where the request's time went (the client's bench adds them up): validation, database.
+    result.timings = {"validate": round(validated - started, 4), "database": round(time.perf_counter() - validated, 4)}
     result.errors.sort(key=lambda e: e["index"])
     return result.as_dict(dry_run)
 
@@ -426,15 +461,19 @@ def _import_persons(conn: Connection, user: dict, good: list, result: _Result, _
                                             "address": row["address"], "lat": None, "lon": None,
                                             "head_person_id": None, "version": 1}
         home_id = new_home["id"] if new_home else home.id
-        values = {k: row.get(k) for k in PERSON_COLUMNS}
-        values["tags"] = _tags_json(values["tags"])
         if old is None:
+            # A new person: straight to the insert's tuple (the commonest row of a big import).
             pid = next(new_ids)
-            person_inserts.append({"id": pid, "household_id": home_id, "grid_code": grid,
-                                   "id_number": idn, "key_person_type": None, "version": 1, **values})
+            person_inserts.append((pid, home_id, grid, idn, None, 1, row["name"], row["sex"], row["birth_date"],
+                                   row["relation_to_head"], row["phone"], _tags_json(row["tags"]),
+                                   row["residence"], row["care_level"]))
             result.created_row(index)
             result.feed.append(("person", pid, grid, 1))
-        elif old.household_id == home_id and old.grid_code == grid and all(
+            pid_of[idn] = pid
+            continue
+        values = {k: row.get(k) for k in PERSON_COLUMNS}
+        values["tags"] = _tags_json(values["tags"])
+        if old.household_id == home_id and old.grid_code == grid and all(
                 _same(k, getattr(old, k), v) for k, v in values.items()):
             pid = old.id
             result.unchanged += 1
@@ -472,7 +511,8 @@ def _import_persons(conn: Connection, user: dict, good: list, result: _Result, _
     if head_updates:
         conn.execute(update(households).where(households.c.id == bindparam("b_id")).values(
             head_person_id=bindparam("head"), version=bindparam("version")), head_updates)
-    _insert_many(conn, persons, person_inserts)
+    _insert_rows(conn, persons, ("id", "household_id", "grid_code", "id_number", "key_person_type", "version")
+                 + PERSON_COLUMNS, person_inserts)
     if person_updates:
         conn.execute(update(persons).where(persons.c.id == bindparam("b_id")).values(
             household_id=bindparam("household_id"), grid_code=bindparam("grid_code"), version=bindparam("version"),

@@ -1,13 +1,18 @@
-"""Benchmark: import of N persons from a GB18030 CSV end to end, against the raw floor; export.
+"""Benchmark: import of N persons from a GB18030 CSV and from .xlsx end to end, against the raw
+floor measured in the same run; export of them as CSV and .xlsx; peak memory of each side.
 
-Prints one JSON line per figure. Run: python tests/bench/bench_import.py [--rows 200000]
+Prints one JSON line per figure. Run: python tests/bench/bench_import.py [--rows 200000] [--repeat 3]
 
-- floor: the same file read with ``csv`` and inserted with ``sqlite3`` ``executemany`` into one
-  table (no validation, no network) — measured in the same run, on the same machine;
+- floor: the same CSV read with ``csv`` and inserted with ``sqlite3`` ``executemany`` into one
+  table (no validation, no network) — measured in the same run, on the same machine, each round;
 - import: ``gridctl import persons FILE`` as a subprocess against the reference server (small
-  demo seed, SQLite file) on loopback: read, validate, send in batches of 5,000, committed;
-- peak memory (max RSS) of the importing client process and of the server process;
-- export: ``gridctl export persons --out FILE`` of everything imported (masked CSV).
+  demo seed, a fresh SQLite file per import) on loopback: read, validate, send in batches of
+  5,000, committed. The same rows from an .xlsx workbook into another fresh server;
+- where the import's time went: the importer's own clock (reading and checking, waiting for the
+  server) and the server's (validation, database), per run;
+- peak memory (max RSS) of each client process and of the server process;
+- export: ``gridctl export persons --out FILE`` of everything imported, CSV and .xlsx (masked).
+Each figure is the median of ``--repeat`` rounds; every round's value is in ``runs``.
 """
 
 from __future__ import annotations
@@ -16,8 +21,8 @@ import argparse
 import csv
 import json
 import os
-import resource
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -29,6 +34,24 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 HEADER = ["户号", "网格编码", "地址", "姓名", "身份证号", "性别", "出生日期", "与户主关系", "联系电话", "人员标签", "户籍类型", "关注程度"]
+
+# Runs the CLI in a process of its own and reports that process's peak memory and the importer's
+# timings (logged at DEBUG) on stderr, as "BENCH ..." lines.
+WRAPPER = """
+import logging, resource, sys
+class H(logging.Handler):
+    def emit(self, record):
+        sys.stderr.write("BENCH " + record.getMessage() + "\\n")
+log = logging.getLogger("gridctl.importer"); log.setLevel(logging.DEBUG); log.addHandler(H())
+from commands import main
+code = 0
+try:
+    main.run(sys.argv[1:])
+except SystemExit as exc:
+    code = exc.code if isinstance(exc.code, int) else 0
+sys.stderr.write("BENCH rss_kb %d\\n" % resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+sys.exit(code)
+"""
 
 
 def emit(name: str, value: float, unit: str, **extra) -> None:
@@ -58,14 +81,47 @@ def make_file(path: Path, rows: int) -> None:
                         f"139{i:08d}"[:11] if i % 4 == 0 else "", tags[i % len(tags)], "户籍", ""])
 
 
+def make_workbook(csv_path: Path, path: Path) -> None:
+    """The same rows as an Excel workbook, every cell text (as a register's ID column must be)."""
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    sheet = book.add_worksheet("人口信息")
+    with csv_path.open(encoding="gb18030", newline="") as fh:
+        for r, row in enumerate(csv.reader(fh)):
+            for c, value in enumerate(row):
+                if value:
+                    sheet.write_string(r, c, value)
+    book.close()
+
+
 def floor(path: Path, tmp: Path) -> float:
+    db_path = tmp / "floor.db"
+    db_path.unlink(missing_ok=True)
     started = time.perf_counter()
-    db = sqlite3.connect(tmp / "floor.db")
+    db = sqlite3.connect(db_path)
     db.execute(f"CREATE TABLE persons ({', '.join(f'c{i} TEXT' for i in range(len(HEADER)))})")
     with path.open(encoding="gb18030", newline="") as fh:
         reader = csv.reader(fh)
         next(reader)
         db.executemany(f"INSERT INTO persons VALUES ({', '.join('?' * len(HEADER))})", reader)
+    db.commit()
+    db.close()
+    return time.perf_counter() - started
+
+
+def floor_xlsx(path: Path, tmp: Path) -> float:
+    """The workbook read by python-calamine and inserted the same way: what any .xlsx import costs."""
+    from python_calamine import CalamineWorkbook
+
+    db_path = tmp / "floor-xlsx.db"
+    db_path.unlink(missing_ok=True)
+    started = time.perf_counter()
+    db = sqlite3.connect(db_path)
+    db.execute(f"CREATE TABLE persons ({', '.join(f'c{i} TEXT' for i in range(len(HEADER)))})")
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).iter_rows()
+    next(rows)
+    db.executemany(f"INSERT INTO persons VALUES ({', '.join('?' * len(HEADER))})", rows)
     db.commit()
     db.close()
     return time.perf_counter() - started
@@ -78,50 +134,106 @@ def server_peak_kb(pid: int) -> int:
     return 0
 
 
+def run_cli(env: dict, *args: str) -> tuple[float, subprocess.CompletedProcess, dict]:
+    started = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", WRAPPER, *args], cwd=ROOT, env=env, capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    info: dict = {}
+    for line in proc.stderr.splitlines():
+        if line.startswith("BENCH rss_kb "):
+            info["rss_mb"] = int(line.split()[2]) / 1024
+        elif line.startswith("BENCH timings "):
+            info["timings"] = json.loads(line[len("BENCH timings "):])
+    return seconds, proc, info
+
+
+def fresh_server(tmp: Path, name: str):
+    from tests.conftest import PASSWORD, LiveServer
+
+    server = LiveServer(tmp / f"{name}.db").start()
+    env = {**os.environ, "GRIDCTL_CONFIG_DIR": str(tmp / name / "config"), "GRIDCTL_DATA_DIR": str(tmp / name / "data"),
+           "GRIDCTL_LANG": "en", "NO_COLOR": "1"}
+    old = {k: os.environ.get(k) for k in ("GRIDCTL_CONFIG_DIR", "GRIDCTL_DATA_DIR")}
+    os.environ.update({k: env[k] for k in old})
+    try:
+        from gridctl import ops
+
+        ops.login(server.url, "county-admin", PASSWORD)
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return server, env
+
+
+def import_round(tmp: Path, name: str, path: Path, rows: int) -> dict:
+    server, env = fresh_server(tmp, name)
+    try:
+        seconds, proc, info = run_cli(env, "import", "persons", str(path), "-o", "json")
+        summary = json.loads(proc.stdout) if proc.returncode in (0, 3) else {"error": proc.stderr[-500:]}
+        out = {"seconds": seconds, "summary": summary, "client_mb": info.get("rss_mb", 0.0),
+               "timings": info.get("timings", {})}
+        exports = {}
+        for fmt in ("csv", "xlsx"):
+            target = tmp / f"{name}-export.{fmt}"
+            e_seconds, e_proc, e_info = run_cli(env, "export", "persons", "--format", fmt, "--out", str(target))
+            exports[fmt] = {"seconds": e_seconds, "client_mb": e_info.get("rss_mb", 0.0),
+                            "error": e_proc.stderr[-300:] if e_proc.returncode else None}
+            if fmt == "csv" and target.exists():
+                exports[fmt]["rows"] = sum(1 for _ in target.open(encoding="utf-8-sig")) - 1
+            target.unlink(missing_ok=True)
+        out["exports"] = exports
+        out["server_mb"] = server_peak_kb(server.proc.pid) / 1024
+        return out
+    finally:
+        server.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=200_000)
+    parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-
-    from tests.conftest import PASSWORD, LiveServer
 
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
         path = tmp / "persons.csv"
         make_file(path, args.rows)
         emit("import.file_size", path.stat().st_size / 1e6, "MB", rows=args.rows, encoding="gb18030")
+        book = tmp / "persons.xlsx"
+        make_workbook(path, book)
+        emit("import.xlsx_file_size", book.stat().st_size / 1e6, "MB", rows=args.rows)
 
-        floor_s = floor(path, tmp)
-        emit("import.floor_csv_sqlite", floor_s, "s", rows=args.rows)
+        floors, floors_x, csv_runs, xlsx_runs = [], [], [], []
+        for n in range(args.repeat):
+            floors.append(floor(path, tmp))
+            floors_x.append(floor_xlsx(book, tmp))
+            csv_runs.append(import_round(tmp, f"csv{n}", path, args.rows))
+            xlsx_runs.append(import_round(tmp, f"xlsx{n}", book, args.rows))
 
-        server = LiveServer(tmp / "server.db").start()
-        env = {**os.environ, "GRIDCTL_CONFIG_DIR": str(tmp / "config"), "GRIDCTL_DATA_DIR": str(tmp / "data"),
-               "GRIDCTL_LANG": "en", "NO_COLOR": "1"}
-        os.environ.update({k: env[k] for k in ("GRIDCTL_CONFIG_DIR", "GRIDCTL_DATA_DIR")})
-        try:
-            from gridctl import ops
-
-            ops.login(server.url, "county-admin", PASSWORD)
-            started = time.perf_counter()
-            proc = subprocess.run([sys.executable, "-m", "gridctl", "import", "persons", str(path), "-o", "json"],
-                                  cwd=ROOT, env=env, capture_output=True, text=True)
-            import_s = time.perf_counter() - started
-            client_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-            summary = json.loads(proc.stdout) if proc.returncode in (0, 3) else {"error": proc.stderr[-500:]}
-            emit("import.persons_end_to_end", import_s, "s", rows=args.rows, summary=summary,
-                 rows_per_s=round(args.rows / import_s), vs_floor=round(import_s / floor_s, 2))
-            emit("import.client_peak_rss", client_kb / 1024, "MB")
-            emit("import.server_peak_rss", server_peak_kb(server.proc.pid) / 1024, "MB")
-
-            started = time.perf_counter()
-            out = tmp / "export.csv"
-            proc = subprocess.run([sys.executable, "-m", "gridctl", "export", "persons", "--out", str(out)],
-                                  cwd=ROOT, env=env, capture_output=True, text=True)
-            export_s = time.perf_counter() - started
-            exported = sum(1 for _ in out.open(encoding="utf-8-sig")) - 1 if out.exists() else 0
-            emit("export.persons", export_s, "s", rows=exported, error=proc.stderr[-300:] if proc.returncode else None)
-        finally:
-            server.stop()
+        med = statistics.median
+        floor_s = med(floors)
+        emit("import.floor_csv_sqlite", floor_s, "s", rows=args.rows, runs=[round(x, 3) for x in floors])
+        emit("import.floor_xlsx_sqlite", med(floors_x), "s", rows=args.rows, runs=[round(x, 3) for x in floors_x])
+        for label, runs in (("csv", csv_runs), ("xlsx", xlsx_runs)):
+            seconds = [r["seconds"] for r in runs]
+            emit(f"import.persons_{label}_end_to_end", med(seconds), "s", rows=args.rows, summary=runs[-1]["summary"],
+                 rows_per_s=round(args.rows / med(seconds)), vs_floor=round(med(seconds) / floor_s, 2),
+                 runs=[round(x, 3) for x in seconds])
+            keys = sorted({k for r in runs for k in r["timings"]})
+            emit(f"import.persons_{label}_where_time_went", med(seconds), "s",
+                 **{k: round(med([r["timings"].get(k, 0.0) for r in runs]), 3) for k in keys})
+            emit(f"import.{label}_client_peak_rss", med([r["client_mb"] for r in runs]), "MB",
+                 runs=[round(r["client_mb"], 1) for r in runs])
+            emit(f"import.{label}_server_peak_rss", med([r["server_mb"] for r in runs]), "MB",
+                 runs=[round(r["server_mb"], 1) for r in runs])
+        for fmt in ("csv", "xlsx"):
+            runs = [r["exports"][fmt] for r in csv_runs]
+            emit(f"export.persons_{fmt}", med([r["seconds"] for r in runs]), "s", rows=runs[-1].get("rows"),
+                 runs=[round(r["seconds"], 3) for r in runs], error=runs[-1]["error"])
+            emit(f"export.persons_{fmt}_client_peak_rss", med([r["client_mb"] for r in runs]), "MB")
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ class People:
         self.seq += 1
         if self.seq == 1000:
             self.birth, self.seq = self.birth + timedelta(days=1), 1
-        idn = make_id_number("610822", self.birth, self.seq)
+        idn = make_id_number("610899", self.birth, self.seq)  # an area no other test or demo uses
         return [house, grid, "测试路1号", name, idn, "", "", relation, "", "", "户籍", ""]
 
 
