@@ -257,7 +257,8 @@ class _Speaker:
             self.headers = list(columns)
             self._tables = {}
         self._booleans = {i for i, c in enumerate(columns) if c in BOOLEAN.get(kind, ())}
-        self._lists = {i for i, c in enumerate(columns) if c in ("tags", "photos", "person_ids")}
+        self._special = [i for i, c in enumerate(columns)
+                         if c in ("tags", "photos", "person_ids", "parties") or c in BOOLEAN.get(kind, ())]
 
     def _label(self, table: dict, value: Any) -> Any:
         pair = table.get(value)
@@ -279,23 +280,20 @@ class _Speaker:
         return row
 
     def cells(self, row: list) -> list:
-        """The row as the text of CSV or sheet cells."""
-        row = self.values(row)
-        out = []
-        for v in row:
-            if v is None:
-                out.append("")
-            elif isinstance(v, str):
-                out.append(v)
-            elif isinstance(v, bool):
-                out.append("true" if v else "false")
+        """The row as the text of CSV or sheet cells. Most cells are text already: only the columns
+        that can hold lists, objects or booleans are looked at one by one."""
+        if self.zh:
+            row = self.values(row)
+        out = ["" if v is None else v for v in row]
+        for i in self._special:
+            v = out[i]
+            if isinstance(v, bool):
+                out[i] = "true" if v else "false"
             elif isinstance(v, list) and all(isinstance(x, str) for x in v):
                 # the importer's separators: 、 in Chinese, | in English
-                out.append(("、" if self.zh else "|").join(v))
+                out[i] = ("、" if self.zh else "|").join(v)
             elif isinstance(v, (list, dict)):
-                out.append(json.dumps(v, ensure_ascii=False, separators=(",", ":")))
-            else:
-                out.append(v)
+                out[i] = json.dumps(v, ensure_ascii=False, separators=(",", ":"))
         return out
 
 
