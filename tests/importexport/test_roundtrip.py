@@ -127,3 +127,48 @@ def test_grid_worker_exports_masked_and_may_not_reveal(gridctl, worker_env, tmp_
 def test_excel_export_needs_a_file(gridctl, admin_env):
     r = gridctl(admin_env, "export", "persons", "--format", "xlsx")
     assert r.exit_code == 2 and "an Excel export needs a file: add --out FILE.xlsx" in r.stderr
+
+
+def test_export_endpoint_scope_masking_and_reveal(ie_server):
+    import httpx
+
+    from tests.conftest import token_for
+
+    def get(user: str, kind: str, **params):
+        token = token_for(ie_server.url, user)
+        return httpx.get(f"{ie_server.url}/api/v1/export/{kind}", params=params,
+                         headers={"Authorization": f"Bearer {token}"}, timeout=60)
+
+    r = get("gw-001", "persons")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/x-ndjson")
+    lines = [json.loads(line) for line in r.text.splitlines()]
+    columns, chunks, end = lines[0]["columns"], lines[1:-1], lines[-1]
+    rows = [dict(zip(columns, row)) for chunk in chunks for row in chunk]
+    assert end == {"rows": len(rows)} and rows
+    assert {row["grid_code"] for row in rows} == {GRID}  # the worker's scope, in the SQL
+    assert all("**********" in row["id_number"] for row in rows)
+    assert get("gw-001", "persons", reveal="true").status_code == 403
+    assert get("county-admin", "vehicles").status_code == 404
+    assert get("county-admin", "persons", grid="61082x").status_code == 422
+    admin = get("county-admin", "persons", grid=GRID, reveal="true")
+    assert all("*" not in row[columns.index("id_number")] for chunk in
+               [json.loads(line) for line in admin.text.splitlines()[1:-1]] for row in chunk)
+
+
+def test_a_cut_export_stream_is_not_taken_for_a_whole_one():
+    """The server ends every export with {"rows": n}; a stream that stops before it (a dropped
+    connection) fails the export instead of leaving a short file that looks complete."""
+    from gridctl.errors import Unreachable
+    from gridctl.exporter import _bulk_rows
+
+    class Api:
+        base_url = "http://127.0.0.1:9"
+
+        def export_lines(self, kind, **params):
+            yield '{"columns": ["code", "name"]}'
+            yield '[["610822", "示范县"]]'
+
+    columns, rows = _bulk_rows(Api(), "divisions", False, None)
+    assert columns == ["code", "name"]
+    with pytest.raises(Unreachable):
+        list(rows)
