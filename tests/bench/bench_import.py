@@ -21,6 +21,7 @@ import argparse
 import csv
 import json
 import os
+import resource
 import sqlite3
 import statistics
 import subprocess
@@ -100,6 +101,7 @@ def make_workbook(csv_path: Path, path: Path) -> None:
 def floor(path: Path, tmp: Path) -> float:
     db_path = tmp / "floor.db"
     db_path.unlink(missing_ok=True)
+    cpu = time.process_time()
     started = time.perf_counter()
     db = sqlite3.connect(db_path)
     db.execute(f"CREATE TABLE persons ({', '.join(f'c{i} TEXT' for i in range(len(HEADER)))})")
@@ -109,7 +111,11 @@ def floor(path: Path, tmp: Path) -> float:
         db.executemany(f"INSERT INTO persons VALUES ({', '.join('?' * len(HEADER))})", reader)
     db.commit()
     db.close()
+    FLOOR_CPU.append(time.process_time() - cpu)
     return time.perf_counter() - started
+
+
+FLOOR_CPU: list[float] = []
 
 
 def floor_xlsx(path: Path, tmp: Path) -> float:
@@ -136,11 +142,22 @@ def server_peak_kb(pid: int) -> int:
     return 0
 
 
-def run_cli(env: dict, *args: str) -> tuple[float, subprocess.CompletedProcess, dict]:
+def cpu_seconds(pid: int) -> float:
+    """user + system CPU seconds a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_cli(env: dict, *args: str, server_pid: int | None = None) -> tuple[float, subprocess.CompletedProcess, dict]:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    server_before = cpu_seconds(server_pid) if server_pid else 0.0
     started = time.perf_counter()
     proc = subprocess.run([sys.executable, "-c", WRAPPER, *args], cwd=ROOT, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - started
-    info: dict = {}
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # CPU time does not grow when other programs crowd the machine, unlike wall time.
+    info: dict = {"client_cpu": after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime,
+                  "server_cpu": cpu_seconds(server_pid) - server_before if server_pid else 0.0}
     for line in proc.stderr.splitlines():
         if line.startswith("BENCH rss_kb "):
             info["rss_mb"] = int(line.split()[2]) / 1024
@@ -173,15 +190,17 @@ def fresh_server(tmp: Path, name: str):
 def import_round(tmp: Path, name: str, path: Path, rows: int) -> dict:
     server, env = fresh_server(tmp, name)
     try:
-        seconds, proc, info = run_cli(env, "import", "persons", str(path), "-o", "json")
+        seconds, proc, info = run_cli(env, "import", "persons", str(path), "-o", "json", server_pid=server.proc.pid)
         summary = json.loads(proc.stdout) if proc.returncode in (0, 3) else {"error": proc.stderr[-500:]}
         out = {"seconds": seconds, "summary": summary, "client_mb": info.get("rss_mb", 0.0),
-               "timings": info.get("timings", {})}
+               "timings": info.get("timings", {}), "client_cpu": info["client_cpu"], "server_cpu": info["server_cpu"]}
         exports = {}
         for fmt in ("csv", "xlsx"):
             target = tmp / f"{name}-export.{fmt}"
-            e_seconds, e_proc, e_info = run_cli(env, "export", "persons", "--format", fmt, "--out", str(target))
+            e_seconds, e_proc, e_info = run_cli(env, "export", "persons", "--format", fmt, "--out", str(target),
+                                                server_pid=server.proc.pid)
             exports[fmt] = {"seconds": e_seconds, "client_mb": e_info.get("rss_mb", 0.0),
+                            "client_cpu": e_info["client_cpu"], "server_cpu": e_info["server_cpu"],
                             "error": e_proc.stderr[-300:] if e_proc.returncode else None}
             if fmt == "csv" and target.exists():
                 exports[fmt]["rows"] = sum(1 for _ in target.open(encoding="utf-8-sig")) - 1
@@ -224,6 +243,11 @@ def main() -> None:
             emit(f"import.persons_{label}_end_to_end", med(seconds), "s", rows=args.rows, summary=runs[-1]["summary"],
                  rows_per_s=round(args.rows / med(seconds)), vs_floor=round(med(seconds) / floor_s, 2),
                  runs=[round(x, 3) for x in seconds])
+            client_cpu, server_cpu = med([r["client_cpu"] for r in runs]), med([r["server_cpu"] for r in runs])
+            emit(f"import.persons_{label}_cpu", client_cpu + server_cpu, "s", client=round(client_cpu, 3),
+                 server=round(server_cpu, 3), floor_cpu=round(med(FLOOR_CPU), 3),
+                 vs_floor_cpu=round((client_cpu + server_cpu) / med(FLOOR_CPU), 2),
+                 note="CPU seconds of both processes: unlike wall time, not inflated by a crowded machine")
             keys = sorted({k for r in runs for k in r["timings"]})
             emit(f"import.persons_{label}_where_time_went", med(seconds), "s",
                  **{k: round(med([r["timings"].get(k, 0.0) for r in runs]), 3) for k in keys})
@@ -235,6 +259,8 @@ def main() -> None:
             runs = [r["exports"][fmt] for r in csv_runs]
             emit(f"export.persons_{fmt}", med([r["seconds"] for r in runs]), "s", rows=runs[-1].get("rows"),
                  runs=[round(r["seconds"], 3) for r in runs], error=runs[-1]["error"])
+            emit(f"export.persons_{fmt}_cpu", med([r["client_cpu"] + r["server_cpu"] for r in runs]), "s",
+                 client=round(med([r["client_cpu"] for r in runs]), 3), server=round(med([r["server_cpu"] for r in runs]), 3))
             emit(f"export.persons_{fmt}_client_peak_rss", med([r["client_mb"] for r in runs]), "MB")
 
 
