@@ -67,7 +67,7 @@ def test_persons_from_a_sheet_with_a_title_row(gridctl, admin_env, ie_server, en
     r = gridctl(admin_env, "import", "persons", str(path), "-o", "json")
     assert r.exit_code == 3, r.stderr
     assert json.loads(r.stdout) == {"created": 2, "updated": 0, "unchanged": 0, "rejected": 2}
-    assert "row 5, column 身份证号: Excel stored this value as a number and kept only 15 digits (6.10822E+17), " \
+    assert "row 5, column 身份证号: Excel stored this value as a number and kept only 15 digits (6.10898E+17), " \
            "so the value is lost; format the column as Text" in r.stderr
     assert "row 7, column 网格编码: grid 610822999999999 does not exist; import grids first" in r.stderr
 
@@ -109,7 +109,7 @@ def test_chinese_messages_and_sheet_on_a_csv(gridctl, admin_env, tmp_path):
     workbook(path, {"Sheet1": [HEADER, ["Z1", GRID, "路", "周八", int(id1[:17] + "1"), "", "", "户主"]]})
     r = gridctl({**admin_env, "GRIDCTL_LANG": "zh"}, "import", "persons", str(path), "--dry-run")
     assert r.exit_code == 3
-    assert "Excel 将此值存成了数字，只保留 15 位有效数字（6.10822E+17）" in r.stderr
+    assert "Excel 将此值存成了数字，只保留 15 位有效数字（6.10898E+17）" in r.stderr
 
     csv_path = tmp_path / "a.csv"
     csv_path.write_text("code,name\n610822,示范县\n", encoding="utf-8")
