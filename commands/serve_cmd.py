@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -44,7 +45,8 @@ def register(app: typer.Typer) -> None:
     def serve(db: str = typer.Option("sqlite:///gridctl-server.db", "--db", help=t("cli.opt.db")),
               host: str = typer.Option("127.0.0.1", "--host", help=t("cli.opt.host")),
               port: int = typer.Option(8000, "--port", min=1, max=65535, help=t("cli.opt.port")),
-              demo: bool = typer.Option(False, "--demo", help=t("cli.opt.demo"))) -> None:
+              demo: bool = typer.Option(False, "--demo", help=t("cli.opt.demo")),
+              no_migrate: bool = typer.Option(False, "--no-migrate", help=t("serve.opt.no_migrate"))) -> int:
         _need_server_extra()
         from server.runner import serve as run_server
 
@@ -62,10 +64,16 @@ def register(app: typer.Typer) -> None:
                 say(_accounts_text())
             say(t("cli.serve.stop"))
 
+        from server.migrate import SchemaOutdated
+
         try:
-            run_server(db, host, port, demo=demo, on_ready=ready)
+            run_server(db, host, port, demo=demo, on_ready=ready, migrate=not no_migrate)
+        except SchemaOutdated as exc:
+            print(t("cli.error.prefix") + exc.message(get_lang()), file=sys.stderr)
+            return 2
         except KeyboardInterrupt:
             pass
+        return 0
 
     @app.command("demo", help=t("cli.demo.help"))
     @handled

@@ -8,6 +8,22 @@ the code, so a client can say it again in its own language.
 from __future__ import annotations
 
 MESSAGES: dict[str, tuple[str, str]] = {
+    # Server start-up: the database schema (server/migrate.py)
+    "server.schema_outdated": (
+        "数据库结构版本为{current}，本程序需要{head}，已拒绝启动：去掉 --no-migrate 再启动即可自动升级（请先备份数据库）",
+        "the database schema is at revision {current} but this program needs {head}; not starting: "
+        "start without --no-migrate to upgrade it in place (back the database up first)",
+    ),
+    "server.schema_missing": (
+        "数据库是空的（本程序需要结构版本{head}），已拒绝启动：去掉 --no-migrate 再启动即可建表",
+        "the database is empty (this program needs schema revision {head}); not starting: "
+        "start without --no-migrate to create the tables",
+    ),
+    "server.schema_newer": (
+        "数据库已被更新版本的 gridctl 升级到{current}（本程序只认识到{head}）：请安装更新的 gridctl",
+        "the database was upgraded by a newer gridctl to revision {current} (this program knows up to {head}); "
+        "install that newer gridctl",
+    ),
     # ID numbers (GB 11643)
     "id_number.length": (
         "身份证号应为18位，实际为{length}位",

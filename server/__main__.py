@@ -1,6 +1,7 @@
 """python -m server --db URL --host H --port P [--demo] [--demo-scale full|small] [--settings FILE]"""
 
 import argparse
+import os
 import sys
 
 from server.runner import serve
@@ -15,6 +16,8 @@ def main() -> None:
     parser.add_argument("--demo-scale", choices=["full", "small"], default="full")
     parser.add_argument("--settings", metavar="FILE",
                         help="JSON file of time limits, visit frequencies and login limits (see server/settings.py)")
+    parser.add_argument("--no-migrate", action="store_true",
+                        help="refuse to start on a database whose schema is not current, instead of upgrading it")
     args = parser.parse_args()
 
     from server.settings import Settings, SettingsError
@@ -29,8 +32,14 @@ def main() -> None:
         if summary:
             print(f"demo: {summary}", flush=True)
 
+    from server.migrate import SchemaOutdated
+
     try:
-        serve(args.db, args.host, args.port, args.demo, args.demo_scale, on_ready=ready, settings=settings)
+        serve(args.db, args.host, args.port, args.demo, args.demo_scale, on_ready=ready, settings=settings,
+              migrate=not args.no_migrate)
+    except SchemaOutdated as exc:
+        lang = "zh" if (os.environ.get("GRIDCTL_LANG") or os.environ.get("LANG") or "").lower().startswith("zh") else "en"
+        parser.exit(2, f"python -m server: error: {exc.message(lang)}\n")
     except KeyboardInterrupt:
         sys.exit(0)
 

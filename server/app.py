@@ -28,11 +28,22 @@ def _problem(status: int, title: str, detail: str | None = None, errors=None, co
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
-def create_app(db_url: str = "sqlite:///gridctl-server.db", *, settings: Settings | None = None, engine=None) -> FastAPI:
-    """The app over ``db_url`` (tables created). ``settings`` default to GRIDCTL_SERVER_SETTINGS or DESIGN's values."""
+def create_app(db_url: str = "sqlite:///gridctl-server.db", *, settings: Settings | None = None, engine=None,
+               migrate: bool = True) -> FastAPI:
+    """The app over ``db_url``. ``settings`` default to GRIDCTL_SERVER_SETTINGS or DESIGN's values.
+
+    ``migrate``: make or upgrade the schema first (server/migrate.py); False only checks that the
+    database is at the head and raises ``server.migrate.SchemaOutdated`` if not.
+    """
+    from server import migrate as schema
+
     app = FastAPI(title="gridctl reference backend", version=__version__,
                   description="The HTTP API of DESIGN §5: grid governance cases, visits, register, sync.")
     app.state.engine = engine or make_engine(db_url)
+    if migrate:
+        schema.upgrade(app.state.engine)
+    else:
+        schema.check(app.state.engine)
     app.state.settings = settings if settings is not None else Settings.from_env()
 
     @app.exception_handler(ApiProblem)

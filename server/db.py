@@ -224,10 +224,26 @@ Index("persons_grid_id", persons.c.grid_code, persons.c.id)
 Index("households_grid_id", households.c.grid_code, households.c.id)
 
 
+def normalize_url(url: str) -> str:
+    """``postgresql://`` and ``postgres://`` mean PostgreSQL through psycopg 3 (the ``postgres`` extra)."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
 def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets WAL, full sync, foreign keys and a busy timeout."""
+    """An engine for ``url``; SQLite gets WAL, full sync, foreign keys and a busy timeout.
+
+    Tables are not made here: ``server.migrate.upgrade`` makes or upgrades them at start.
+    """
+    url = normalize_url(url)
     is_sqlite = url.startswith("sqlite")
-    kwargs = {"connect_args": {"timeout": 30, "check_same_thread": False}} if is_sqlite else {}
+    if is_sqlite:
+        kwargs = {"connect_args": {"timeout": 30, "check_same_thread": False}}
+    else:
+        # Each server process has its own pool; pre-ping survives a database restart.
+        kwargs = {"pool_size": 10, "max_overflow": 20, "pool_pre_ping": True}
     engine = create_engine(url, future=True, **kwargs)
     if is_sqlite:
 
@@ -239,5 +255,4 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
 
-    metadata.create_all(engine)
     return engine

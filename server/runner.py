@@ -14,15 +14,16 @@ def free_port(host: str = "127.0.0.1") -> int:
         return s.getsockname()[1]
 
 
-def prepare(db_url: str, demo: bool = False, demo_scale: str = "full", settings=None):
-    """Create the app (and its tables); seed the demo county when asked. Returns (app, summary).
+def prepare(db_url: str, demo: bool = False, demo_scale: str = "full", settings=None, migrate: bool = True):
+    """Create the app (its tables made or upgraded, unless ``migrate`` is False: then an old database
+    raises ``server.migrate.SchemaOutdated``); seed the demo county when asked. Returns (app, summary).
 
     ``settings``: a ``server.settings.Settings``; None reads GRIDCTL_SERVER_SETTINGS (or the defaults)
     and raises ``SettingsError`` naming what is wrong in that file.
     """
     from server.app import create_app
 
-    app = create_app(db_url, settings=settings)
+    app = create_app(db_url, settings=settings, migrate=migrate)
     summary = None
     if demo:
         from server.demo import seed
@@ -55,11 +56,12 @@ def serve(
     on_ready: Callable[[str, dict | None], None] | None = None,
     log_level: str = "warning",
     settings=None,
+    migrate: bool = True,
 ) -> None:
     """Serve until interrupted. ``on_ready(url, seed_summary)`` is called once it listens."""
     import uvicorn
 
-    app, summary = prepare(db_url, demo, demo_scale, settings)
+    app, summary = prepare(db_url, demo, demo_scale, settings, migrate)
     print(calendar_note(app.state.settings.limits.calendar), file=sys.stderr, flush=True)
     config = uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False)
     server = uvicorn.Server(config)
