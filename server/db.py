@@ -4,11 +4,18 @@ Times are stored as RFC 3339 text in field time (+08:00, fixed width, see
 ``schemas.validators.format_time``) so that text order is time order on both databases.
 Lists (scope, tags, parties, photos) are JSON text. The change feed keeps one row per record:
 a change deletes the record's row and inserts a new one, so ``seq`` is the order of last change.
+On PostgreSQL each feed row also carries the id of the transaction that wrote it (``txid``), so
+that a pull never passes over a transaction still in flight (server/feed.py says how).
+
+The schema is versioned: change a table here, then add a revision under server/migrations/
+(see its README); tests/server/test_migrations.py fails until the two agree.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import (
+    DDL,
+    BigInteger,
     Boolean,
     Column,
     Float,
@@ -22,6 +29,7 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    text,
 )
 from sqlalchemy.engine import Engine
 
@@ -208,10 +216,19 @@ feed = Table(
     Column("grid_code", String(15), nullable=False, index=True),
     Column("version", Integer),
     Column("deleted", Boolean, nullable=False, default=False),
+    # PostgreSQL: the writing transaction's id (pg_current_xact_id, set by the column default made
+    # below); always 0 on SQLite, whose single writer already commits in seq order.
+    Column("txid", BigInteger, nullable=False, server_default=text("0")),
     # One live row per record, plus a tombstone for each grid it moved out of (server/feed.py).
     UniqueConstraint("entity", "entity_id", "grid_code", name="feed_one_row_per_record_and_grid"),
     sqlite_autoincrement=True,
 )
+
+# Pull reads the feed in (txid, seq) order from a cursor.
+Index("feed_txid_seq", feed.c.txid, feed.c.seq)
+# The default that stamps every feed row with its transaction (also set by migration 0002).
+FEED_TXID_DEFAULT = "ALTER TABLE feed ALTER COLUMN txid SET DEFAULT (pg_current_xact_id()::text::bigint)"
+event.listen(feed, "after_create", DDL(FEED_TXID_DEFAULT).execute_if(dialect="postgresql"))
 
 Index("cases_grid_status", cases.c.grid_code, cases.c.status)
 # Covering indexes for the dashboard's aggregates (server/services/stats.py).

@@ -3,6 +3,26 @@
 Deleting the old row and inserting a new one gives the record a fresh, larger ``seq``, so a
 client that pulls ``seq > cursor`` sees each record once, at its latest version.
 
+**Never skipping (DESIGN 13).** ``seq`` is taken when a row is inserted, not when its
+transaction commits. On SQLite that is the same order (one writer at a time holds the database
+until it commits). On PostgreSQL it is not: a transaction that took seq 5 may commit after one
+that took seq 6, and a pull that saw 6 and moved its cursor past it would never see 5. So on
+PostgreSQL every feed row records the transaction that wrote it (``txid``, the column default
+``pg_current_xact_id()``) and a pull
+
+- reads in (txid, seq) order from a cursor that is a (txid, seq) position, and
+- reads only rows whose txid is below ``pg_snapshot_xmin(pg_current_snapshot())``, the oldest
+  transaction still running: every transaction below it has ended, so no row can ever appear
+  below that line later, and every transaction that writes later has a larger txid.
+
+We chose this over numbering feed rows under an advisory lock held to commit because the lock
+would put every writing transaction of every server process in one queue, across the last part
+of the transaction and its commit (fsync included): exactly the serialisation that SQLite
+already has and that many processes on PostgreSQL are meant to remove. The price of the xmin
+line is latency, not loss: a change committed while an older transaction is still running is
+handed out once that one ends (milliseconds for a push; a long import holds the feed back until
+it commits). Transaction ids are 64-bit (xid8) and never wrap.
+
 A record that moves to another grid (a household re-gridded, its members with it) leaves a
 tombstone (``deleted``) under its old grid code: a worker whose scope covered only the old grid
 learns to drop it, since pull filters rows by their grid code. Tombstones stay until the record
@@ -13,8 +33,9 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from sqlalchemy import and_, delete, insert, or_, select, tuple_
+from sqlalchemy import BigInteger, Text, and_, cast, delete, func, insert, or_, select, tuple_
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import ColumnElement
 
 from server.db import feed
 
@@ -62,3 +83,40 @@ def record_many(conn: Connection, rows: Iterable[tuple[str, str, str, int | None
         insert(feed),
         [{"entity": e, "entity_id": i, "grid_code": g, "version": v, "deleted": False} for e, i, g, v in rows],
     )
+
+
+# --- reading ------------------------------------------------------------------------------
+
+Position = tuple[int, int]  # (txid, seq); txid is always 0 on SQLite
+
+
+def format_position(pos: Position) -> str:
+    """``seq`` alone when txid is 0 (all of SQLite, and rows older than migration 0002), else ``txid:seq``."""
+    txid, seq = pos
+    return f"{txid}:{seq}" if txid else str(seq)
+
+
+def parse_position(value: str) -> Position | None:
+    txid, _, seq = value.rpartition(":")
+    if not seq.isdigit() or (txid and not txid.isdigit()):
+        return None
+    return (int(txid or 0), int(seq))
+
+
+def after(conn: Connection, pos: Position) -> ColumnElement:
+    """Rows after ``pos`` that no running transaction can still add to (see the module docstring)."""
+    if conn.dialect.name != "postgresql":
+        return feed.c.seq > pos[1]
+    xmin = cast(cast(func.pg_snapshot_xmin(func.pg_current_snapshot()), Text), BigInteger)
+    return and_(tuple_(feed.c.txid, feed.c.seq) > tuple_(pos[0], pos[1]), feed.c.txid < xmin)
+
+
+def order(conn: Connection):
+    return (feed.c.seq,) if conn.dialect.name != "postgresql" else (feed.c.txid, feed.c.seq)
+
+
+def last_position(conn: Connection) -> Position:
+    """The largest position in the feed ((0, 0) when empty): a cursor beyond it is not ours."""
+    row = conn.execute(select(feed.c.txid, feed.c.seq).order_by(*(c.desc() for c in order(conn))).limit(1)).first()
+    return (int(row.txid or 0), int(row.seq)) if row else (0, 0)
+

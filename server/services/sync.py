@@ -18,7 +18,7 @@ import logging
 from datetime import datetime, timezone
 
 from pydantic import ValidationError
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -26,6 +26,7 @@ from schemas.messages import message
 from schemas.models import PAYLOADS, Mutation
 from schemas.validators import format_time
 from server.db import applied_mutations, cases, divisions, feed, households, persons, visits
+from server import feed as feed_log
 from server.errors import ApiProblem
 from server.scope import scope_clause
 from server.services import cases as case_service
@@ -156,19 +157,24 @@ def _fetch(conn, user: dict, entity: str, ids: list[str]) -> dict[str, dict]:
 
 
 def pull(engine: Engine, user: dict, cursor: str | None, limit: int) -> dict:
+    """Feed rows after the cursor, in feed order (server/feed.py: why this never skips a change).
+
+    The cursor is "<position>.<scope digest>"; a cursor made for another scope, malformed, or
+    beyond the end of this feed (another database) answers reset: start again from nothing.
+    """
     digest = _scope_digest(user)
-    after, reset = 0, False
+    start, reset = (0, 0), False
     with engine.connect() as conn:
-        top = conn.execute(select(func.coalesce(func.max(feed.c.seq), 0))).scalar_one()
         if cursor:
-            seq_text, _, cursor_digest = cursor.partition(".")
-            if not seq_text.isdigit() or cursor_digest != digest or int(seq_text) > top:
+            pos_text, _, cursor_digest = cursor.partition(".")
+            pos = feed_log.parse_position(pos_text)
+            if pos is None or cursor_digest != digest or pos > feed_log.last_position(conn):
                 reset = True
             else:
-                after = int(seq_text)
+                start = pos
         rows = conn.execute(
-            select(feed).where(feed.c.seq > after, scope_clause(feed.c.grid_code, user["scope"]))
-            .order_by(feed.c.seq).limit(limit + 1)
+            select(feed).where(feed_log.after(conn, start), scope_clause(feed.c.grid_code, user["scope"]))
+            .order_by(*feed_log.order(conn)).limit(limit + 1)
         ).all()
         has_more = len(rows) > limit
         rows = rows[:limit]
@@ -182,7 +188,6 @@ def pull(engine: Engine, user: dict, cursor: str | None, limit: int) -> dict:
         item = None if r.deleted else data.get(r.entity, {}).get(r.entity_id)
         changes.append({"entity": r.entity, "id": r.entity_id, "version": r.version,
                         "deleted": bool(r.deleted) or item is None, "data": item})
-    last = rows[-1].seq if rows else (after if not has_more else after)
-    if not rows and not reset:
-        last = max(after, 0)
-    return {"changes": changes, "cursor": f"{last}.{digest}", "has_more": has_more, "reset": reset}
+    last = (int(rows[-1].txid or 0), rows[-1].seq) if rows else start
+    return {"changes": changes, "cursor": f"{feed_log.format_position(last)}.{digest}", "has_more": has_more,
+            "reset": reset}
