@@ -46,7 +46,8 @@ def register(app: typer.Typer) -> None:
               host: str = typer.Option("127.0.0.1", "--host", help=t("cli.opt.host")),
               port: int = typer.Option(8000, "--port", min=1, max=65535, help=t("cli.opt.port")),
               demo: bool = typer.Option(False, "--demo", help=t("cli.opt.demo")),
-              no_migrate: bool = typer.Option(False, "--no-migrate", help=t("serve.opt.no_migrate"))) -> int:
+              no_migrate: bool = typer.Option(False, "--no-migrate", help=t("serve.opt.no_migrate")),
+              workers: int = typer.Option(1, "--workers", min=1, max=64, help=t("serve.opt.workers"))) -> int:
         _need_server_extra()
         from server.runner import serve as run_server
 
@@ -67,7 +68,7 @@ def register(app: typer.Typer) -> None:
         from server.migrate import SchemaOutdated
 
         try:
-            run_server(db, host, port, demo=demo, on_ready=ready, migrate=not no_migrate)
+            run_server(db, host, port, demo=demo, on_ready=ready, migrate=not no_migrate, workers=workers)
         except SchemaOutdated as exc:
             print(t("cli.error.prefix") + exc.message(get_lang()), file=sys.stderr)
             return 2

@@ -1,4 +1,5 @@
-"""python -m server --db URL --host H --port P [--demo] [--demo-scale full|small] [--settings FILE]"""
+"""python -m server --db URL --host H --port P [--demo] [--demo-scale full|small] [--settings FILE]
+[--workers N] [--no-migrate]"""
 
 import argparse
 import os
@@ -16,6 +17,8 @@ def main() -> None:
     parser.add_argument("--demo-scale", choices=["full", "small"], default="full")
     parser.add_argument("--settings", metavar="FILE",
                         help="JSON file of time limits, visit frequencies and login limits (see server/settings.py)")
+    parser.add_argument("--workers", type=int, default=1, metavar="N",
+                        help="server processes sharing the database (PostgreSQL for more than one, in production)")
     parser.add_argument("--no-migrate", action="store_true",
                         help="refuse to start on a database whose schema is not current, instead of upgrading it")
     args = parser.parse_args()
@@ -26,6 +29,12 @@ def main() -> None:
         settings = Settings.from_file(args.settings) if args.settings else Settings.from_env()
     except SettingsError as exc:
         parser.exit(2, f"python -m server: error: {exc}\n")
+    if args.workers < 1:
+        parser.exit(2, f"python -m server: error: --workers must be 1 or more, got {args.workers}\n")
+    if args.settings:  # worker processes read their settings from the environment
+        from server.settings import ENV_VAR
+
+        os.environ[ENV_VAR] = os.path.abspath(args.settings)
 
     def ready(url: str, summary: dict | None) -> None:
         print(f"listening on {url}", flush=True)
@@ -36,7 +45,7 @@ def main() -> None:
 
     try:
         serve(args.db, args.host, args.port, args.demo, args.demo_scale, on_ready=ready, settings=settings,
-              migrate=not args.no_migrate)
+              migrate=not args.no_migrate, workers=args.workers)
     except SchemaOutdated as exc:
         lang = "zh" if (os.environ.get("GRIDCTL_LANG") or os.environ.get("LANG") or "").lower().startswith("zh") else "en"
         parser.exit(2, f"python -m server: error: {exc.message(lang)}\n")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import sys
 import threading
 from typing import Callable
+
+DB_ENV = "GRIDCTL_SERVER_DB"  # the database of ``--workers`` processes (set by ``serve``)
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -47,6 +50,36 @@ def calendar_note(calendar) -> str:
     return line
 
 
+def app_from_env():
+    """The app factory of each ``--workers`` process: its own engine; the schema only checked
+    (the parent process upgraded it before starting the workers)."""
+    from server.app import create_app
+
+    return create_app(os.environ[DB_ENV], migrate=False)
+
+
+def _notify_when_healthy(url: str, notify: Callable[[str], None], timeout: float = 120.0) -> None:
+    """Call ``notify(url)`` from a thread once a worker answers /health (uvicorn's supervisor has no
+    'started' flag of its own)."""
+
+    def poll() -> None:
+        import time
+
+        import httpx
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(url + "/api/v1/health", timeout=1).status_code == 200:
+                    notify(url)
+                    return
+            except httpx.HTTPError:
+                pass
+            threading.Event().wait(0.05)
+
+    threading.Thread(target=poll, daemon=True).start()
+
+
 def serve(
     db_url: str,
     host: str = "127.0.0.1",
@@ -57,12 +90,30 @@ def serve(
     log_level: str = "warning",
     settings=None,
     migrate: bool = True,
+    workers: int = 1,
 ) -> None:
-    """Serve until interrupted. ``on_ready(url, seed_summary)`` is called once it listens."""
+    """Serve until interrupted. ``on_ready(url, seed_summary)`` is called once it listens.
+
+    ``workers`` > 1: this process migrates (or checks) and seeds the database, then uvicorn runs
+    that many worker processes, each building its own app and engine from the environment
+    (``app_from_env``). Nothing the API promises lives in one process's memory (login failures,
+    serials, the feed are all in the database), so any worker may answer any request.
+    Settings reach the workers through GRIDCTL_SERVER_SETTINGS (``python -m server --settings``
+    sets it).
+    """
     import uvicorn
 
     app, summary = prepare(db_url, demo, demo_scale, settings, migrate)
     print(calendar_note(app.state.settings.limits.calendar), file=sys.stderr, flush=True)
+    if workers > 1:
+        app.state.engine.dispose()
+        del app
+        os.environ[DB_ENV] = db_url
+        if on_ready is not None:
+            _notify_when_healthy(f"http://{host}:{port}", lambda url: on_ready(url, summary))
+        uvicorn.run("server.runner:app_from_env", factory=True, host=host, port=port, workers=workers,
+                    log_level=log_level, access_log=False)
+        return
     config = uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False)
     server = uvicorn.Server(config)
     if on_ready is not None:
