@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import and_, case as when, func, select
+from sqlalchemy import and_, case as when, func, literal_column, select
 from sqlalchemy.engine import Engine
 
 from schemas.validators import CST, InvalidValue, format_time, in_scope, level_of_code
@@ -55,7 +55,10 @@ def overview(engine: Engine, user: dict, division: str | None, now: datetime | N
     # The same filter on an expression no index matches: then SQLite plans each aggregate on the
     # covering index of its other predicates (status, closed_at, reported_at; see server/db.py)
     # instead of walking the grid-code index and reading every case row. PostgreSQL agrees.
-    within_any_index = prefix_clause(cases.c.grid_code.concat(""), code)
+    # Written as a literal (not a bound ''): PostgreSQL accepts GROUP BY on it only when the SELECT
+    # holds the very same expression, and every bound parameter counts as a different one.
+    grid_any_index = cases.c.grid_code.concat(literal_column("''"))
+    within_any_index = prefix_clause(grid_any_index, code)
     late = cases.c.due_at < now_t
     with engine.connect() as conn:
         div = conn.execute(select(divisions).where(divisions.c.code == code)).first()
@@ -84,9 +87,9 @@ def overview(engine: Engine, user: dict, division: str | None, now: datetime | N
                 g["overdue"] += n_late
         closed_30 = on_time_30 = 0
         for grid_code, n, on_time in conn.execute(
-            select(cases.c.grid_code.concat("").label("grid"), func.count(), _count(cases.c.resolved_at <= cases.c.due_at))
+            select(grid_any_index.label("grid"), func.count(), _count(cases.c.resolved_at <= cases.c.due_at))
             .where(within_any_index, cases.c.status == "closed", cases.c.closed_at >= d30)
-            .group_by(cases.c.grid_code.concat(""))
+            .group_by(grid_any_index)
         ):
             g = grid(grid_code)
             g["closed"], g["on_time"] = n, on_time
@@ -95,8 +98,8 @@ def overview(engine: Engine, user: dict, division: str | None, now: datetime | N
         day = func.substr(cases.c.reported_at, 1, 10)  # times are stored in +08:00, so this is the local day
         per_day: dict[str, int] = {}
         for day_text, grid_code, n in conn.execute(
-            select(day, cases.c.grid_code.concat("").label("grid"), func.count())
-            .where(within_any_index, cases.c.reported_at >= d30).group_by(day, cases.c.grid_code.concat(""))
+            select(day, grid_any_index.label("grid"), func.count())
+            .where(within_any_index, cases.c.reported_at >= d30).group_by(day, grid_any_index)
         ):
             per_day[day_text] = per_day.get(day_text, 0) + n
             grid(grid_code)["reports"] += n
