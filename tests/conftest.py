@@ -86,6 +86,11 @@ class TestDatabase:
         with self.engine().begin() as conn:
             conn.execute(text(sql), params)
 
+    def connect(self) -> "DbapiConnection":
+        """A plain DB-API connection taking ``?`` placeholders on both databases (autocommit), for
+        tests written against ``sqlite3.connect(path)``; close it, or use it in a ``with``."""
+        return DbapiConnection(self)
+
     def drop(self) -> None:
         if self._engine is not None:
             self._engine.dispose()
@@ -101,6 +106,38 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+class DbapiConnection:
+    """``execute(sql, params)`` with sqlite3's ``?`` placeholders on SQLite and PostgreSQL; returns
+    a cursor (``fetchone``, ``fetchall``, iteration)."""
+
+    def __init__(self, db: TestDatabase) -> None:
+        self.dialect = db.dialect
+        if db.dialect == "postgresql":
+            import psycopg
+            from sqlalchemy.engine import make_url
+
+            self._conn = psycopg.connect(make_url(db.url).set(drivername="postgresql")
+                                         .render_as_string(hide_password=False), autocommit=True)
+        else:
+            import sqlite3
+
+            self._conn = sqlite3.connect(db.sqlite_path, timeout=30, isolation_level=None)
+
+    def execute(self, sql: str, params=()):
+        if self.dialect == "postgresql":
+            return self._conn.execute(sql.replace("?", "%s") if params else sql, tuple(params) or None)
+        return self._conn.execute(sql, tuple(params))
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> "DbapiConnection":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 class LiveServer:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 
 import httpx
 
@@ -10,7 +9,7 @@ from tests.conftest import token_for
 
 
 def _server_count(server, sql: str, *params) -> int:
-    with sqlite3.connect(server.db_path) as db:
+    with server.db.connect() as db:
         return db.execute(sql, params).fetchone()[0]
 
 
@@ -46,7 +45,7 @@ def test_offline_writes_queue_and_sync_delivers_them_once(cli, login, server_fac
     assert r.json()["applied"] == 3 and r.json()["conflict"] == 0
     assert _server_count(server, "SELECT COUNT(*) FROM cases WHERE id = ?", report["id"]) == 1
     assert _server_count(server, "SELECT COUNT(*) FROM visits WHERE note = ?", "停电未见到") == 1
-    with sqlite3.connect(server.db_path) as db:
+    with server.db.connect() as db:
         assert db.execute("SELECT level FROM cases WHERE id = ?", (target["id"],)).fetchone()[0] == "village"
     again = cli("sync", "-o", "json").json()
     assert again["pushed"] == 0 and again["applied"] == 0

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 
 from tests.conftest import LiveServer
@@ -22,7 +20,7 @@ def server(tmp_path_factory):
     """A server of this module's own: its tests stop and start it, and count rows in its database."""
     live = LiveServer(tmp_path_factory.mktemp("core-server") / "server.db").start()
     yield live
-    live.stop()
+    live.close()
 
 
 @pytest.fixture()
@@ -47,5 +45,5 @@ def clients(dirs, server):
 
 
 def server_rows(server, sql: str, *params):
-    with sqlite3.connect(server.db_path) as db:
+    with server.db.connect() as db:  # the server's database, SQLite or PostgreSQL
         return db.execute(sql, params).fetchall()

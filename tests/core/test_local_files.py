@@ -55,8 +55,6 @@ def test_config_roundtrip_and_validation(dirs):
 
 
 def test_full_id_numbers_leave_the_cache_once_acknowledged(dirs, server_factory):
-    import sqlite3
-
     from gridctl import ops
     from schemas.validators import make_id_number
     from datetime import date
@@ -71,5 +69,5 @@ def test_full_id_numbers_leave_the_cache_once_acknowledged(dirs, server_factory)
     assert result.sync_state == "synced"
     raw = (dirs / "d" / "profiles" / "default" / "store.sqlite3").read_bytes()
     assert full.encode() not in raw
-    with sqlite3.connect(server.db_path) as db:
+    with server.db.connect() as db:
         assert db.execute("SELECT COUNT(*) FROM persons WHERE id_number = ?", (full,)).fetchone()[0] == 1

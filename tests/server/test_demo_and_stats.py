@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -11,16 +10,17 @@ from schemas.validators import is_valid_id_number
 from schemas.workflow import OPEN_STATUSES, UNFINISHED_STATUSES
 from server.app import create_app
 from server.demo import ACCOUNTS, seed
+from tests.conftest import TestDatabase
 from tests.server.helpers import Api
 
 
-def test_full_demo_county(tmp_path):
-    app = create_app(f"sqlite:///{tmp_path}/full.db")
+def test_full_demo_county(test_db):
+    app = create_app(test_db.url)
     start = time.perf_counter()
     summary = seed(app.state.engine, "full")
     assert time.perf_counter() - start < 30
     assert summary["households"] == 24000 and 55000 <= summary["persons"] <= 65000 and summary["cases"] == 3000
-    db = sqlite3.connect(f"{tmp_path}/full.db")
+    db = test_db.connect()
     levels = dict(db.execute("SELECT level, COUNT(*) FROM divisions GROUP BY level").fetchall())
     assert levels == {"county": 1, "town": 4, "village": 24, "grid": 120}
     ids = [r[0] for r in db.execute("SELECT id_number FROM persons")]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from datetime import date, datetime, timedelta, timezone
 
@@ -14,6 +13,7 @@ from schemas.validators import birth_date_from_id, format_time, is_valid_id_numb
 from schemas.workflow import UNFINISHED_STATUSES
 from server.app import create_app
 from server.demo import ACCOUNTS, seed
+from tests.conftest import TestDatabase
 
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=timezone.utc)
 GW1_GRID = "610822100200001"
@@ -21,13 +21,16 @@ GW1_GRID = "610822100200001"
 
 @pytest.fixture(scope="module")
 def small_db(tmp_path_factory):
-    path = tmp_path_factory.mktemp("demo") / "small.db"
-    app = create_app(f"sqlite:///{path}")
+    database = TestDatabase(tmp_path_factory.mktemp("demo") / "small.db")
+    app = create_app(database.url)
     start = time.perf_counter()
     summary = seed(app.state.engine, "small", now=NOW)
     elapsed = time.perf_counter() - start
-    yield app, sqlite3.connect(path), summary, elapsed
+    db = database.connect()
+    yield app, db, summary, elapsed
+    db.close()
     app.state.engine.dispose()
+    database.drop()
 
 
 def test_small_seed_is_fast_and_has_every_division_and_account(small_db):
@@ -109,13 +112,16 @@ def test_deterministic_and_never_seeded_twice(small_db, tmp_path):
     app, db, _summary, _elapsed = small_db
     assert seed(app.state.engine, "small", now=NOW) == {"seeded": False, "reason": "the database is not empty"}
     assert db.execute("SELECT COUNT(*) FROM cases").fetchone()[0] == 60
-    other = create_app(f"sqlite:///{tmp_path}/again.db")
+    again = TestDatabase(tmp_path / "again.db")
+    other = create_app(again.url)
     seed(other.state.engine, "small", now=NOW)
     query = "SELECT id, name, id_number FROM persons ORDER BY id"
-    assert sqlite3.connect(tmp_path / "again.db").execute(query).fetchall() == db.execute(query).fetchall()
+    with again.connect() as copy:
+        assert copy.execute(query).fetchall() == db.execute(query).fetchall()
     other.state.engine.dispose()
     with pytest.raises(ValueError):
         seed(other.state.engine, "huge")
+    again.drop()
 
 
 def test_demo_accounts_log_in_and_see_their_scope(live_server):

@@ -5,7 +5,6 @@ One fresh small-demo server for the module (imports change the register, so not 
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from datetime import date
 
@@ -40,11 +39,8 @@ class Admin:
         return r.json()
 
     def count(self, sql: str, *params) -> int:
-        db = sqlite3.connect(self.server.db_path, timeout=30)
-        try:
+        with self.server.db.connect() as db:
             return db.execute(sql, params).fetchone()[0]
-        finally:
-            db.close()
 
 
 def summary(result: dict) -> tuple:
@@ -55,7 +51,7 @@ def summary(result: dict) -> tuple:
 def server(tmp_path_factory):
     server = LiveServer(tmp_path_factory.mktemp("imports") / "imports.db").start()
     yield server
-    server.stop()
+    server.close()
 
 
 @pytest.fixture(scope="module")
@@ -158,10 +154,11 @@ def test_persons_with_chinese_labels_create_their_household(admin, server):
                   relation_to_head="配偶", tags="留守老人|残疾人", residence="流动", care_level="中")
     r = admin.ok("persons", [head, spouse])
     assert summary(r) == (2, 0, 0, 0)
-    db = sqlite3.connect(server.db_path)
+    db = server.db.connect()
     home = db.execute("SELECT id, grid_code, address, head_person_id FROM households WHERE household_no = 'HP-1'").fetchone()
     people = db.execute("SELECT id, household_id, sex, birth_date, relation_to_head, tags, residence, care_level "
                         "FROM persons WHERE household_id = ? ORDER BY birth_date", (home[0],)).fetchall()
+    db.close()
     assert home[1:3] == (GRID_1, "河滨路8号") and home[3] == people[0][0]
     assert [p[2:] for p in people] == [
         ("male", "1942-05-06", "head", '["elderly_alone", "low_income"]', "registered", "high"),

@@ -8,7 +8,6 @@ SQLite file), and checks every figure of the overview over HTTP against the coun
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import datetime, timedelta, timezone
 
 import httpx
@@ -59,7 +58,7 @@ HOUSEHOLDS = {
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     server = LiveServer(tmp_path_factory.mktemp("stats") / "stats.db").start()
-    db = sqlite3.connect(server.db_path, timeout=30)
+    db = server.db.connect()
     ids = {}
     with db:
         for n, (name, (grid, status, level, reported, due, resolved, closed)) in enumerate(CASES.items()):
@@ -67,7 +66,7 @@ def server(tmp_path_factory):
             db.execute(
                 "INSERT INTO cases (id, serial, title, description, category, scale, urgent, parties, reported_at, "
                 "grid_code, source, reporter, status, level, due_at, level_entered_at, resolved_at, closed_at, "
-                "supervision, version, photos) VALUES (?, ?, ?, '', 'dispute', 'individual', 0, '[]', ?, ?, 'field', "
+                "supervision, version, photos) VALUES (?, ?, ?, '', 'dispute', 'individual', false, '[]', ?, ?, 'field', "
                 "'gw-031', ?, ?, ?, ?, ?, ?, 'none', 1, '[]')",
                 (ids[name], f"610822-hand-{n:04d}", f"手工案件{name}", reported, grid, status, level, due, reported,
                  resolved, closed))
@@ -84,13 +83,13 @@ def server(tmp_path_factory):
                            "VALUES (?, ?, ?, ?, ?, 1)", (uuid7(), hid, GRID_A, f"{number}成员{i}", json.dumps(tags)))
             if visited is not None:
                 db.execute("INSERT INTO visits (id, household_id, grid_code, person_ids, worker, visited_at, method, "
-                           "purpose, met, photos, version) VALUES (?, ?, ?, '[]', 'gw-031', ?, 'in_person', 'care', 1, "
+                           "purpose, met, photos, version) VALUES (?, ?, ?, '[]', 'gw-031', ?, 'in_person', 'care', true, "
                            "'[]', 1)",
                            (uuid7(), hid, GRID_A, format_time(NOW - visited)))
     db.close()
     server.ids = ids
     yield server
-    server.stop()
+    server.close()
 
 
 def overview(server, username="county-admin", **params):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import concurrent.futures as cf
-import sqlite3
 
 import pytest
 
@@ -11,14 +10,12 @@ from schemas import workflow as wf
 from tests.server.helpers import GW1_GRID, GW2_GRID, Api, act, report
 
 
-def _steps(db_path, case_id: str) -> int:
-    with sqlite3.connect(db_path) as db:
-        return db.execute("SELECT COUNT(*) FROM case_steps WHERE case_id = ?", (case_id,)).fetchone()[0]
+def _steps(server, case_id: str) -> int:
+    return server.db.scalar("SELECT COUNT(*) FROM case_steps WHERE case_id = :c", c=case_id)
 
 
-def _cases_with_id(db_path, case_id: str) -> int:
-    with sqlite3.connect(db_path) as db:
-        return db.execute("SELECT COUNT(*) FROM cases WHERE id = ?", (case_id,)).fetchone()[0]
+def _cases_with_id(server, case_id: str) -> int:
+    return server.db.scalar("SELECT COUNT(*) FROM cases WHERE id = :c", c=case_id)
 
 
 def test_report_escalate_and_station_sees_it(live_server, tokens):
@@ -43,10 +40,10 @@ def test_same_mutation_ten_times_in_sequence_has_one_effect(live_server, tokens)
     results = [gw.push(m)[0] for _ in range(10)]
     assert [r["status"] for r in results] == ["applied"] + ["duplicate"] * 9
     assert {r["entity_id"] for r in results} == {m["payload"]["id"]}
-    assert _cases_with_id(live_server.db_path, m["payload"]["id"]) == 1
+    assert _cases_with_id(live_server, m["payload"]["id"]) == 1
     a = act(m["payload"]["id"], "accept", 1)
     assert [gw.push(a)[0]["status"] for _ in range(10)] == ["applied"] + ["duplicate"] * 9
-    assert _steps(live_server.db_path, m["payload"]["id"]) == 2
+    assert _steps(live_server, m["payload"]["id"]) == 2
 
 
 def test_same_mutation_ten_times_concurrently_has_one_effect(live_server, tokens):
@@ -63,8 +60,8 @@ def test_same_mutation_ten_times_concurrently_has_one_effect(live_server, tokens
     with cf.ThreadPoolExecutor(10) as pool:
         statuses = list(pool.map(send, [a] * 10))
     assert sorted(statuses) == ["applied"] + ["duplicate"] * 9
-    assert _cases_with_id(live_server.db_path, m["payload"]["id"]) == 1
-    assert _steps(live_server.db_path, m["payload"]["id"]) == 2
+    assert _cases_with_id(live_server, m["payload"]["id"]) == 1
+    assert _steps(live_server, m["payload"]["id"]) == 2
 
 
 def test_two_clients_from_the_same_base_version_exactly_one_applies(live_server, tokens):
@@ -81,7 +78,7 @@ def test_two_clients_from_the_same_base_version_exactly_one_applies(live_server,
     conflict = next(r for r in results if r["status"] == "conflict")
     assert conflict["current"]["status"] == "accepted" and conflict["current"]["version"] == 2
     # The conflicting mutation changed nothing and can be sent again once rebased (it no longer fits).
-    assert _steps(live_server.db_path, case_id) == 2
+    assert _steps(live_server, case_id) == 2
 
 
 def test_stale_base_version_that_still_fits_applies(live_server, tokens):
@@ -111,7 +108,7 @@ def test_stale_assign_or_supervise_never_overwrites_a_later_one(live_server, tok
     # From the current version both apply; a stale comment always does.
     assert station.push(act(case_id, "assign", 3, assignee="village-01"))[0]["status"] == "applied"
     assert gw.push(act(case_id, "comment", 1, note="已联系物业"))[0]["status"] == "applied"
-    assert _steps(live_server.db_path, case_id) == 5
+    assert _steps(live_server, case_id) == 5
 
 
 def test_a_rejected_mutation_does_not_block_the_ones_behind_it(live_server, tokens):
