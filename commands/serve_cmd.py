@@ -65,11 +65,11 @@ def register(app: typer.Typer) -> None:
                 say(_accounts_text())
             say(t("cli.serve.stop"))
 
-        from server.migrate import SchemaOutdated
+        from server.migrate import DatabaseUnavailable, SchemaOutdated
 
         try:
             run_server(db, host, port, demo=demo, on_ready=ready, migrate=not no_migrate, workers=workers)
-        except SchemaOutdated as exc:
+        except (SchemaOutdated, DatabaseUnavailable) as exc:
             print(t("cli.error.prefix") + exc.message(get_lang()), file=sys.stderr)
             return 2
         except KeyboardInterrupt:

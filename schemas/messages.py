@@ -19,6 +19,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "the database is empty (this program needs schema revision {head}); not starting: "
         "start without --no-migrate to create the tables",
     ),
+    "server.db_unreachable": (
+        "无法打开数据库 {url}：{reason}。请检查 --db（例如 postgresql://用户@主机/库名 或 sqlite:///文件.db）",
+        "cannot open the database {url}: {reason}; check --db (e.g. postgresql://user@host/name or sqlite:///file.db)",
+    ),
     "server.schema_newer": (
         "数据库已被更新版本的 gridctl 升级到{current}（本程序只认识到{head}）：请安装更新的 gridctl",
         "the database was upgraded by a newer gridctl to revision {current} (this program knows up to {head}); "

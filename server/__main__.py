@@ -41,12 +41,12 @@ def main() -> None:
         if summary:
             print(f"demo: {summary}", flush=True)
 
-    from server.migrate import SchemaOutdated
+    from server.migrate import DatabaseUnavailable, SchemaOutdated
 
     try:
         serve(args.db, args.host, args.port, args.demo, args.demo_scale, on_ready=ready, settings=settings,
               migrate=not args.no_migrate, workers=args.workers)
-    except SchemaOutdated as exc:
+    except (SchemaOutdated, DatabaseUnavailable) as exc:
         lang = "zh" if (os.environ.get("GRIDCTL_LANG") or os.environ.get("LANG") or "").lower().startswith("zh") else "en"
         parser.exit(2, f"python -m server: error: {exc.message(lang)}\n")
     except KeyboardInterrupt:

@@ -10,7 +10,6 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from server import __version__
-from server.db import make_engine
 from server.errors import ApiProblem, request_lang
 from server.settings import Settings
 
@@ -39,7 +38,7 @@ def create_app(db_url: str = "sqlite:///gridctl-server.db", *, settings: Setting
 
     app = FastAPI(title="gridctl reference backend", version=__version__,
                   description="The HTTP API of DESIGN §5: grid governance cases, visits, register, sync.")
-    app.state.engine = engine or make_engine(db_url)
+    app.state.engine = engine or schema.open_engine(db_url)
     if migrate:
         schema.upgrade(app.state.engine)
     else:

@@ -39,6 +39,16 @@ class SchemaOutdated(CodedError):
     """The database is not at the revision this program needs (``code`` says which way)."""
 
 
+class DatabaseUnavailable(CodedError):
+    """The database cannot be opened (wrong URL, server down, driver missing)."""
+
+
+def _unavailable(engine: Engine, exc: Exception) -> DatabaseUnavailable:
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:300]
+    return DatabaseUnavailable("server.db_unreachable", None,
+                               url=engine.url.render_as_string(hide_password=True), reason=reason)
+
+
 @dataclass(frozen=True)
 class Status:
     kind: str  # fresh | legacy | behind | current | ahead
@@ -91,8 +101,35 @@ def status_of(conn: Connection) -> Status:
     return Status("behind" if _known(current) else "ahead", current, top)
 
 
+def open_engine(url: str) -> Engine:
+    """``server.db.make_engine``, with a URL it cannot use said as ``DatabaseUnavailable``."""
+    import re
+
+    from sqlalchemy.exc import ArgumentError
+
+    from server.db import make_engine
+
+    try:
+        return make_engine(url)
+    except (ArgumentError, ImportError) as exc:
+        shown = re.sub(r"(//[^:/@]*):[^@]*@", r"\1:***@", url)
+        reason = str(exc).splitlines()[0][:300]
+        if isinstance(exc, ImportError):
+            reason = f"no driver for this kind of database ({reason}); PostgreSQL needs pip install 'gridctl[postgres]'"
+        raise DatabaseUnavailable("server.db_unreachable", None, url=shown, reason=reason) from None
+
+
+def _connect(engine: Engine) -> Connection:
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    try:
+        return engine.connect()
+    except (OperationalError, InterfaceError) as exc:
+        raise _unavailable(engine, exc) from None
+
+
 def status(engine: Engine) -> Status:
-    with engine.connect() as conn:
+    with _connect(engine) as conn:
         return status_of(conn)
 
 
@@ -112,7 +149,8 @@ def upgrade(engine: Engine) -> Status:
     """Bring the database to the head (see the module's docstring). Returns the status found."""
     from alembic import command
 
-    with engine.begin() as conn:
+    conn = _connect(engine)
+    with conn, conn.begin():
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
         st = status_of(conn)
@@ -164,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
                 cfg = _config(conn)
                 command.upgrade(cfg, "head")
                 command.revision(cfg, message=args.message, autogenerate=args.autogenerate)
-    except SchemaOutdated as exc:
+    except (SchemaOutdated, DatabaseUnavailable) as exc:
         print(exc.message("en"))
         return 2
     finally:

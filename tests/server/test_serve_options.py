@@ -71,3 +71,19 @@ def test_serve_with_workers_runs_that_many_processes_on_one_database(tmp_path):
             proc.kill()
             proc.wait()
         db.drop()
+
+
+@pytest.mark.parametrize("url, words", [
+    ("not-a-url", "Could not parse"),
+    ("postgresql://nobody:secret@127.0.0.1:1/nothing", "127.0.0.1"),
+    ("sqlite:////nonexistent-dir/x.db", "unable to open"),
+])
+@pytest.mark.parametrize("lang, says", [("en", "cannot open the database"), ("zh", "无法打开数据库")])
+def test_a_database_that_cannot_be_opened_is_named_with_how_to_fix_it(url, words, lang, says):
+    for cmd in ([sys.executable, "-m", "gridctl", "--lang", lang, "serve", "--db", url, "--port", "1"],
+                [sys.executable, "-m", "server", "--db", url, "--port", "1"]):
+        r = subprocess.run(cmd, cwd=ROOT, env={**os.environ, "GRIDCTL_LANG": lang}, capture_output=True, text=True,
+                           timeout=60)
+        assert r.returncode == 2, r.stderr
+        assert says in r.stderr and words in r.stderr and "--db" in r.stderr, r.stderr
+        assert "Traceback" not in r.stderr and "secret" not in r.stderr
