@@ -84,6 +84,10 @@ def report(conn: Connection, user: dict, payload, created_at: datetime,
     if conn.execute(select(cases.c.id).where(cases.c.id == payload.id)).first() is not None:
         raise invalid("id", "a case with this id exists already", "duplicate_id", says="record.duplicate_id")
     fields = wf.new_case_fields(reported, payload.urgent, user["username"], limits)
+    # Steps and feed row first, the serial last: the day's counter row stays locked from here to
+    # the commit, and every report of the county that day waits for it.
+    _insert_steps(conn, payload.id, fields["steps"])
+    feed.record(conn, "case", payload.id, payload.grid_code, 1)
     serial = next_serial(conn, payload.grid_code[:6], reported.astimezone(CST).strftime("%Y%m%d"))
     conn.execute(insert(cases).values(
         id=payload.id, serial=serial, title=payload.title, description=payload.description,
@@ -96,8 +100,6 @@ def report(conn: Connection, user: dict, payload, created_at: datetime,
         level_entered_at=format_time(reported), supervision="none", version=1,
         photos=json.dumps(payload.photos),
     ))
-    _insert_steps(conn, payload.id, fields["steps"])
-    feed.record(conn, "case", payload.id, payload.grid_code, 1)
     return {"entity": "case", "entity_id": payload.id, "version": 1}
 
 
