@@ -1,7 +1,8 @@
 """Load test of the backend (DESIGN 13): N simulated devices, each its own grid worker in one of
-the small demo county's 120 grids, pushing small batches and pulling the feed for a fixed time.
+the demo county's 120 grids (the full demo: 24,000 households), pushing small batches and pulling
+the feed for a fixed time.
 
-Each device loops without pause: push a batch (visits to households of its grid; now and then a
+Each device loops (``--think`` seconds apart; 0 = flat out, which measures saturation): push a batch (visits to households of its grid; now and then a
 case report, or a comment on its last case), then pull everything after its cursor. Afterwards
 the benchmark checks what the devices got: every visit pushed in a grid reached every device of
 that grid exactly once (the feed under load), and no request failed.
@@ -62,11 +63,16 @@ def make_devices(db, n: int) -> list[dict]:
     return devices
 
 
-async def run_device(http, device: dict, deadline: float, batch: int, stats: dict, rng: random.Random) -> None:
+async def run_device(http, device: dict, deadline: float, batch: int, stats: dict, rng: random.Random,
+                     think: float) -> None:
+    import httpx
+
     from schemas.ids import uuid7
 
     headers = device["headers"]
     last_case = None
+    if think:
+        await asyncio.sleep(rng.uniform(0, think))  # devices out of step, as in the field
     while time.monotonic() < deadline:
         mutations = []
         for _ in range(batch):
@@ -85,8 +91,12 @@ async def run_device(http, device: dict, deadline: float, batch: int, stats: dic
                     "id": vid, "household_id": rng.choice(device["households"]), "visited_at": _now(),
                     "purpose": "routine", "note": "压测走访"}})
         t = time.perf_counter()
-        r = await http.post("/sync/push", json={"device_id": device["username"], "mutations": mutations},
-                            headers=headers)
+        try:
+            r = await http.post("/sync/push", json={"device_id": device["username"], "mutations": mutations},
+                                headers=headers)
+        except httpx.TransportError as exc:  # counted, and the device goes on (its outbox would resend)
+            stats["errors"][f"push {type(exc).__name__}"] += 1
+            continue
         stats["push"].append(time.perf_counter() - t)
         if r.status_code != 200:
             stats["errors"][f"push {r.status_code}"] += 1
@@ -99,13 +109,22 @@ async def run_device(http, device: dict, deadline: float, batch: int, stats: dic
             else:
                 stats["errors"][f"{m['type']} {res['status']} {res.get('problem', {}).get('code')}"] += 1
         await pull(http, device, stats)
+        if think:
+            await asyncio.sleep(max(0.0, min(think, deadline - time.monotonic())))
 
 
 async def pull(http, device: dict, stats: dict | None) -> None:
+    import httpx
+
     while True:
         params = {"cursor": device["cursor"]} if device.get("cursor") else {}
         t = time.perf_counter()
-        r = await http.get("/sync/pull", params=params, headers=device["headers"])
+        try:
+            r = await http.get("/sync/pull", params=params, headers=device["headers"])
+        except httpx.TransportError as exc:
+            if stats is not None:
+                stats["errors"][f"pull {type(exc).__name__}"] += 1
+            return
         if stats is not None:
             stats["pull"].append(time.perf_counter() - t)
         if r.status_code != 200:
@@ -121,10 +140,12 @@ async def pull(http, device: dict, stats: dict | None) -> None:
             return
 
 
-async def load(url: str, devices: list[dict], seconds: float, batch: int, label: dict) -> None:
+async def load(url: str, devices: list[dict], seconds: float, batch: int, label: dict, think: float) -> None:
     import httpx
 
-    limits = httpx.Limits(max_connections=len(devices), max_keepalive_connections=len(devices))
+    # Idle connections dropped before uvicorn's 5 s keep-alive ends, or a device waking from its
+    # think time races the server closing its connection.
+    limits = httpx.Limits(max_connections=len(devices), max_keepalive_connections=len(devices), keepalive_expiry=3)
     async with httpx.AsyncClient(base_url=url + "/api/v1", timeout=120, limits=limits) as http:
         async def login(d):
             r = await http.post("/auth/token", json={"username": d["username"], "password": "demo-pass",
@@ -145,7 +166,7 @@ async def load(url: str, devices: list[dict], seconds: float, batch: int, label:
         start = time.monotonic()
         deadline = start + seconds
         rng = random.Random(7)
-        await asyncio.gather(*(run_device(http, d, deadline, batch, stats, random.Random(rng.random()))
+        await asyncio.gather(*(run_device(http, d, deadline, batch, stats, random.Random(rng.random()), think)
                                for d in devices))
         elapsed = time.monotonic() - start
         # Final pulls after every push has answered: each device must now hold every visit of its grid.
@@ -174,19 +195,21 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=3, help="mutations per push")
     parser.add_argument("--workers", type=int, default=1, help="server processes")
     parser.add_argument("--pg", metavar="URL", help="PostgreSQL server URL (no database name); default SQLite")
+    parser.add_argument("--think", type=float, default=0, help="seconds a device waits between syncs")
+    parser.add_argument("--scale", choices=["full", "small"], default="full", help="the demo county to start from")
     args = parser.parse_args()
     if args.pg:
         os.environ["GRIDCTL_TEST_DB"] = args.pg
     from tests.conftest import LiveServer
 
     folder = Path(tempfile.mkdtemp(prefix="gridctl-load-"))
-    server = LiveServer(folder / "load.db", scale="small", workers=args.workers)
+    server = LiveServer(folder / "load.db", scale=args.scale, workers=args.workers)
     try:
-        server.start(timeout=120)
+        server.start(timeout=600)
         devices = make_devices(server.db, args.devices)
         label = {"db": server.db.dialect, "workers": args.workers, "devices": args.devices, "batch": args.batch,
-                 "cpus": os.cpu_count()}
-        asyncio.run(load(server.url, devices, args.seconds, args.batch, label))
+                 "think_s": args.think, "cpus": os.cpu_count()}
+        asyncio.run(load(server.url, devices, args.seconds, args.batch, label, args.think))
     finally:
         server.close()
 

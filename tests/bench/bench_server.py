@@ -159,3 +159,7 @@ def overview_of_100k(app, dialect: str) -> None:
         measure("after VACUUM ANALYZE (autovacuum's steady state)")
     else:
         measure("sqlite")
+
+
+if __name__ == "__main__":
+    main()
