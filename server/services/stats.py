@@ -16,12 +16,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import and_, case as when, func, literal_column, select
+from sqlalchemy import and_, case as when, func, literal_column, select, text
 from sqlalchemy.engine import Engine
 
 from schemas.validators import CST, InvalidValue, format_time, in_scope, level_of_code
 from schemas.workflow import LEVEL_ORDER, OPEN_STATUSES, UNFINISHED_STATUSES
-from server.db import case_steps, cases, divisions, persons, visits
+from server.db import UNFINISHED_PREDICATE, case_steps, cases, divisions, persons, visits
 from server.errors import invalid, not_found
 from server.scope import prefix_clause
 
@@ -58,6 +58,10 @@ def overview(engine: Engine, user: dict, division: str | None, now: datetime | N
     # Written as a literal (not a bound ''): PostgreSQL accepts GROUP BY on it only when the SELECT
     # holds the very same expression, and every bound parameter counts as a different one.
     grid_any_index = cases.c.grid_code.concat(literal_column("''"))
+    if engine.dialect.name == "postgresql":
+        # PostgreSQL picks the covering index itself, and with the plain column it knows how many
+        # rows the prefix holds (hash aggregation, instead of sorting 60,000 rows on disk).
+        grid_any_index = cases.c.grid_code
     within_any_index = prefix_clause(grid_any_index, code)
     late = cases.c.due_at < now_t
     with engine.connect() as conn:
@@ -120,7 +124,7 @@ def overview(engine: Engine, user: dict, division: str | None, now: datetime | N
         overdue_rows = conn.execute(
             select(cases.c.id, cases.c.serial, cases.c.title, cases.c.grid_code, cases.c.status, cases.c.level,
                    cases.c.due_at, cases.c.supervision, cases.c.assignee, cases.c.urgent, cases.c.version)
-            .where(within, cases.c.status.in_(UNFINISHED_STATUSES), late)
+            .where(within, text(f"cases.{UNFINISHED_PREDICATE}"), late)  # the partial index's own words
             .order_by(cases.c.due_at, cases.c.id).limit(OVERDUE_LISTED)
         ).all()
         coverage = _visit_coverage(conn, code, now)
@@ -174,26 +178,35 @@ def _ranking(grid_names: dict[str, str], figures: dict[str, dict]) -> list[dict]
 
 
 def _visit_coverage(conn, code: str, now: datetime) -> list[dict]:
-    """One pass over the tagged people joined to their household's latest visit.
-
-    Tags are a JSON list in text; ``contains('"tag"')`` (LIKE with escaping) reads it the same way
-    on SQLite and PostgreSQL.
+    """One pass over the tagged people joined to their household's latest visit, grouped by the
+    person's tag list: a division has a few dozen distinct lists, so the database counts people per
+    list and per visit age (one comparison per frequency), and the lists are split into tags here.
+    (Testing every tag with LIKE on every person cost PostgreSQL 14 pattern matches a row.)
     """
+    import json
+
     last_visit = (select(visits.c.household_id, func.max(visits.c.visited_at).label("last"))
                   .where(prefix_clause(visits.c.grid_code, code)).group_by(visits.c.household_id).subquery())
-    columns = []
-    for tag, days in VISIT_FREQUENCY_DAYS.items():
-        has_tag = persons.c.tags.contains(f'"{tag}"', autoescape=True)
-        since = format_time(now - timedelta(days=days))
-        columns += [_count(has_tag), _count(and_(has_tag, last_visit.c.last >= since))]
-    figures = conn.execute(
-        select(*columns)
+    frequencies = sorted(set(VISIT_FREQUENCY_DAYS.values()))
+    since = {days: format_time(now - timedelta(days=days)) for days in frequencies}
+    rows = conn.execute(
+        select(persons.c.tags, func.count(), *(_count(last_visit.c.last >= since[d]) for d in frequencies))
         .select_from(persons.outerjoin(last_visit, last_visit.c.household_id == persons.c.household_id))
         .where(prefix_clause(persons.c.grid_code, code), persons.c.tags != "[]")
-    ).one()
-    out = []
-    for i, (tag, days) in enumerate(VISIT_FREQUENCY_DAYS.items()):
-        people, visited = figures[2 * i], figures[2 * i + 1]
-        out.append({"tag": tag, "every_days": days, "people": people, "visited": visited,
-                    "ratio": round(visited / people, 3) if people else None})
-    return out
+        .group_by(persons.c.tags)
+    ).all()
+    people = dict.fromkeys(VISIT_FREQUENCY_DAYS, 0)
+    visited = dict.fromkeys(VISIT_FREQUENCY_DAYS, 0)
+    for tags_text, n, *recent in rows:
+        try:
+            tags = set(json.loads(tags_text))
+        except (TypeError, ValueError):
+            continue
+        by_days = dict(zip(frequencies, recent))
+        for tag, days in VISIT_FREQUENCY_DAYS.items():
+            if tag in tags:
+                people[tag] += n
+                visited[tag] += by_days[days]
+    return [{"tag": tag, "every_days": days, "people": people[tag], "visited": visited[tag],
+             "ratio": round(visited[tag] / people[tag], 3) if people[tag] else None}
+            for tag, days in VISIT_FREQUENCY_DAYS.items()]

@@ -147,3 +147,10 @@ def test_no_migrate_serves_a_current_database(server_factory):
     server.args = ["--no-migrate"]
     server.start()
     assert httpx.get(server.url + "/api/v1/health", timeout=10).status_code == 200
+
+
+def test_the_overdue_index_names_the_unfinished_statuses():
+    from schemas.workflow import UNFINISHED_STATUSES
+    from server.db import UNFINISHED_PREDICATE
+
+    assert UNFINISHED_PREDICATE == "status IN (" + ", ".join(f"'{s}'" for s in UNFINISHED_STATUSES) + ")"
