@@ -157,9 +157,11 @@ class LiveServer:
         self.proc: subprocess.Popen | None = None
         self.log_path = db_path.with_suffix(".log")
 
-    def start(self, timeout: float = 30.0) -> "LiveServer":
+    def start(self, timeout: float | None = None) -> "LiveServer":
         if self.proc is not None and self.proc.poll() is None:
             return self
+        # Several worker processes each import the whole server: give a busy machine time.
+        timeout = timeout or (30.0 if self.workers == 1 else 120.0)
         cmd = [sys.executable, "-m", "server", "--db", self.db.url, "--port", str(self.port), *self.args]
         if self.scale:
             cmd += ["--demo", "--demo-scale", self.scale]
