@@ -19,6 +19,7 @@ from gridctl.ops.case import PROGRESS_ACTIONS, act, allowed_actions, list_cases,
 from gridctl.ops.incident import parse_party, report_incident
 from gridctl.ops.household import list_households, show_household
 from gridctl.ops.person import PERSON_FIELDS, add_person, show_person, update_person
+from gridctl.ops.search import list_persons
 from gridctl.ops.visit import TAG_PRIORITY, VISIT_FREQUENCY_DAYS, list_visits, log_visit, visits_due
 from gridctl.ops.outbox import outbox_discard, outbox_list, outbox_retry, outbox_show, run_sync, sync_status
 
@@ -30,7 +31,7 @@ __all__ = [
     "PROGRESS_ACTIONS", "act", "allowed_actions", "list_cases", "refusal", "show_case",
     "parse_party", "report_incident",
     "list_households", "show_household",
-    "PERSON_FIELDS", "add_person", "show_person", "update_person",
+    "PERSON_FIELDS", "add_person", "show_person", "update_person", "list_persons",
     "TAG_PRIORITY", "VISIT_FREQUENCY_DAYS", "list_visits", "log_visit", "visits_due",
     "outbox_discard", "outbox_list", "outbox_retry", "outbox_show", "run_sync", "sync_status",
 ]

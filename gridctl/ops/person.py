@@ -8,6 +8,7 @@ from gridctl.errors import UsageError
 from gridctl.ids import uuid7
 from gridctl.ops.client import Client, WriteResult
 from gridctl.ops.refs import refresh, resolve
+from gridctl.ops.search import find_person
 from gridctl.ops.writes import validate, write
 
 PERSON_FIELDS = ("name", "id_number", "sex", "birth_date", "phone", "relation_to_head", "residence", "tags",
@@ -15,9 +16,10 @@ PERSON_FIELDS = ("name", "id_number", "sex", "birth_date", "phone", "relation_to
 
 
 def show_person(client: Client, ref: str) -> dict:
+    """A person by id, unique id prefix or full ID number, with their household's number."""
     if not client.offline:
         refresh(client)
-    return resolve(client, "person", ref)
+    return find_person(client, ref)
 
 
 def add_person(client: Client, household_ref: str, **fields: Any) -> WriteResult:

@@ -86,9 +86,10 @@ def household(hid: str, user: Me, engine: Db) -> dict:
 
 @router.get("/persons", response_model=Page[Person], tags=["register"])
 def persons(user: Me, engine: Db, household: str | None = None, q: str | None = None, tag: str | None = None,
-            cursor: str | None = None, limit: Limit = None) -> dict:
+            grid: str | None = None, cursor: str | None = None, limit: Limit = None) -> dict:
     with engine.connect() as conn:
-        return records.list_persons(conn, user, household=household, q=q, tag=tag, cursor=cursor, limit=limit)
+        return records.list_persons(conn, user, household=household, q=q, tag=tag, grid=grid, cursor=cursor,
+                                    limit=limit)
 
 
 @router.get("/persons/{pid}", response_model=Person, tags=["register"])
@@ -100,10 +101,10 @@ def person(pid: str, user: Me, engine: Db) -> dict:
 @router.get("/cases", response_model=Page[Case], tags=["cases"])
 def cases(user: Me, engine: Db, status: Annotated[list[str] | None, Query()] = None, level: str | None = None,
           grid: str | None = None, assignee: str | None = None, overdue: bool | None = None,
-          cursor: str | None = None, limit: Limit = None) -> dict:
+          category: str | None = None, q: str | None = None, cursor: str | None = None, limit: Limit = None) -> dict:
     with engine.connect() as conn:
         return records.list_cases(conn, user, status=status, level=level, grid=grid, assignee=assignee,
-                                  overdue=overdue, cursor=cursor, limit=limit)
+                                  overdue=overdue, category=category, q=q, cursor=cursor, limit=limit)
 
 
 @router.get("/cases/{ref}", response_model=Case, tags=["cases"])

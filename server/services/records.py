@@ -7,7 +7,7 @@ import json
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import and_, false, or_, select
+from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.engine import Connection
 
 from schemas.validators import format_time, is_valid_id_number, mask_id_number
@@ -161,6 +161,16 @@ def page(conn: Connection, query, sort_cols: list, cursor: str | None, limit: in
 
 # --- reads -----------------------------------------------------------------------------------
 
+def contains(column, text: str):
+    """``column`` contains ``text``, ignoring case, with ``%`` and ``_`` taken literally.
+
+    lower() on both sides rather than ILIKE so that SQLite and PostgreSQL agree (SQLite's LIKE
+    ignores ASCII case, PostgreSQL's does not); the ESCAPE clause makes a user's wildcards text.
+    """
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return func.lower(column).like(f"%{escaped}%", escape="\\")
+
+
 def list_divisions(conn: Connection, user: dict, parent: str | None) -> list[dict]:
     q = select(divisions).where(scope_clause(divisions.c.code, user["scope"]))
     if parent:
@@ -173,7 +183,7 @@ def list_households(conn, user, *, grid=None, q=None, tag=None, cursor=None, lim
     if grid:
         query = query.where(prefix_clause(households.c.grid_code, grid)) if grid.isdigit() else query.where(false())
     if q:
-        query = query.where(or_(households.c.household_no.like(f"%{q}%"), households.c.address.like(f"%{q}%")))
+        query = query.where(or_(contains(households.c.household_no, q), contains(households.c.address, q)))
     if tag:
         tagged = select(persons.c.household_id).where(persons.c.tags.like(f'%"{tag}"%'))
         query = query.where(households.c.id.in_(tagged))
@@ -194,20 +204,30 @@ def get_household(conn, user, hid: str) -> dict:
     return household_out(row)
 
 
-def list_persons(conn, user, *, household=None, q=None, tag=None, cursor=None, limit=None):
+def list_persons(conn, user, *, household=None, q=None, tag=None, grid=None, cursor=None, limit=None):
     query = select(persons).where(scope_clause(persons.c.grid_code, user["scope"]))
+    if grid:
+        query = query.where(prefix_clause(persons.c.grid_code, grid)) if grid.isdigit() else query.where(false())
     if household:
         query = query.where(persons.c.household_id == household)
     if q:
-        if len(q) == 18 and is_valid_id_number(q.upper()):
-            # A full ID number finds the person even though it is shown masked.
-            query = query.where(persons.c.id_number == q.upper())
-        else:
-            query = query.where(persons.c.name.like(f"%{q}%"))
+        query = query.where(person_search(q))
     if tag:
         query = query.where(persons.c.tags.like(f'%"{tag}"%'))
     rows, nxt = page(conn, query, [persons.c.grid_code, persons.c.id], cursor, clamp_limit(limit))
     return {"items": [person_out(r, user) for r in rows], "next_cursor": nxt}
+
+
+def person_search(q: str):
+    """Name, phone or household number containing ``q``, or exactly this full ID number.
+
+    A full ID number finds the person even though every non-admin is shown it masked; a part
+    of one finds nothing, so the masked digits cannot be guessed by searching."""
+    q = q.strip()
+    if len(q) == 18 and is_valid_id_number(q.upper()):
+        return persons.c.id_number == q.upper()
+    in_household = select(households.c.id).where(contains(households.c.household_no, q))
+    return or_(contains(persons.c.name, q), contains(persons.c.phone, q), persons.c.household_id.in_(in_household))
 
 
 def get_person(conn, user, pid: str) -> dict:
@@ -231,8 +251,14 @@ def list_visits(conn, user, *, household=None, worker=None, since=None, cursor=N
     return {"items": [visit_out(r) for r in rows], "next_cursor": nxt}
 
 
-def list_cases(conn, user, *, status=None, level=None, grid=None, assignee=None, overdue=None, cursor=None, limit=None):
+def list_cases(conn, user, *, status=None, level=None, grid=None, assignee=None, overdue=None, category=None, q=None,
+               cursor=None, limit=None):
     query = select(cases).where(scope_clause(cases.c.grid_code, user["scope"]))
+    if category:
+        query = query.where(cases.c.category == category)
+    if q:
+        query = query.where(or_(*(contains(c, q) for c in (cases.c.title, cases.c.description, cases.c.serial,
+                                                           cases.c.address))))
     if status:
         query = query.where(cases.c.status.in_(status))
     if level:
