@@ -3,15 +3,18 @@ reject | assign | supervise | comment"""
 
 from __future__ import annotations
 
+import sys
 from enum import Enum
 from typing import List
 
 import typer
 
-from commands.columns import CASE_FIELDS, CASE_LIST, STEP_COLUMNS
+from commands.codes_arg import code_arg
+from commands.columns import CASE_FIELDS, CASE_FLAG_COLUMNS, CASE_LIST, STEP_COLUMNS, flags
 from commands.errors import handled
 from commands.output import Output, cache_note, label, render, render_fields, say, write_result
 from commands.state import open_client
+from commands.params import CASE_ID, OUTPUT
 from gridctl.i18n import t
 
 
@@ -43,9 +46,6 @@ class Supervision(str, Enum):
     red = "red"
 
 
-OUTPUT = typer.Option(Output.table, "-o", "--output", help=t("cli.opt.output"))
-
-
 def _act(case_id: str, action: str, output: Output, **params) -> int:
     from gridctl import ops
 
@@ -53,11 +53,37 @@ def _act(case_id: str, action: str, output: Output, **params) -> int:
     return write_result(result, output, "cli.case.acted", action=t(f"cli.case.action.{action}"))
 
 
+def _comment(case_id: str, text: str | None, note: str | None, output: Output) -> int:
+    """``case comment ID --note TEXT`` like every other verb; the positional text still works."""
+    from gridctl.errors import UsageError
+
+    if text is not None and note is not None:
+        raise UsageError("cliux.comment.twice", field="note")
+    if not (note if note is not None else text or "").strip():
+        raise UsageError("cliux.comment.missing", field="note")
+    return _act(case_id, "comment", output, note=note if note is not None else text)
+
+
+def _list(mine, all_, status, level, grid, overdue, category, search, limit, output: Output) -> None:
+    from gridctl import ops
+    from gridctl.errors import UsageError
+
+    if mine and all_:
+        raise UsageError("cli.case.mine_or_all")
+    listing = ops.list_cases(open_client(), mine=not all_, statuses=[s.value for s in status],
+                             level=level.value if level else None, grid=grid, overdue=True if overdue else None,
+                             category=code_arg("category", category, "--category"), search=search, limit=limit)
+    cache_note(listing)
+    render(listing.items, output, CASE_LIST, empty_key="cli.case.none", csv_extra=CASE_FLAG_COLUMNS)
+    if output is Output.table and listing.items and sys.stdout.isatty() and any(map(flags, listing.items)):
+        say(t("cliux.case.flags_legend"))
+
+
 def register(app: typer.Typer) -> None:
     case = typer.Typer(help=t("cli.case.help"), no_args_is_help=True)
     app.add_typer(case, name="case")
 
-    @case.command("list", help=t("cli.case.list.help"))
+    @case.command("list", help=t("cli.case.list.help") + "\n\n" + t("cliux.case.flags_help"))
     @handled
     def list_(
         mine: bool = typer.Option(False, "--mine", help=t("cli.opt.mine")),
@@ -66,23 +92,16 @@ def register(app: typer.Typer) -> None:
         level: Level = typer.Option(None, "--level", help=t("cli.opt.level")),
         grid: str = typer.Option(None, "--grid", help=t("cli.opt.grid_filter")),
         overdue: bool = typer.Option(False, "--overdue", help=t("cli.opt.overdue")),
+        category: str = typer.Option(None, "--category", help=t("cliux.opt.case_category")),
+        search: str = typer.Option(None, "--search", help=t("cliux.opt.case_search")),
         limit: int = typer.Option(None, "--limit", min=1, help=t("cli.opt.limit")),
         output: Output = OUTPUT,
     ) -> None:
-        from gridctl import ops
-        from gridctl.errors import UsageError
-
-        if mine and all_:
-            raise UsageError("cli.case.mine_or_all")
-        listing = ops.list_cases(open_client(), mine=not all_, statuses=[s.value for s in status],
-                                 level=level.value if level else None, grid=grid, overdue=True if overdue else None,
-                                 limit=limit)
-        cache_note(listing)
-        render(listing.items, output, CASE_LIST, empty_key="cli.case.none")
+        _list(mine, all_, status, level, grid, overdue, category, search, limit, output)
 
     @case.command("show", help=t("cli.case.show.help"))
     @handled
-    def show(case_id: str = typer.Argument(..., metavar="ID", help=t("cli.arg.case")), output: Output = OUTPUT) -> None:
+    def show(case_id: str = CASE_ID, output: Output = OUTPUT) -> None:
         from gridctl import ops
 
         client = open_client()
@@ -99,7 +118,7 @@ def register(app: typer.Typer) -> None:
 
         @case.command(action, help=t(help_key))
         @handled
-        def command(case_id: str = typer.Argument(..., metavar="ID", help=t("cli.arg.case")),
+        def command(case_id: str = CASE_ID,
                     note: str = typer.Option(None, "--note", help=t("cli.opt.note")),
                     output: Output = OUTPUT) -> int:
             return _act(case_id, action, output, note=note)
@@ -111,7 +130,7 @@ def register(app: typer.Typer) -> None:
 
     @case.command("escalate", help=t("cli.case.escalate.help"))
     @handled
-    def escalate(case_id: str = typer.Argument(..., metavar="ID", help=t("cli.arg.case")),
+    def escalate(case_id: str = CASE_ID,
                  reason: str = typer.Option(..., "--reason", help=t("cli.opt.reason")),
                  to: UpLevel = typer.Option(None, "--to", help=t("cli.opt.to_level")),
                  output: Output = OUTPUT) -> int:
@@ -121,7 +140,7 @@ def register(app: typer.Typer) -> None:
         def make(action=action):
             @case.command(action, help=t(f"cli.case.{action}.help"))
             @handled
-            def command(case_id: str = typer.Argument(..., metavar="ID", help=t("cli.arg.case")),
+            def command(case_id: str = CASE_ID,
                         reason: str = typer.Option(..., "--reason", help=t("cli.opt.reason")),
                         output: Output = OUTPUT) -> int:
                 return _act(case_id, action, output, reason=reason)
@@ -130,14 +149,14 @@ def register(app: typer.Typer) -> None:
 
     @case.command("assign", help=t("cli.case.assign.help"))
     @handled
-    def assign(case_id: str = typer.Argument(..., metavar="ID", help=t("cli.arg.case")),
+    def assign(case_id: str = CASE_ID,
                to: str = typer.Option(..., "--to", help=t("cli.opt.assignee")),
                output: Output = OUTPUT) -> int:
         return _act(case_id, "assign", output, assignee=to)
 
     @case.command("supervise", help=t("cli.case.supervise.help"))
     @handled
-    def supervise(case_id: str = typer.Argument(..., metavar="ID", help=t("cli.arg.case")),
+    def supervise(case_id: str = CASE_ID,
                   level: Supervision = typer.Option(..., "--level", help=t("cli.opt.supervision")),
                   note: str = typer.Option(None, "--note", help=t("cli.opt.note")),
                   output: Output = OUTPUT) -> int:
@@ -145,7 +164,8 @@ def register(app: typer.Typer) -> None:
 
     @case.command("comment", help=t("cli.case.comment.help"))
     @handled
-    def comment(case_id: str = typer.Argument(..., metavar="ID", help=t("cli.arg.case")),
-                text: str = typer.Argument(..., metavar="TEXT", help=t("cli.arg.comment")),
+    def comment(case_id: str = CASE_ID,
+                text: str = typer.Argument(None, metavar="[TEXT]", help=t("cliux.arg.comment")),
+                note: str = typer.Option(None, "--note", help=t("cliux.opt.comment_note")),
                 output: Output = OUTPUT) -> int:
-        return _act(case_id, "comment", output, note=text)
+        return _comment(case_id, text, note, output)

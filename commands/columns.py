@@ -9,7 +9,9 @@ def _ref(r: dict) -> str:
     return r.get("serial") or short_id(r.get("id"))
 
 
-def _flags(r: dict) -> str:
+def flags(r: dict) -> str:
+    """``!`` overdue, ``U`` urgent, ``S``/``Y``/``R`` supervised (normal/yellow/red): explained in
+    ``case list --help`` and by a legend line under the table."""
     marks = []
     if r.get("overdue"):
         marks.append("!")
@@ -28,8 +30,11 @@ CASE_LIST = [
     ("level", "cli.col.level", lambda r: label("level", r.get("level"))),
     ("grid_code", "cli.col.grid", None),
     ("due_at", "cli.col.due", lambda r: short_time(r.get("due_at"))),
-    ("overdue", "cli.col.flags", _flags),
+    ("overdue", "cli.col.flags", flags),
 ]
+
+# CSV and JSON carry the flags as their own columns rather than as letters.
+CASE_FLAG_COLUMNS = ("urgent", "supervision")
 
 CASE_FIELDS = [
     ("serial", "cli.col.serial", None), ("id", "cli.col.id", None), ("title", "cli.col.title", None),
@@ -63,7 +68,7 @@ STEP_COLUMNS = [
 
 VISIT_LIST = [
     ("visited_at", "cli.col.at", lambda r: short_time(r.get("visited_at"))),
-    ("household_id", "cli.col.household", lambda r: short_id(r.get("household_id"))),
+    ("household_no", "cli.col.household", lambda r: r.get("household_no") or short_id(r.get("household_id"))),
     ("purpose", "cli.col.purpose", lambda r: label("purpose", r.get("purpose"))),
     ("method", "cli.col.method", lambda r: label("method", r.get("method"))),
     ("worker", "cli.col.worker", None),
@@ -106,8 +111,23 @@ PERSON_LIST = [
     ("id", "cli.col.id", lambda r: short_id(r["id"])),
 ]
 
+# `person list`: who and where, so a hit can be told apart from a namesake.
+PERSON_SEARCH_LIST = [
+    ("name", "cli.col.name", None),
+    ("household_no", "cli.col.household_no", None),
+    ("relation_to_head", "cli.col.relation", lambda r: label("relation", r.get("relation_to_head"))),
+    ("sex", "cli.col.sex", lambda r: label("sex", r.get("sex"))),
+    ("birth_date", "cli.col.birth_date", None),
+    ("id_number", "cli.col.id_number", None),
+    ("phone", "cli.col.phone", None),
+    ("tags", "cli.col.tags", lambda r: "、".join(label("tag", x) for x in r.get("tags") or [])),
+    ("grid_code", "cli.col.grid", None),
+    ("id", "cli.col.id", lambda r: short_id(r["id"])),
+]
+
 PERSON_FIELDS = [
-    ("name", "cli.col.name", None), ("id", "cli.col.id", None), ("household_id", "cli.col.household", None),
+    ("name", "cli.col.name", None), ("id", "cli.col.id", None),
+    ("household_no", "cli.col.household", lambda r: r.get("household_no") or r.get("household_id")),
     ("id_number", "cli.col.id_number", None),
     ("sex", "cli.col.sex", lambda r: label("sex", r.get("sex"))), ("birth_date", "cli.col.birth_date", None),
     ("phone", "cli.col.phone", None),

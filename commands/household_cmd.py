@@ -9,10 +9,8 @@ from commands.codes_arg import code_arg
 from commands.errors import handled
 from commands.output import Output, cache_note, render, render_fields
 from commands.state import open_client
+from commands.params import OUTPUT
 from gridctl.i18n import t
-
-OUTPUT = typer.Option(Output.table, "-o", "--output", help=t("cli.opt.output"))
-
 
 def register(app: typer.Typer) -> None:
     household = typer.Typer(help=t("cli.household.help"), no_args_is_help=True)

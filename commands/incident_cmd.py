@@ -11,6 +11,7 @@ from commands.codes_arg import code_arg
 from commands.errors import handled
 from commands.output import Output, write_result
 from commands.state import open_client
+from commands.params import OUTPUT
 from gridctl.i18n import t
 
 
@@ -35,7 +36,7 @@ def register(app: typer.Typer) -> None:
         household: str = typer.Option(None, "--household", help=t("cli.opt.household")),
         party: List[str] = typer.Option([], "--party", help=t("cli.opt.party")),
         photo: List[Path] = typer.Option([], "--photo", help=t("cli.opt.photo")),
-        output: Output = typer.Option(Output.table, "-o", "--output", help=t("cli.opt.output")),
+        output: Output = OUTPUT,
     ) -> int:
         from gridctl import ops
 

@@ -78,8 +78,10 @@ Column = tuple[str, str, Callable[[dict], Any] | None]  # (key, i18n header key,
 
 
 def render(items: Sequence[dict] | dict, output: Output, columns: Sequence[Column] = (), *,
-           title: str | None = None, empty_key: str = "cli.empty") -> None:
-    """Print records as a table (cells from ``columns``) or as JSON/JSONL/CSV (raw values)."""
+           title: str | None = None, empty_key: str = "cli.empty", csv_extra: Sequence[str] = ()) -> None:
+    """Print records as a table (cells from ``columns``) or as JSON/JSONL/CSV (raw values).
+
+    ``csv_extra``: raw fields CSV adds after the columns (those a table folds into one cell)."""
     single = isinstance(items, dict)
     rows = [items] if single else list(items)
     if output is Output.json:
@@ -93,6 +95,7 @@ def render(items: Sequence[dict] | dict, output: Output, columns: Sequence[Colum
         return
     keys = [c[0] for c in columns] or (list(rows[0]) if rows else [])
     if output is Output.csv:
+        keys += [k for k in csv_extra if k not in keys]
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(keys)
         for row in rows:

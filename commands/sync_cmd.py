@@ -10,10 +10,8 @@ from commands.columns import OUTBOX_LIST
 from commands.errors import handled
 from commands.output import Output, render, render_fields, say
 from commands.state import open_client
+from commands.params import OUTPUT
 from gridctl.i18n import t
-
-OUTPUT = typer.Option(Output.table, "-o", "--output", help=t("cli.opt.output"))
-
 
 def _progress():
     """A one-line counter on a terminal; nothing when piped."""

@@ -9,10 +9,12 @@ from gridctl.errors import Forbidden, GridctlError, InvalidInput
 from gridctl.i18n import get_lang
 from gridctl.ops.client import Client, Listing, WriteResult
 from gridctl.ops.refs import listing, refresh, resolve
+from gridctl.ops.search import like_pattern
 from gridctl.ops.writes import validate, write
 from schemas import workflow as wf
 from schemas.validators import format_time
 
+SEARCHED_FIELDS = ("title", "description", "serial", "address")
 PROGRESS_ACTIONS = ("accept", "start", "resolve", "close", "reopen", "escalate", "return", "reject")
 
 
@@ -23,7 +25,9 @@ def _is_mine(case: dict, user: dict) -> bool:
 
 
 def list_cases(client: Client, *, mine: bool = True, statuses: Iterable[str] = (), level: str | None = None,
-               grid: str | None = None, overdue: bool | None = None, limit: int | None = None) -> Listing:
+               grid: str | None = None, overdue: bool | None = None, category: str | None = None,
+               search: str | None = None, limit: int | None = None) -> Listing:
+    """``search``: text in the title, description, serial or address, case-insensitive and literal."""
     source, stale = refresh(client)
     user = client.user
     where, params = [], []
@@ -49,6 +53,15 @@ def list_cases(client: Client, *, mine: bool = True, statuses: Iterable[str] = (
     if grid:
         where.append("grid_code LIKE ?")
         params.append(grid + "%")
+    if category:
+        where.append("json_extract(data, '$.category') = ?")
+        params.append(category)
+    needle = (search or "").strip().lower()
+    if needle and not set(needle) & {'"', "\\"}:
+        # In SQL to narrow cheaply (JSON escapes only quotes and backslashes among printable text),
+        # literal by the ESCAPE clause; the fields themselves are checked below.
+        where.append("lower(data) LIKE ? ESCAPE '\\'")
+        params.append(like_pattern(needle))
     sql = "SELECT data FROM cases" + (" WHERE " + " AND ".join(where) if where else "")
     sql += " ORDER BY due_at IS NULL, due_at, reported_at DESC"
     # Times on the wire are fixed-width RFC 3339 in +08:00, so text order is time order.
@@ -59,6 +72,8 @@ def list_cases(client: Client, *, mine: bool = True, statuses: Iterable[str] = (
         case["overdue"] = bool(due and case["status"] in wf.UNFINISHED_STATUSES and
                                (due < now_text if due.endswith("+08:00") else wf.is_overdue(case, client.now())))
         if overdue is not None and case["overdue"] != overdue:
+            continue
+        if needle and not any(needle in (case.get(k) or "").lower() for k in SEARCHED_FIELDS):
             continue
         if mine and not _is_mine(case, user):
             continue
