@@ -33,6 +33,15 @@ CASE_LIST = [
     ("overdue", "cli.col.flags", flags),
 ]
 
+def _assignee(r: dict) -> str:
+    """The assignee, or who holds an unassigned case: anyone at its level (never left blank)."""
+    if r.get("assignee"):
+        return r["assignee"]
+    from gridctl.i18n import t
+
+    return t("cliux.case.unassigned", level=label("level", r.get("level")))
+
+
 # CSV and JSON carry the flags as their own columns rather than as letters.
 CASE_FLAG_COLUMNS = ("urgent", "supervision")
 
@@ -45,7 +54,7 @@ CASE_FIELDS = [
     ("urgent", "cli.col.urgent", lambda r: "✓" if r.get("urgent") else ""),
     ("status", "cli.col.status", lambda r: label("status", r.get("status"))),
     ("level", "cli.col.level", lambda r: label("level", r.get("level"))),
-    ("assignee", "cli.col.assignee", None), ("grid_code", "cli.col.grid", None), ("address", "cli.col.address", None),
+    ("assignee", "cli.col.assignee", lambda r: _assignee(r)), ("grid_code", "cli.col.grid", None), ("address", "cli.col.address", None),
     ("reporter", "cli.col.reporter", None),
     ("occurred_at", "cli.col.occurred_at", lambda r: short_time(r.get("occurred_at"))),
     ("reported_at", "cli.col.reported_at", lambda r: short_time(r.get("reported_at"))),
