@@ -9,7 +9,7 @@ import typer
 from commands.columns import PERSON_FIELDS, PERSON_SEARCH_LIST
 from commands.codes_arg import code_arg
 from commands.errors import handled
-from commands.output import Output, cache_note, render, render_fields, write_result
+from commands.output import Output, cache_note, render, render_fields, say, write_result
 from commands.state import open_client
 from commands.params import OUTPUT
 from gridctl.i18n import t
@@ -33,6 +33,8 @@ def _list(grid, household, search, tag, all_, limit, output: Output) -> None:
                                tag=code_arg("tag", tag, "--tag"), include_inactive=all_, limit=limit)
     cache_note(listing)
     render(listing.items, output, PERSON_SEARCH_LIST, empty_key="cliux.person.none")
+    if listing.extra.get("id_numbers_masked"):
+        say(t("cliux.person.id_offline"))
 
 
 def register(app: typer.Typer) -> None:

@@ -94,7 +94,10 @@ def list_persons(client: Client, *, grid: str | None = None, household: str | No
             local = [mine.get(p["id"], p) for p in remote] + [p for p in mine.values() if p["id"] not in seen]
             if limit:
                 local = local[:limit]
-    return listing(client, with_household_no(client, local), source, stale)
+    result = listing(client, with_household_no(client, local), source, stale)
+    if source == "cache" and search and is_full_id_number(search) and not local and client.user.get("role") != "admin":
+        result.extra["id_numbers_masked"] = True  # the cache cannot answer this one: say so
+    return result
 
 
 def _search_cache(client: Client, *, grid, household_id, search, tag, include_inactive, limit) -> list[dict]:

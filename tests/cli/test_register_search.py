@@ -155,6 +155,7 @@ def test_person_list_offline_searches_the_cache(server, cli, login):
     # Offline, a grid worker's cache holds ID numbers masked: a full number cannot match there.
     masked = cli("--offline", "person", "list", "--search", HP_ID, "-o", "json")
     assert masked.code == 0 and masked.json() == []
+    assert "only be found online" in masked.err
 
 
 def test_person_list_offline_as_admin_matches_full_id_numbers(server, cli, login):
@@ -162,6 +163,15 @@ def test_person_list_offline_as_admin_matches_full_id_numbers(server, cli, login
     assert cli("sync").code == 0
     r = cli("--offline", "person", "list", "--search", HP_ID.lower(), "-o", "json")
     assert r.code == 0 and [(p["name"], p["id_number"]) for p in r.json()] == [("Hp Tester", HP_ID)]
+
+
+def test_household_list_search_is_literal_in_the_cache_too(server, cli, login):
+    login(server, "gw-001")
+    for online in ((), ("--offline",)):
+        found = cli(*online, "household", "list", "--search", "%", "-o", "json")
+        assert found.code == 0 and [h["household_no"] for h in found.json()] == ["50%off"], online
+        found = cli(*online, "household", "list", "--search", "5_X", "-o", "json")
+        assert [h["household_no"] for h in found.json()] == ["5_x"], online
 
 
 @pytest.mark.parametrize("username", ["gw-001", "station-01", "county-admin"])
