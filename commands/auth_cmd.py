@@ -9,8 +9,8 @@ import typer
 
 from commands.errors import handled
 from commands.output import Output, render_fields, say
-from commands.state import open_client, state
 from commands.params import OUTPUT
+from commands.state import open_client, state
 from gridctl.i18n import t
 
 

@@ -13,8 +13,8 @@ from commands.codes_arg import code_arg
 from commands.columns import CASE_FIELDS, CASE_FLAG_COLUMNS, CASE_LIST, STEP_COLUMNS, flags
 from commands.errors import handled
 from commands.output import Output, cache_note, label, render, render_fields, say, write_result
-from commands.state import open_client
 from commands.params import CASE_ID, OUTPUT
+from commands.state import open_client
 from gridctl.i18n import t
 
 

@@ -10,8 +10,8 @@ import typer
 from commands.codes_arg import code_arg
 from commands.errors import handled
 from commands.output import Output, write_result
-from commands.state import open_client
 from commands.params import OUTPUT
+from commands.state import open_client
 from gridctl.i18n import t
 
 

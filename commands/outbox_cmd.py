@@ -7,8 +7,8 @@ import typer
 from commands.columns import OUTBOX_LIST
 from commands.errors import handled
 from commands.output import Output, render, say, write_result
-from commands.state import open_client
 from commands.params import OUTPUT
+from commands.state import open_client
 from gridctl.i18n import t
 
 def register(app: typer.Typer) -> None:

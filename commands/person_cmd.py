@@ -6,12 +6,12 @@ from typing import List
 
 import typer
 
-from commands.columns import PERSON_FIELDS, PERSON_SEARCH_LIST
 from commands.codes_arg import code_arg
+from commands.columns import PERSON_FIELDS, PERSON_SEARCH_LIST
 from commands.errors import handled
 from commands.output import Output, cache_note, render, render_fields, say, write_result
-from commands.state import open_client
 from commands.params import OUTPUT
+from commands.state import open_client
 from gridctl.i18n import t
 
 def _fields(name, id_number, sex, birth_date, phone, relation, residence, tag, care_level) -> dict:

@@ -6,8 +6,8 @@ import typer
 
 from commands.errors import handled
 from commands.output import Output, render, render_fields, say
-from commands.state import state
 from commands.params import OUTPUT
+from commands.state import state
 from gridctl.i18n import t
 
 COLUMNS = [("name", "cli.col.profile", None), ("server", "cli.col.server", None),

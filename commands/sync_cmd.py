@@ -9,8 +9,8 @@ import typer
 from commands.columns import OUTBOX_LIST
 from commands.errors import handled
 from commands.output import Output, render, render_fields, say
-from commands.state import open_client
 from commands.params import OUTPUT
+from commands.state import open_client
 from gridctl.i18n import t
 
 def _progress():

@@ -7,12 +7,12 @@ from typing import List
 
 import typer
 
-from commands.columns import VISIT_DUE, VISIT_LIST
 from commands.codes_arg import code_arg
+from commands.columns import VISIT_DUE, VISIT_LIST
 from commands.errors import handled
 from commands.output import Output, cache_note, render, write_result
-from commands.state import open_client
 from commands.params import OUTPUT
+from commands.state import open_client
 from gridctl.i18n import t
 
 def register(app: typer.Typer) -> None:
