@@ -150,8 +150,10 @@ PERSON_FIELDS = [
 OUTBOX_LIST = [
     ("id", "cli.col.id", None),  # full: uuid7 prefixes are timestamps, rarely unique
     ("type", "cli.col.type", None),
-    ("state", "cli.col.state", lambda r: __import__("gridctl.i18n", fromlist=["t"]).t(f"cli.outbox.state.{r['state']}")),
+    ("state", "cli.col.state", lambda r: __import__("gridctl.i18n", fromlist=["t"]).t(
+        "outbox.state.waiting" if r["state"] == "waiting" else f"cli.outbox.state.{r['state']}")),
     ("attempts", "cli.col.attempts", None),
     ("created_at", "cli.col.created_at", lambda r: short_time(r.get("created_at"))),
     ("last_error", "cli.col.last_error", None),
+    ("waits_for", "outbox.col.waits_for", None),
 ]

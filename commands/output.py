@@ -170,6 +170,14 @@ def write_result(result, output: Output, saved_key: str, **params: Any) -> int:
         say(t(saved_key, ref=ref, **params) + " " + t("cli.write.synced"))
     elif state == "pending":
         say(t(saved_key, ref=ref, **params) + " " + t("cli.write.pending"))
+    elif state == "waiting":
+        # Online, yet only queued: it builds on a write the server refused (DESIGN §12).
+        blocker = result.waits_for or ""
+        blocker_state = (result.problem or {}).get("blocker_state") or "rejected"
+        say(t(saved_key, ref=ref, **params) + " " + t("outbox.write.waiting", id=blocker,
+                                                      state=t(f"cli.outbox.state.{blocker_state}")))
+        say(t("outbox.hint.free", id=blocker))
+        return 3
     else:
         detail = (result.problem or {}).get("detail") or ""
         key = f"cli.write.refused.{state}"

@@ -50,9 +50,16 @@ def register(app: typer.Typer) -> None:
         if output is Output.table:
             say(t("cli.sync.done", applied=report.applied + report.duplicate, conflict=report.conflict,
                   rejected=report.rejected, waiting=report.waiting, pulled=report.pulled))
-            for p in report.problems:
-                say(t("cli.sync.problem", id=p["id"], status=t(f"cli.outbox.state.{p['status']}"), detail=p["detail"] or ""))
             if report.partly_done:
+                # Name every item that needs the user — refused ones with the server's reason,
+                # waiting ones with what they wait for and the command that frees them.
+                say(t("outbox.sync.left", quarantined=report.quarantined, waiting=report.waiting))
+                for q in report.quarantined_items:
+                    say(t("outbox.sync.quarantined", id=q["id"], type=q["type"],
+                          state=t(f"cli.outbox.state.{q['state']}"), detail=q["detail"] or ""))
+                for w in report.waiting_items:
+                    say(t("outbox.sync.waiting", id=w["id"], type=w.get("type", ""), waits_for=w["waits_for"],
+                          state=t(f"cli.outbox.state.{w['blocker_state']}")))
                 say(t("cli.sync.see_outbox"))
         else:
             render(data, output)

@@ -240,6 +240,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{where}：文件中没有任何日期",
         "{where}: the file names no dates",
     ),
+    # Writes: a masked value (as shown to the user) is never written back (DESIGN §12)
+    "value.masked": (
+        "{field}为脱敏显示值（{value}），不能写回；不填该字段即保留原值，或填写完整值",
+        "{field} is the masked value {value} as shown, which cannot be written back; leave the field out to keep the stored value, or send the full value",
+    ),
 }
 
 

@@ -52,7 +52,11 @@ def _apply(conn, user: dict, m: Mutation, lang: str, settings: Settings) -> dict
     if not 2000 <= m.created_at.year <= 2100:
         raise ApiProblem(422, "Invalid input", "created_at is not a plausible time", code="invalid",
                          errors=[{"field": "created_at", "message": "expected a time between 2000 and 2100"}])
-    payload = PAYLOADS[m.type].model_validate(m.payload)
+    if m.type in ("person.upsert", "household.upsert"):
+        # An edit of an existing record is a patch: fields it leaves out keep their stored values.
+        payload = register.upsert_payload(conn, user, m.type, m.payload, lang)
+    else:
+        payload = PAYLOADS[m.type].model_validate(m.payload)
     if m.type == "case.report":
         return case_service.report(conn, user, payload, m.created_at, limits=settings.limits)
     if m.type == "case.act":
