@@ -22,6 +22,14 @@ def flags(r: dict) -> str:
     return "".join(marks)
 
 
+def _sync_mark(r: dict) -> str:
+    """Blank when the server has the record; else its state (pending, waiting, rejected...)."""
+    state = r.get("sync")
+    return "" if state in (None, "synced") else sync_label(state)
+
+
+SYNC = ("sync", "cli.col.sync", _sync_mark)
+
 CASE_LIST = [
     ("serial", "cli.col.ref", _ref),
     ("title", "cli.col.title", None),
@@ -31,6 +39,7 @@ CASE_LIST = [
     ("grid_code", "cli.col.grid", None),
     ("due_at", "cli.col.due", lambda r: short_time(r.get("due_at"))),
     ("overdue", "cli.col.flags", flags),
+    SYNC,
 ]
 
 def _assignee(r: dict) -> str:
@@ -63,7 +72,7 @@ CASE_FIELDS = [
     ("supervision", "cli.col.supervision", lambda r: "" if r.get("supervision") == "none" else label("supervision", r.get("supervision"))),
     ("parties", "cli.col.parties", lambda r: "、".join(p.get("name", "") for p in r.get("parties") or [])),
     ("photos", "cli.col.photos", lambda r: len(r.get("photos") or []) or ""),
-    ("version", "cli.col.version", None), ("sync", "cli.col.sync", lambda r: sync_label(r.get("sync"))),
+    ("version", "cli.col.version", None), SYNC,
 ]
 
 STEP_COLUMNS = [
@@ -83,6 +92,7 @@ VISIT_LIST = [
     ("worker", "cli.col.worker", None),
     ("met", "cli.col.met", lambda r: "✓" if r.get("met") else "✗"),
     ("note", "cli.col.note", None),
+    SYNC,
 ]
 
 VISIT_DUE = [
@@ -102,11 +112,12 @@ HOUSEHOLD_LIST = [
     ("tags", "cli.col.tags", lambda r: "、".join(label("tag", x) for x in r.get("tags") or [])),
     ("address", "cli.col.address", None),
     ("id", "cli.col.id", lambda r: short_id(r["id"])),
+    SYNC,
 ]
 
 HOUSEHOLD_FIELDS = [
     ("household_no", "cli.col.household_no", None), ("id", "cli.col.id", None), ("grid_code", "cli.col.grid", None),
-    ("address", "cli.col.address", None), ("lat", "cli.col.lat", None), ("lon", "cli.col.lon", None),
+    ("address", "cli.col.address", None), ("lat", "cli.col.lat", None), ("lon", "cli.col.lon", None), SYNC,
 ]
 
 PERSON_LIST = [
@@ -118,6 +129,7 @@ PERSON_LIST = [
     ("phone", "cli.col.phone", None),
     ("tags", "cli.col.tags", lambda r: "、".join(label("tag", x) for x in r.get("tags") or [])),
     ("id", "cli.col.id", lambda r: short_id(r["id"])),
+    SYNC,
 ]
 
 # `person list`: who and where, so a hit can be told apart from a namesake.
@@ -132,6 +144,7 @@ PERSON_SEARCH_LIST = [
     ("tags", "cli.col.tags", lambda r: "、".join(label("tag", x) for x in r.get("tags") or [])),
     ("grid_code", "cli.col.grid", None),
     ("id", "cli.col.id", lambda r: short_id(r["id"])),
+    SYNC,
 ]
 
 PERSON_FIELDS = [
@@ -144,7 +157,7 @@ PERSON_FIELDS = [
     ("residence", "cli.col.residence", lambda r: label("residence", r.get("residence"))),
     ("tags", "cli.col.tags", lambda r: "、".join(label("tag", x) for x in r.get("tags") or [])),
     ("care_level", "cli.col.care_level", lambda r: label("care_level", r.get("care_level"))),
-    ("grid_code", "cli.col.grid", None), ("version", "cli.col.version", None),
+    ("grid_code", "cli.col.grid", None), ("version", "cli.col.version", None), SYNC,
 ]
 
 OUTBOX_LIST = [

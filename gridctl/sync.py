@@ -122,12 +122,12 @@ def _photos(item: dict) -> list[str]:
     return list(item["payload"].get("photos") or [])
 
 
-def _scrub(payload: dict) -> dict:
+def scrub(payload: dict) -> dict:
     """Drop full ID numbers from what the client keeps once the server has them (DESIGN §10)."""
     from schemas.validators import mask_id_number
 
     clean = dict(payload)
-    if clean.get("id_number"):
+    if clean.get("id_number") and "*" not in clean["id_number"]:
         clean["id_number"] = mask_id_number(clean["id_number"])
     if clean.get("parties"):
         clean["parties"] = [dict(p, id_number=mask_id_number(p.get("id_number"))) for p in clean["parties"]]
@@ -174,7 +174,7 @@ def push(target, api=None, device_id: str | None = None, *, batch_size: int | No
                 problem = r.get("problem") or {}
                 if status in ("applied", "duplicate"):
                     setattr(report, status, getattr(report, status) + 1)
-                    store.set_outbox_state(conn, m["id"], "applied", result=r, payload=_scrub(m["payload"]))
+                    store.set_outbox_state(conn, m["id"], "applied", result=r, payload=scrub(m["payload"]))
                     _after_applied(store, conn, m, r)
                     if r.get("version") is not None and m["type"].endswith(".upsert"):
                         # Follow-up edits made on top of this one now build on the server's
@@ -190,6 +190,9 @@ def push(target, api=None, device_id: str | None = None, *, batch_size: int | No
                     report.rejected += 1
                     store.set_outbox_state(conn, m["id"], "rejected", result=r,
                                            error=problem.get("detail") or problem.get("title"))
+                cached = store.get(ENTITY_OF[m["type"]], m["entity_id"])
+                if cached is not None:
+                    store.put(ENTITY_OF[m["type"]], scrub(cached), conn)  # answered: no full ID number kept
                 report.problems.append({"id": m["id"], "status": status, "type": m["type"],
                                         "entity_id": m["entity_id"], "detail": problem.get("detail")})
                 blocks.hold({**m, "state": status}, (m["id"], status))
@@ -256,7 +259,7 @@ def _after_applied(store: Store, conn, m: dict, result: dict) -> None:
         return
     if result.get("version") is not None:
         record["version"] = result["version"]
-    store.put(entity, _scrub(record), conn)
+    store.put(entity, scrub(record), conn)
 
 
 def pull(target, api=None, *, page_size: int = 1000, progress: Progress | None = None,

@@ -8,7 +8,7 @@ from gridctl.calendar_ops import client_limits
 from gridctl.errors import Forbidden, GridctlError, InvalidInput
 from gridctl.i18n import get_lang
 from gridctl.ops.client import Client, Listing, WriteResult
-from gridctl.ops.refs import listing, refresh, resolve
+from gridctl.ops.refs import listing, mark_sync, refresh, resolve
 from gridctl.ops.search import like_pattern
 from gridctl.ops.writes import validate, write
 from schemas import workflow as wf
@@ -88,7 +88,7 @@ def show_case(client: Client, ref: str) -> dict:
         refresh(client)
     case = resolve(client, "case", ref, extra_column="serial")
     case["overdue"] = wf.is_overdue(case, client.now())
-    case["sync"] = "pending" if case["id"] in client.store.unsent_entity_ids() else "synced"
+    mark_sync(client, [case])
     return case
 
 

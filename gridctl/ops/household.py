@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from gridctl.ops.client import Client, Listing
-from gridctl.ops.refs import listing, refresh, resolve
+from gridctl.ops.refs import listing, mark_sync, refresh, resolve, sync_states
 from gridctl.ops.search import like_pattern
 
 
@@ -54,4 +54,6 @@ def show_household(client: Client, ref: str) -> dict:
                                               [household["id"]])
     household["visits"] = client.store.query(
         "SELECT data FROM visits WHERE household_id = ? ORDER BY visited_at DESC LIMIT 10", [household["id"]])
+    states = sync_states(client)
+    mark_sync(client, [household, *household["persons"], *household["visits"]], states)
     return household

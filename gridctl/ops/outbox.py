@@ -108,11 +108,17 @@ def outbox_discard(client: Client, mutation_id: str) -> dict:
         client.store.remove_outbox(conn, item["id"])
         others = conn.execute("SELECT COUNT(*) FROM outbox WHERE entity_id = ? AND state != 'applied'",
                               (item["entity_id"],)).fetchone()[0]
-        if not others:
+        if sync.creates(item) and not item.get("server"):
+            # It existed only through this write: gone from the cache with it. (Later edits of
+            # it stay in the outbox; sent, the server says why they fail, and they stay visible.)
+            client.store.delete(item["entity"], item["entity_id"], conn)
+        elif not others:
             if item.get("server"):
                 client.store.put(item["entity"], item["server"], conn)
-            elif item["type"] in ("case.report", "visit.log") or (item["type"].endswith(".upsert") and not item["base_version"]):
-                client.store.delete(item["entity"], item["entity_id"], conn)
+            elif item["entity"] in sync.KIND_PATH:
+                # An edit: the cache shows its local effect; fetch the server's record back
+                # (now if online, else at the next pull).
+                client.store.mark_refetch(conn, item["entity"], item["entity_id"])
     if not client.offline and not item.get("server"):
         try:
             # The record may exist on the server in another shape: fetch it back.

@@ -7,7 +7,7 @@ from typing import Any
 from gridctl.errors import UsageError
 from gridctl.ids import uuid7
 from gridctl.ops.client import Client, WriteResult
-from gridctl.ops.refs import refresh, resolve
+from gridctl.ops.refs import mark_sync, refresh, resolve
 from gridctl.ops.search import find_person
 from gridctl.ops.writes import validate, write
 
@@ -19,7 +19,7 @@ def show_person(client: Client, ref: str) -> dict:
     """A person by id, unique id prefix or full ID number, with their household's number."""
     if not client.offline:
         refresh(client)
-    return find_person(client, ref)
+    return mark_sync(client, [find_person(client, ref)])[0]
 
 
 def add_person(client: Client, household_ref: str, **fields: Any) -> WriteResult:

@@ -50,7 +50,7 @@ def _listing_seen(listing: Any) -> Seen:
 
 def _write_seen(result: Any, offline: bool) -> Seen:
     state = getattr(result, "sync_state", None)
-    if state in ("applied", "duplicate", "synced", "conflict", "rejected"):
+    if state in ("applied", "duplicate", "synced", "conflict", "rejected", "waiting"):
         return Seen(online=True)
     if state == "pending" and not offline:
         # Saved locally but the immediate sync did not get through: the server is unreachable.
