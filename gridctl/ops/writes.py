@@ -76,7 +76,10 @@ def push_now(client: Client, entity: str, record_id: str, mutation_id: str, reco
                 state, waits_for = "waiting", waiting[mutation_id]["waits_for"]
                 problem = {"waits_for": waits_for, "blocker_state": waiting[mutation_id]["blocker_state"]}
             if state == "synced":
-                sync.pull(client.store, client.api)
+                try:
+                    sync.pull(client.store, client.api)
+                except Unreachable:
+                    pass  # delivered; the cache catches up at the next pull
         except Unreachable:
             state = "pending"
         except NotLoggedIn:
