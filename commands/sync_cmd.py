@@ -78,7 +78,10 @@ def register(app: typer.Typer) -> None:
         summary = {**info, "cache_age": t("cli.age.minutes", n=int(age // 60)) if age is not None else t("cli.cache.never")}
         render_fields(summary, [("server", "cli.col.server", None), ("pending", "cli.col.pending", None),
                                 ("conflict", "cli.col.conflict", None), ("rejected", "cli.col.rejected", None),
-                                ("last_push_at", "cli.col.last_push", None), ("last_pull_at", "cli.col.last_pull", None),
+                                ("waiting", "outbox.state.waiting", None), ("last_push_at", "cli.col.last_push", None),
+                                ("last_pull_at", "cli.col.last_pull", None),
                                 ("cache_age", "cli.col.cache_age", None)], output)
         if info["items"]:
             render(info["items"], Output.table, OUTBOX_LIST, title=t("cli.outbox.title"))
+        if info["conflict"] or info["rejected"] or info["waiting"]:
+            say(t("cli.sync.see_outbox"))  # a report, not a sync: exit 0; `gridctl sync` exits 3

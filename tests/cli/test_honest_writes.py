@@ -105,6 +105,13 @@ def test_one_refused_write_holds_back_only_what_builds_on_it(cli, login, server_
     for i in range(12):
         assert cli("--offline", "visit", "log", hh["id"], "--purpose", "routine", "--note", f"第{i}次").code == 0
         unrelated += 1
+    # A refused *edit* of a member who exists on the server holds back nothing but its own record's
+    # later edits: a visit naming that member goes.
+    refused_edit = cli("--offline", "person", "update", members[0]["id"], "--id-number", taken,
+                       "--sex", _sex(taken), "--birth-date", "1961-03-09", "-o", "json")
+    assert refused_edit.code == 0, refused_edit.err
+    assert cli("--offline", "visit", "log", hh["id"], "--purpose", "care", "--person", members[0]["id"]).code == 0
+    unrelated += 1
     new_id = _new_id_number(2)
     assert cli("--offline", "person", "add", hh["id"], "--name", "丙", "--id-number", new_id,
                "--sex", _sex(new_id)).code == 0
@@ -115,6 +122,7 @@ def test_one_refused_write_holds_back_only_what_builds_on_it(cli, login, server_
     result = cli("sync")
     assert result.code == 3, result.err
     assert f"{unrelated} delivered" in result.err, result.err
+    assert "2 rejected, 2 waiting" in result.err
     dup_mutation = cli("outbox", "list", "-o", "json").json()[0]
     assert dup_mutation["state"] == "rejected" and dup_mutation["entity_id"] == dup["id"]
     # Each waiting item is named with what it waits for and the command that frees it.
@@ -131,7 +139,8 @@ def test_one_refused_write_holds_back_only_what_builds_on_it(cli, login, server_
     shown = cli("household", "show", hh["id"], "-o", "json").json()
     marked = {p["id"]: p for p in shown["persons"]}
     assert marked[dup["id"]]["sync"] == "rejected" and marked[dup["id"]]["id_number"] != taken
-    assert all(p["sync"] == "synced" for pid, p in marked.items() if pid != dup["id"])
+    assert marked[members[0]["id"]]["sync"] == "rejected"  # its refused edit is what is shown
+    assert all(p["sync"] == "synced" for pid, p in marked.items() if pid not in (dup["id"], members[0]["id"]))
     assert cli("person", "show", dup["id"], "-o", "json").json()["sync"] == "rejected"
     visits = {v["id"]: v for v in cli("visit", "list", "--household", hh["id"], "-o", "json").json()}
     assert visits[visit_dup["id"]]["sync"] == "waiting"
