@@ -236,3 +236,22 @@ def test_an_online_write_queued_behind_a_refused_one_says_so(cli, login, server_
     result = cli("sync")
     assert result.code == 0, result.err
     assert _rows(server, "SELECT name, phone FROM persons WHERE id = ?", b["id"]) == [("又改", "13911112222")]
+
+
+def test_a_household_patch_keeps_what_it_leaves_out(server_factory):
+    import httpx
+
+    from gridctl.ids import uuid7
+
+    server = server_factory()
+    token = httpx.post(server.url + "/api/v1/auth/token", json={"username": "gw-001", "password": "demo-pass"}).json()
+    hid, no, grid, version = _rows(server, "SELECT id, household_no, grid_code, version FROM households "
+                                           "WHERE grid_code = '610822100200001' LIMIT 1")[0]
+    body = {"device_id": "t", "mutations": [{"id": uuid7(), "type": "household.upsert", "base_version": version,
+                                             "created_at": "2026-11-22T09:30:00+08:00",
+                                             "payload": {"id": hid, "address": "新地址1号"}}]}
+    r = httpx.post(server.url + "/api/v1/sync/push", json=body, timeout=10,
+                   headers={"Authorization": f"Bearer {token['access_token']}"})
+    assert r.json()["results"][0]["status"] == "applied", r.json()
+    assert _rows(server, "SELECT household_no, grid_code, address, version FROM households WHERE id = ?", hid) == [
+        (no, grid, "新地址1号", version + 1)]
