@@ -121,6 +121,10 @@ class ApiClient:
             return AuthFailed("core.error.rate_limited", after=response.headers.get("Retry-After", "?"))
         if status in (400, 409, 413, 415, 422):
             return InvalidInput("core.error.server_refused", field=field, detail=detail)
+        if status in (502, 503, 504):
+            # A gateway that cannot reach the server, or a server not taking requests: the
+            # server is unreachable (exit 8), not broken.
+            return Unreachable(server=self.base_url)
         return ServerError(detail=f"HTTP {status}")
 
     # --- endpoints -----------------------------------------------------------------------
