@@ -28,7 +28,8 @@ def _sync_mark(r: dict) -> str:
     return "" if state in (None, "synced") else sync_label(state)
 
 
-SYNC = ("sync", "cli.col.sync", _sync_mark)
+SYNC = ("sync", "cli.col.sync", _sync_mark)  # lists: a mark only where something is unsent
+SYNC_FIELD = ("sync", "cli.col.sync", lambda r: sync_label(r.get("sync")))  # shows: always said
 
 CASE_LIST = [
     ("serial", "cli.col.ref", _ref),
@@ -72,7 +73,7 @@ CASE_FIELDS = [
     ("supervision", "cli.col.supervision", lambda r: "" if r.get("supervision") == "none" else label("supervision", r.get("supervision"))),
     ("parties", "cli.col.parties", lambda r: "、".join(p.get("name", "") for p in r.get("parties") or [])),
     ("photos", "cli.col.photos", lambda r: len(r.get("photos") or []) or ""),
-    ("version", "cli.col.version", None), SYNC,
+    ("version", "cli.col.version", None), SYNC_FIELD,
 ]
 
 STEP_COLUMNS = [
@@ -117,7 +118,7 @@ HOUSEHOLD_LIST = [
 
 HOUSEHOLD_FIELDS = [
     ("household_no", "cli.col.household_no", None), ("id", "cli.col.id", None), ("grid_code", "cli.col.grid", None),
-    ("address", "cli.col.address", None), ("lat", "cli.col.lat", None), ("lon", "cli.col.lon", None), SYNC,
+    ("address", "cli.col.address", None), ("lat", "cli.col.lat", None), ("lon", "cli.col.lon", None), SYNC_FIELD,
 ]
 
 PERSON_LIST = [
@@ -157,7 +158,7 @@ PERSON_FIELDS = [
     ("residence", "cli.col.residence", lambda r: label("residence", r.get("residence"))),
     ("tags", "cli.col.tags", lambda r: "、".join(label("tag", x) for x in r.get("tags") or [])),
     ("care_level", "cli.col.care_level", lambda r: label("care_level", r.get("care_level"))),
-    ("grid_code", "cli.col.grid", None), ("version", "cli.col.version", None), SYNC,
+    ("grid_code", "cli.col.grid", None), ("version", "cli.col.version", None), SYNC_FIELD,
 ]
 
 OUTBOX_LIST = [
