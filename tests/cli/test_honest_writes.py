@@ -3,7 +3,6 @@ rebased follow-ups, waiting that is visible, refused records marked everywhere."
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date
 
 import pytest
@@ -12,7 +11,7 @@ from schemas.validators import make_id_number
 
 
 def _rows(server, sql: str, *params):
-    with sqlite3.connect(server.db_path) as db:
+    with server.db.connect() as db:
         return db.execute(sql, params).fetchall()
 
 

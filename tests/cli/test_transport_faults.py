@@ -4,7 +4,6 @@ never 1 — and after a clean sync everything is on the server exactly once."""
 
 from __future__ import annotations
 
-import sqlite3
 
 from tests.core.faulty_proxy import FaultyProxy
 
@@ -40,7 +39,7 @@ def test_cut_and_garbled_answers_are_retried_then_exit_8_never_1(cli, login, ser
         assert final.code == 0, final.err
     finally:
         proxy.close()
-    with sqlite3.connect(server.db_path) as db:
+    with server.db.connect() as db:
         titles = [r[0] for r in db.execute("SELECT title FROM cases WHERE title LIKE '截断测试 %'")]
         assert len(titles) == made and len(set(titles)) == made
         assert cli("outbox", "list", "-o", "json").json() == []
