@@ -55,6 +55,17 @@ users = Table(
     Column("scope", Text, nullable=False),  # JSON list of division codes
     Column("password_hash", Text, nullable=False),
     Column("created_at", String(32), nullable=False),
+    Column("unit", String(22)),  # the unit of a `unit` user (DESIGN §15)
+)
+
+# Departments and bodies cases are dispatched to (DESIGN §15): code = division code + '-' + letters.
+units = Table(
+    "units",
+    metadata,
+    Column("code", String(22), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("division", String(15), nullable=False, index=True),
+    Column("kind", String(12), nullable=False),
 )
 
 tokens = Table(
@@ -161,6 +172,21 @@ cases = Table(
     Column("supervision", String(8), nullable=False, default="none"),
     Column("version", Integer, nullable=False, default=1),
     Column("photos", Text, nullable=False, default="[]"),
+    # The closed loop (DESIGN §15).
+    Column("unit", String(22), index=True),  # the lead unit it is dispatched to
+    Column("co_units", Text, nullable=False, default="[]"),  # JSON list of unit codes
+    Column("satisfaction", String(12)),
+    Column("followed_up_at", String(32)),
+    Column("mediations", Text, nullable=False, default="[]"),  # JSON list of mediation records
+)
+
+# Every (case, unit) ever dispatched: a unit user's feed follows these cases, so that a case
+# taken back (refused, reassigned) still reaches the unit's devices as a tombstone.
+case_units = Table(
+    "case_units",
+    metadata,
+    Column("case_id", String(36), primary_key=True),
+    Column("unit", String(22), primary_key=True, index=True),
 )
 
 case_steps = Table(

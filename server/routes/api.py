@@ -19,7 +19,9 @@ from schemas.models import (
     PushResponse,
     TokenRequest,
     TokenResponse,
+    Unit,
     User,
+    UserBrief,
     Visit,
 )
 from server import auth, __version__
@@ -69,6 +71,23 @@ def me(user: Me) -> dict:
 def divisions(user: Me, engine: Db, parent: str | None = None) -> list[dict]:
     with engine.connect() as conn:
         return records.list_divisions(conn, user, parent)
+
+
+@router.get("/units", response_model=list[Unit], tags=["register"])
+def units(user: Me, engine: Db, division: Annotated[str | None, Query(pattern=r"^\d{6,15}$")] = None,
+          kind: Annotated[str | None, Query(pattern=r"^(department|police|mediation|other)$")] = None) -> list[dict]:
+    """Units cases can be dispatched to, serving areas in the caller's scope (DESIGN §15)."""
+    with engine.connect() as conn:
+        return records.list_units(conn, user, division, kind)
+
+
+@router.get("/users", response_model=list[UserBrief], tags=["register"])
+def users(user: Me, engine: Db,
+          role: Annotated[str | None, Query(pattern=r"^(gridworker|village|station|county|admin|unit)$")] = None,
+          division: Annotated[str | None, Query(pattern=r"^\d{6,15}$")] = None) -> list[dict]:
+    """Who can be assigned within the caller's scope (DESIGN §15)."""
+    with engine.connect() as conn:
+        return records.list_users(conn, user, role, division)
 
 
 @router.get("/households", response_model=Page[Household], tags=["register"])

@@ -14,7 +14,7 @@ from schemas.validators import format_time, is_valid_id_number, mask_id_number
 from schemas.workflow import UNFINISHED_STATUSES
 from server.db import case_steps, cases, divisions, households, persons, visits
 from server.errors import ApiProblem, not_found
-from server.scope import prefix_clause, scope_clause
+from server.scope import case_scope, prefix_clause, scope_clause
 
 MAX_LIMIT = 1000
 
@@ -81,6 +81,8 @@ def case_out(row, user: dict, steps: list[dict] | None = None, now: str | None =
         "overdue": bool(row.due_at and row.status in UNFINISHED_STATUSES and row.due_at < now),
         "supervision": row.supervision, "version": row.version, "steps": steps if steps is not None else [],
         "photos": json.loads(row.photos or "[]"),
+        "unit": row.unit, "co_units": json.loads(row.co_units or "[]"), "satisfaction": row.satisfaction,
+        "followed_up_at": row.followed_up_at, "mediations": json.loads(row.mediations or "[]"),
     }
 
 
@@ -253,7 +255,7 @@ def list_visits(conn, user, *, household=None, worker=None, since=None, cursor=N
 
 def list_cases(conn, user, *, status=None, level=None, grid=None, assignee=None, overdue=None, category=None, q=None,
                cursor=None, limit=None):
-    query = select(cases).where(scope_clause(cases.c.grid_code, user["scope"]))
+    query = select(cases).where(case_scope(cases, user))
     if category:
         query = query.where(cases.c.category == category)
     if q:
@@ -277,7 +279,7 @@ def list_cases(conn, user, *, status=None, level=None, grid=None, assignee=None,
 def case_row(conn: Connection, user: dict, ref: str):
     """A case by UUID or serial, within scope; 404 otherwise."""
     row = conn.execute(
-        select(cases).where(or_(cases.c.id == ref, cases.c.serial == ref), scope_clause(cases.c.grid_code, user["scope"]))
+        select(cases).where(or_(cases.c.id == ref, cases.c.serial == ref), case_scope(cases, user))
     ).first()
     if row is None:
         raise not_found("case")
@@ -287,3 +289,59 @@ def case_row(conn: Connection, user: dict, ref: str):
 def get_case(conn, user, ref: str) -> dict:
     row = case_row(conn, user, ref)
     return cases_out(conn, [row], user)[0]
+
+
+# --- units and users (DESIGN §15) -----------------------------------------------------------
+
+def unit_out(row) -> dict:
+    return {"code": row.code, "name": row.name, "division": row.division, "kind": row.kind}
+
+
+def _overlaps(code: str, scope: list[str]) -> bool:
+    """A division code and a scope overlap: one lies within the other."""
+    return any(code.startswith(s) or s.startswith(code) for s in scope)
+
+
+def list_units(conn: Connection, user: dict, division: str | None = None, kind: str | None = None) -> list[dict]:
+    """Units serving an area that overlaps the caller's scope; a unit user sees its own unit."""
+    from server.db import units
+
+    query = select(units).order_by(units.c.code)
+    if user["role"] == "unit":
+        query = query.where(units.c.code == (user.get("unit") or ""))
+    if kind:
+        query = query.where(units.c.kind == kind)
+    out = []
+    for row in conn.execute(query):
+        if user["role"] != "unit" and not _overlaps(row.division, user["scope"]):
+            continue
+        if division and not _overlaps(row.division, [division]):
+            continue
+        out.append(unit_out(row))
+    return out
+
+
+def list_users(conn: Connection, user: dict, role: str | None = None, division: str | None = None) -> list[dict]:
+    """Users who can be assigned within the caller's scope: their scope lies within it (or a
+    unit user whose unit serves an area within it). A unit user sees nobody but itself."""
+    from server.db import units, users
+
+    unit_division = {r.code: r.division for r in conn.execute(select(units.c.code, units.c.division))}
+    query = select(users.c.username, users.c.display_name, users.c.role, users.c.scope, users.c.unit)
+    if role:
+        query = query.where(users.c.role == role)
+    out = []
+    for row in conn.execute(query.order_by(users.c.username)):
+        if user["role"] == "unit":
+            if row.username != user["username"]:
+                continue
+        else:
+            codes = [unit_division.get(row.unit, "")] if row.role == "unit" else json.loads(row.scope or "[]")
+            codes = [c for c in codes if c]
+            if not codes or not any(any(c.startswith(s) or s.startswith(c) for s in user["scope"]) for c in codes):
+                continue
+            if division and not any(c.startswith(division) or division.startswith(c) for c in codes):
+                continue
+        out.append({"username": row.username, "display_name": row.display_name, "role": row.role,
+                    "scope": json.loads(row.scope or "[]"), "unit": row.unit})
+    return out
