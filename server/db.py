@@ -174,10 +174,10 @@ cases = Table(
     Column("photos", Text, nullable=False, default="[]"),
     # The closed loop (DESIGN §15).
     Column("unit", String(22), index=True),  # the lead unit it is dispatched to
-    Column("co_units", Text, nullable=False, default="[]"),  # JSON list of unit codes
+    Column("co_units", Text, default="[]"),  # JSON list of unit codes (NULL read as none)
     Column("satisfaction", String(12)),
     Column("followed_up_at", String(32)),
-    Column("mediations", Text, nullable=False, default="[]"),  # JSON list of mediation records
+    Column("mediations", Text, default="[]"),  # JSON list of mediation records (NULL read as none)
 )
 
 # Every (case, unit) ever dispatched: a unit user's feed follows these cases, so that a case

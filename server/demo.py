@@ -133,7 +133,8 @@ class _Seeder:
         self.divisions.append({"code": COUNTY, "name": "示范县", "level": "county", "parent": None, "kind": None})
 
         def user(username, display, role, scope, unit=None):
-            self.users.append({"username": username, "display_name": display, "phone": self.phone(), "role": role,
+            phone = f"139{self.rnd2.randrange(10**8):08d}" if unit else self.phone()
+            self.users.append({"username": username, "display_name": display, "phone": phone, "role": role,
                                "scope": json.dumps(scope), "password_hash": password_hash, "created_at": created,
                                "unit": unit})
 
