@@ -73,7 +73,35 @@ CASE_FIELDS = [
     ("supervision", "cli.col.supervision", lambda r: "" if r.get("supervision") == "none" else label("supervision", r.get("supervision"))),
     ("parties", "cli.col.parties", lambda r: "、".join(p.get("name", "") for p in r.get("parties") or [])),
     ("photos", "cli.col.photos", lambda r: len(r.get("photos") or []) or ""),
+    ("unit", "loop.col.unit", None),
+    ("co_units", "loop.col.co_units", lambda r: "、".join(r.get("co_units") or [])),
+    ("satisfaction", "loop.col.satisfaction", lambda r: label("satisfaction", r.get("satisfaction"))),
+    ("followed_up_at", "loop.col.followed_up_at", lambda r: short_time(r.get("followed_up_at"))),
+    ("mediations", "loop.col.mediations", lambda r: len(r.get("mediations") or []) or ""),
     ("version", "cli.col.version", None), SYNC_FIELD,
+]
+
+MEDIATION_COLUMNS = [
+    ("at", "cli.col.at", lambda m: short_time(m.get("at"))),
+    ("result", "loop.col.result", lambda m: label("mediation_result", m.get("result"))),
+    ("method", "loop.col.method", lambda m: label("mediation_method", m.get("method"))),
+    ("agreement_no", "loop.col.agreement_no", None),
+    ("participants", "loop.col.participants", lambda m: "、".join(m.get("participants") or [])),
+    ("actor", "cli.col.actor", None),
+]
+
+UNIT_LIST = [
+    ("code", "loop.col.code", None),
+    ("name", "loop.col.name", None),
+    ("division", "loop.col.division", None),
+    ("kind", "loop.col.kind", lambda r: label("unit_kind", r.get("kind"))),
+]
+
+USER_LIST = [
+    ("username", "loop.col.username", None),
+    ("display_name", "loop.col.display_name", None),
+    ("role", "loop.col.role", lambda r: label("role", r.get("role"))),
+    ("scope", "loop.col.scope", lambda r: r.get("unit") or "、".join(r.get("scope") or [])),
 ]
 
 STEP_COLUMNS = [

@@ -21,6 +21,8 @@ from gridctl.ops.household import list_households, show_household
 from gridctl.ops.person import PERSON_FIELDS, add_person, show_person, update_person
 from gridctl.ops.search import list_persons
 from gridctl.ops.visit import TAG_PRIORITY, VISIT_FREQUENCY_DAYS, list_visits, log_visit, visits_due
+from gridctl.ops.queues import QUEUES, by_urgency, in_queue
+from gridctl.ops.directory import cached_names, list_units, list_users
 from gridctl.ops.outbox import outbox_discard, outbox_list, outbox_retry, outbox_show, run_sync, sync_status
 
 __all__ = [
@@ -33,5 +35,6 @@ __all__ = [
     "list_households", "show_household",
     "PERSON_FIELDS", "add_person", "show_person", "update_person", "list_persons",
     "TAG_PRIORITY", "VISIT_FREQUENCY_DAYS", "list_visits", "log_visit", "visits_due",
+    "QUEUES", "by_urgency", "in_queue", "cached_names", "list_units", "list_users",
     "outbox_discard", "outbox_list", "outbox_retry", "outbox_show", "run_sync", "sync_status",
 ]
