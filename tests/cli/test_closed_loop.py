@@ -128,3 +128,37 @@ def test_a_unit_user_sees_its_unit_alone(cli, login, server_factory):
     login(server, "unit-zf")
     r = cli("household", "list", "-o", "json")
     assert r.code == 0 and r.json() == []
+
+
+def test_import_units_and_unit_users(cli, login, server_factory, tmp_path):
+    server = server_factory()
+    login(server, "county-admin")
+    units = tmp_path / "units.csv"
+    units.write_text("编码,名称,所属区划,类型\n610822101-ZF,河东镇综合执法队,610822101,职能部门\n"
+                     "610822101-PCS,河东派出所,610822101,公安\n610822101-X,坏单位,610822100,其他\n"
+                     "610822-SFJ,示范县司法局,610822,调解组织\n", encoding="utf-8")
+    r = cli("import", "units", str(units), "-o", "json")
+    assert r.code == 3, r.err  # one row refused
+    assert r.json()["created"] == 3 and r.json()["rejected"] == 1
+    assert "row 4" in r.err and "610822100" in r.err
+    again = cli("import", "units", str(units), "-o", "json")
+    assert again.json()["unchanged"] == 3 and again.json()["created"] == 0
+    listed = {u["code"]: u for u in cli("unit", "list", "-o", "json").json()}
+    assert listed["610822101-PCS"]["kind"] == "police" and listed["610822-SFJ"]["kind"] == "mediation"
+    assert {u["code"] for u in cli("unit", "list", "--division", "610822101", "-o", "json").json()} == {
+        "610822101-ZF", "610822101-PCS", "610822-SFJ", "610822-ZJJ"}
+    users = tmp_path / "users.csv"
+    users.write_text("username,display_name,role,scope,unit,password\nunit-hd,河东执法队员,unit,,610822101-ZF,pass-1234\n"
+                     "unit-bad,无单位,unit,,,\nunit-nx,不存在,unit,,610822101-NOPE,\ngw-x,网格员,gridworker,,610822101-ZF,\n",
+                     encoding="utf-8")
+    r = cli("import", "users", str(users), "-o", "json")
+    assert r.code == 3 and r.json()["created"] == 1 and r.json()["rejected"] == 3, (r.out, r.err)
+    assert "unit" in r.err and "610822101-NOPE" in r.err
+    mine = {u["username"]: u for u in cli("user", "list", "--role", "unit", "-o", "json").json()}
+    assert mine["unit-hd"]["unit"] == "610822101-ZF" and {"unit-zf", "unit-zjj"} <= set(mine)
+    assert {u["username"] for u in cli("user", "list", "--division", "610822101", "--role", "unit", "-o", "json").json()} == {
+        "unit-hd", "unit-zjj"}
+    r = cli("user", "list", "--role", "chief")
+    assert r.code == 2 and "--role" in r.err
+    r = cli("--lang", "zh", "user", "list", "--division", "61x")
+    assert r.code == 2 and "区划代码" in r.err
