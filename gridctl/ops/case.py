@@ -140,3 +140,20 @@ def act(client: Client, case_ref: str, action: str, *, note: str | None = None, 
                                    "to_level": to_level, "assignee": assignee, "supervision": supervision, **extra})
     after = wf.apply_transition(case, transition, user["username"], client.now(), client_limits())
     return write(client, "case", after, "case.act", payload, base_version=case["version"])
+
+
+def queue_summary(client: Client, *, listed: int = 50) -> dict:
+    """The station's queues at a glance (DESIGN §15): counts of ``todo``, ``verify`` and
+    ``follow-up`` and the first ``listed`` cases of each by urgency, from one refresh of the cache."""
+    from gridctl.ops.queues import counts
+
+    source, stale = refresh(client)
+    user = client.user
+    cases = by_urgency(client.store.query("SELECT data FROM cases"))
+    now = client.now()
+    for case in cases:
+        case["overdue"] = wf.is_overdue(case, now)
+    names = ("todo", "verify", "follow-up")
+    return {"counts": counts(cases, user, names),
+            "cases": {q: [c for c in cases if in_queue(c, user, q)][:listed] for q in names},
+            "source": source, "stale": stale}

@@ -19,6 +19,7 @@ class Figures:
     online: bool
     fetched_at: datetime
     problem: str | None = None  # why these are the cached figures and not fresh ones
+    queues: dict | None = None  # the user's todo / verify / follow-up (DESIGN §15), from the client's cache
 
 
 class StatsSource:
@@ -48,6 +49,16 @@ class StatsSource:
         now = datetime.now(timezone.utc)
         self._save(now, stats)
         return Figures(stats, True, now)
+
+    def queues(self) -> dict | None:
+        """Counts and first cases of the user's queues; None when the cache cannot be read."""
+        from gridctl import ops
+        from gridctl.errors import GridctlError
+
+        try:
+            return ops.queue_summary(self.client)
+        except GridctlError:
+            return None
 
     def _save(self, when: datetime, stats: dict) -> None:
         # A full or read-only disk costs the offline copy, never the figures just fetched.
