@@ -385,13 +385,14 @@ class _Seeder:
         reporter = actors[gcode]
         case = {"id": self.uid(), "grid_code": gcode, "urgent": urgent, "reported_at": format_time(reported),
                 "reporter": reporter["username"]}
-        case.update(wf.new_case_fields(reported, urgent, reporter["username"]))
+        case.update(wf.new_case_fields(reported, urgent, reporter["username"], self.limits))
         at = reported
 
         def step(action: str, actor: dict, **params) -> None:
             nonlocal case, at
             at = min(at + timedelta(hours=rnd.uniform(0.3, 20)), self.now - timedelta(minutes=1))
-            case = wf.apply_transition(case, wf.decide(action, case, actor, **params), actor["username"], at)
+            case = wf.apply_transition(case, wf.decide(action, case, actor, **params), actor["username"], at,
+                                       self.limits)
 
         station, village, county = actors[gcode[:9]], actors[gcode[:12]], actors[COUNTY]
         zf, zjj = actors["unit:610822100-ZF"], actors["unit:610822-ZJJ"]

@@ -222,3 +222,23 @@ def test_missing_parameters_are_named(action, params, code, field):
         wf.decide(action, case(status, "town", units="unit" if action == "refuse" else "none"), USERS[who], **params)
     assert (err.value.code, err.value.field) == (code, field)
     assert err.value.message("zh") != err.value.message("en")
+
+
+def test_a_signed_case_counts_its_resolve_limit_in_working_days_from_signing():
+    """DESIGN §15: sign restarts the resolve limit, counted in the cn calendar's working days."""
+    import chinese_calendar
+
+    from schemas.workdays import cn_calendar
+    from schemas.validators import CST
+
+    limits = wf.TimeLimits(calendar=cn_calendar(chinese_calendar.holidays, chinese_calendar.workdays))
+    before_holiday = datetime(2026, 9, 30, 10, tzinfo=CST)
+    c = case("accepted", "town")
+    c = wf.apply_transition(c, wf.decide("dispatch", c, USERS["station"], unit="610822100-ZF"), "station-01",
+                            before_holiday - timedelta(hours=3), limits)
+    assert parse_time(c["due_at"]) == before_holiday + timedelta(hours=21)  # signing: calendar hours
+    c = wf.apply_transition(c, wf.decide("sign", c, USERS["unit"]), "unit-zf", before_holiday, limits)
+    # 10 working days from 2026-09-30 10:00, skipping the National Day holiday (10-01..10-07 off,
+    # 09-27 and 10-10 made up): 10-08, 10-09, 10-10, 10-12 ... 10-16, 10-19, 10-20 → 10-20 10:00.
+    expected = limits.calendar.after(before_holiday, timedelta(days=10))
+    assert parse_time(c["due_at"]) == expected == datetime(2026, 10, 20, 10, tzinfo=CST)
