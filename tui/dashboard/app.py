@@ -27,7 +27,7 @@ from tui.dashboard.supervise_form import SuperviseForm, case_ref
 from tui.dashboard.tile import Tile
 
 LEVELS = ("grid", "village", "town", "county")
-STATUSES = ("reported", "accepted", "in_progress", "resolved")
+STATUSES = ("reported", "accepted", "in_progress", "resolved", "dispatched")  # dispatched: DESIGN §15
 KPIS = ("open", "overdue_unaccepted", "overdue_unresolved", "escalated_7d", "on_time_rate")
 # DESIGN §15: the station's own queues, and the share of disputes resolved at the base.
 QUEUE_TILES = ("todo", "verify", "follow-up", "base_resolution_rate")
