@@ -11,7 +11,7 @@ from commands.output import Output, cache_note, render
 from commands.state import open_client
 from gridctl.i18n import t
 
-OUTPUT = typer.Option(Output.table, "-o", "--output", help=t("cli.opt.output"))
+from commands.params import OUTPUT  # noqa: E402  (the -o option every command shares)
 
 
 def _division(value: str | None) -> str | None:

@@ -265,7 +265,7 @@ Index("persons_tags", persons.c.grid_code, persons.c.tags)
 # The dashboard's overdue list: unfinished cases in due order, read from the front until 50 match
 # (migration 0003). Queries name the statuses in exactly this text, as SQLite requires of a
 # partial index, and PostgreSQL then walks it instead of sorting every unfinished case.
-UNFINISHED_PREDICATE = "status IN ('reported', 'accepted', 'in_progress')"
+UNFINISHED_PREDICATE = "status IN ('reported', 'accepted', 'in_progress', 'dispatched')"  # schemas.workflow.UNFINISHED_STATUSES
 Index("cases_unfinished_due", cases.c.due_at, cases.c.id,
       sqlite_where=text(UNFINISHED_PREDICATE), postgresql_where=text(UNFINISHED_PREDICATE))
 # Keyset paging of the register walks (grid_code, id) in order.
