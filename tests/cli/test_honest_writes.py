@@ -194,9 +194,14 @@ def test_station_refused_assign_does_not_trap_later_actions(cli, login, server_f
     assert cli("--profile", "gw", "case", "escalate", case["id"], "--reason", "需镇里处理", "--to", "town").code == 0
     login(server, "station-01", profile="st")
 
-    nobody = cli("--profile", "st", "case", "assign", case["id"], "--to", "nobody")
+    # Online, `--to` is checked against the server's user list first (exit 2); made offline with
+    # no list cached, the bad assign reaches the server only at the sync, which refuses it.
+    assert cli("--profile", "st", "sync").code == 0  # the case in the station's cache
+    assert cli("--offline", "--profile", "st", "case", "assign", case["id"], "--to", "nobody").code == 0
+    nobody = cli("--profile", "st", "sync")
     assert nobody.code == 3
     assert "nobody" in nobody.err and "outbox" in nobody.err
+    assert cli("--profile", "st", "case", "assign", case["id"], "--to", "nobody").code == 2
     assigned = cli("--profile", "st", "case", "assign", case["id"], "--to", "village-01", "-o", "json")
     assert assigned.code == 0, assigned.err
     assert assigned.json()["sync"] == "synced"
