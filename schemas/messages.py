@@ -286,6 +286,27 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{field}为脱敏显示值（{value}），不能写回；不填该字段即保留原值，或填写完整值",
         "{field} is the masked value {value} as shown, which cannot be written back; leave the field out to keep the stored value, or send the full value",
     ),
+    # Statistics parameters (/stats/index, /stats/report)
+    "stats.unknown_param": (
+        "未知的查询参数{name}；可用参数：{allowed}",
+        "unknown query parameter {name}; known: {allowed}",
+    ),
+    "stats.period": (
+        "统计周期应为{allowed}之一，实际为“{value}”",
+        "the period must be one of {allowed}, got {value!r}",
+    ),
+    "stats.level": (
+        "排行层级应为{allowed}之一，实际为“{value}”",
+        "the level must be one of {allowed}, got {value!r}",
+    ),
+    "stats.level_above": (
+        "区划{division}之下没有“{value}”层级，请选择更低的层级",
+        "division {division} has no {value} level under it; choose a lower level",
+    ),
+    "stats.at": (
+        "日期应写作YYYY-MM-DD，实际为“{value}”",
+        "the date must read YYYY-MM-DD, got {value!r}",
+    ),
 }
 
 
