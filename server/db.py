@@ -261,6 +261,12 @@ Index("cases_grid_status", cases.c.grid_code, cases.c.status)
 Index("cases_status_grid_level_due", cases.c.status, cases.c.grid_code, cases.c.level, cases.c.due_at)
 Index("cases_reported_grid", cases.c.reported_at, cases.c.grid_code)
 Index("cases_closed_grid", cases.c.status, cases.c.closed_at, cases.c.grid_code, cases.c.resolved_at, cases.c.due_at)
+# Covering indexes of the governance index's per-period counts (server/services/index.py): cases
+# resolved, field reports (by source and reporter) and closed disputes (by level) in a period.
+Index("cases_resolved_grid", cases.c.resolved_at, cases.c.grid_code, cases.c.due_at)
+Index("cases_reported_source", cases.c.reported_at, cases.c.grid_code, cases.c.source, cases.c.reporter)
+Index("cases_category_closed", cases.c.category, cases.c.status, cases.c.closed_at, cases.c.grid_code, cases.c.level)
+Index("case_steps_action_at", case_steps.c.action, case_steps.c.at, case_steps.c.case_id)
 Index("persons_tags", persons.c.grid_code, persons.c.tags)
 # The dashboard's overdue list: unfinished cases in due order, read from the front until 50 match
 # (migration 0003). Queries name the statuses in exactly this text, as SQLite requires of a

@@ -12,10 +12,11 @@ penalties (yellow card 0.02, red card 0.05 each, capped at 0.3), times 100:
 - ``base_resolution``: closed ``dispute`` cases of the period resolved at grid or village level
   ÷ closed ``dispute`` cases of the period (DESIGN §15);
 - ``visit_coverage``: special-population people (a tag with a visit frequency) whose household
-  was visited within their most demanding frequency before the period's end ÷ all of them;
+  was visited within their most demanding frequency before the period's end (today's end for
+  the running period) ÷ all of them;
 - ``discovery``: cases reported from the field (source ``field`` or ``visit``) in the period per
   100 households, divided by the target (``index_discovery_target`` per 100 households per
-  30 days, scaled to the period's length) and capped at 1.
+  30 days, scaled to the period's length — its days so far for the running period) and capped at 1.
 
 A component whose denominator is 0 is *excluded* and the weights of the others are renormalised
 to sum to 1 (``weights_used`` per unit says so). Why not a neutral 1.0: a grid with no disputes
@@ -135,9 +136,9 @@ def governance_index(engine: Engine, user: dict, division: str | None, level: st
         if level != "worker" and len(code) > CODE_LENGTH[level]:
             raise invalid("level", f"a {div.level} has no {level}s under it; choose a lower level than the division",
                           "stats.level_above", value=level, division=code)
-        current = _scores(conn, code, level, units, start, end, weights, target, frequencies, accept_hours)
-        previous = _scores(conn, code, level, units, prev_start, prev_end, weights, target, frequencies,
-                           accept_hours)
+        today = (now or datetime.now(timezone.utc)).astimezone(CST).date() + timedelta(days=1)
+        current, previous = _scores(conn, code, level, units, [(start, end), (prev_start, prev_end)], weights,
+                                    target, frequencies, accept_hours, today)
     ranking = _rank(current)
     before = {r["code"]: r for r in _rank(previous)}
     for r in ranking:
@@ -187,86 +188,107 @@ def _count(condition):
     return func.coalesce(func.sum(when((condition, 1), else_=0)), 0)
 
 
-def _scores(conn, code, level, units, start, end, weights, target, frequencies, accept_hours) -> list[dict]:
-    lo, hi = _t(start), _t(end)
-    within = prefix_clause(cases.c.grid_code, code)
-    key = cases.c.reporter if level == "worker" else func.substr(cases.c.grid_code, 1, CODE_LENGTH[level])
-    figures: dict[str, dict[str, list]] = {u: {} for u in units}
+def _scores(conn, code, level, units, periods, weights, target, frequencies, accept_hours,
+            today_end: date) -> list[list[dict]]:
+    """Scores of every unit for each of ``periods`` (the current and the previous one, adjacent):
+    each component is one grouped query over both, split by a period column, so the index costs
+    one pass per component. ``today_end``: the end of today; a period still running is judged on
+    its days so far (visit coverage as of today, the discovery target for the days elapsed)."""
+    bounds = [(_t(start), _t(end)) for start, end in periods]
+    lo, hi = min(b[0] for b in bounds), max(b[1] for b in bounds)
+    # The code filter on an expression no index matches, so SQLite (and PostgreSQL) range-scan
+    # the covering index of each query's time column instead of every case of the division.
+    within = prefix_clause(cases.c.grid_code.concat(""), code)
+    key = (cases.c.reporter if level == "worker"
+           else func.substr(cases.c.grid_code, 1, CODE_LENGTH[level]))
+    figures: list[dict[str, dict[str, list]]] = [{u: {} for u in units} for _ in periods]
 
-    def put(component: str, unit: str, num: float, den: float) -> None:
-        if unit in figures:
-            figures[unit][component] = [num, den]
+    later = max(b[0] for b in bounds)
 
+    def which(column):
+        """In SQL: 0 for the earlier period, 1 for the later one, by the time column."""
+        return when((column >= later, 1), else_=0)
+
+    def put(p: int, component: str, unit: str, num: float, den: float) -> None:
+        if unit in figures[p]:
+            figures[p][unit][component] = [num, den]
+
+    ordered = sorted(range(len(periods)), key=lambda i: bounds[i][0])  # SQL's 0/1 → index in periods
     # on_time: resolved in the period.
-    for unit, n, ok in conn.execute(
-            select(key, func.count(), _count(cases.c.resolved_at <= cases.c.due_at))
-            .where(within, cases.c.resolved_at >= lo, cases.c.resolved_at < hi).group_by(key)):
-        put("on_time", unit, ok, n)
+    for p, unit, n, ok in conn.execute(
+            select(which(cases.c.resolved_at), key, func.count(), _count(cases.c.resolved_at <= cases.c.due_at))
+            .where(within, cases.c.resolved_at >= lo, cases.c.resolved_at < hi)
+            .group_by(which(cases.c.resolved_at), key)):
+        put(ordered[p], "on_time", unit, ok, n)
     # accepted_on_time: accept steps in the period; the limit runs from reporting (hours, calendar).
-    acc_ok: dict[str, list] = {}
+    acc: dict[tuple[int, str], list] = {}
     steps = case_steps.join(cases, cases.c.id == case_steps.c.case_id)
-    for unit, reported_at, urgent, at in conn.execute(
-            select(key, cases.c.reported_at, cases.c.urgent, case_steps.c.at).select_from(steps)
+    for p, unit, reported_at, urgent, at in conn.execute(
+            select(which(case_steps.c.at), key, cases.c.reported_at, cases.c.urgent, case_steps.c.at)
+            .select_from(steps)
             .where(within, case_steps.c.action == "accept", case_steps.c.at >= lo, case_steps.c.at < hi)):
         hours = accept_hours[1] if urgent else accept_hours[0]
         limit = format_time(datetime.fromisoformat(reported_at) + timedelta(hours=hours))
-        pair = acc_ok.setdefault(unit, [0, 0])
+        pair = acc.setdefault((ordered[p], unit), [0, 0])
         pair[0] += at <= limit
         pair[1] += 1
-    for unit, (ok, n) in acc_ok.items():
-        put("accepted_on_time", unit, ok, n)
+    for (p, unit), (ok, n) in acc.items():
+        put(p, "accepted_on_time", unit, ok, n)
     # satisfaction: only once the closed loop's columns exist (DESIGN §15).
     if "satisfaction" in cases.c and "followed_up_at" in cases.c:
         sat, fu = cases.c.satisfaction, cases.c.followed_up_at
-        for unit, n, good, basic in conn.execute(
-                select(key, func.count(), _count(sat == "satisfied"), _count(sat == "basic"))
-                .where(within, fu >= lo, fu < hi, sat.isnot(None)).group_by(key)):
-            put("satisfaction", unit, good + 0.5 * basic, n)
+        for p, unit, n, good, basic in conn.execute(
+                select(which(fu), key, func.count(), _count(sat == "satisfied"), _count(sat == "basic"))
+                .where(within, fu >= lo, fu < hi, sat.isnot(None)).group_by(which(fu), key)):
+            put(ordered[p], "satisfaction", unit, good + 0.5 * basic, n)
     # base_resolution: closed disputes of the period, resolved at grid or village level.
-    for unit, n, base in conn.execute(
-            select(key, func.count(), _count(cases.c.level.in_(("grid", "village"))))
-            .where(within, cases.c.category == "dispute", cases.c.status == "closed",
-                   cases.c.closed_at >= lo, cases.c.closed_at < hi).group_by(key)):
-        put("base_resolution", unit, base, n)
+    for p, unit, n, base in conn.execute(
+            select(which(cases.c.closed_at), key, func.count(), _count(cases.c.level.in_(("grid", "village"))))
+            .where(within, cases.c.status == "closed", cases.c.closed_at >= lo, cases.c.closed_at < hi,
+                   cases.c.category == "dispute").group_by(which(cases.c.closed_at), key)):
+        put(ordered[p], "base_resolution", unit, base, n)
     # discovery: field reports of the period per 100 households.
-    reports = dict(conn.execute(
-        select(key, func.count()).where(within, cases.c.source.in_(FIELD_SOURCES), cases.c.reported_at >= lo,
-                                        cases.c.reported_at < hi).group_by(key)).all())
+    reports: dict[tuple[int, str], int] = {}
+    for p, unit, n in conn.execute(
+            select(which(cases.c.reported_at), key, func.count())
+            .where(within, cases.c.reported_at >= lo, cases.c.reported_at < hi, cases.c.source.in_(FIELD_SOURCES))
+            .group_by(which(cases.c.reported_at), key)):
+        reports[(ordered[p], unit)] = n
     grid_households = dict(conn.execute(
         select(households.c.grid_code, func.count()).where(prefix_clause(households.c.grid_code, code))
         .group_by(households.c.grid_code)).all())
-    coverage = _grid_coverage(conn, code, end, frequencies)
-    scale = (end - start).days / 30
+    as_of = [min(end, max(today_end, start + timedelta(days=1))) for start, end in periods]
+    coverage = _grid_coverage(conn, code, as_of, frequencies)
     homes_of: dict[str, int] = {}
-    cov_of: dict[str, list[int]] = {}
+    cov_of: dict[tuple[int, str], list[int]] = {}
     for grid in set(grid_households) | set(coverage):
         for unit in _units_of_grid(grid, level, units):
             homes_of[unit] = homes_of.get(unit, 0) + grid_households.get(grid, 0)
-            visited, people = coverage.get(grid, (0, 0))
-            pair = cov_of.setdefault(unit, [0, 0])
-            pair[0] += visited
-            pair[1] += people
-    for unit in units:
-        homes = homes_of.get(unit, 0)
-        if homes:
-            rate = reports.get(unit, 0) * 100 / homes / (target * scale)
-            figures[unit]["discovery"] = [min(1.0, rate), 1]
-        visited, people = cov_of.get(unit, (0, 0))
-        if people:
-            figures[unit]["visit_coverage"] = [visited, people]
+            for p, (visited, people) in enumerate(coverage.get(grid, [(0, 0)] * len(periods))):
+                pair = cov_of.setdefault((p, unit), [0, 0])
+                pair[0] += visited
+                pair[1] += people
+    for p, (start, _end) in enumerate(periods):
+        scale = (as_of[p] - start).days / 30
+        for unit in units:
+            homes = homes_of.get(unit, 0)
+            if homes:
+                rate = reports.get((p, unit), 0) * 100 / homes / (target * scale)
+                figures[p][unit]["discovery"] = [min(1.0, rate), 1]
+            visited, people = cov_of.get((p, unit), (0, 0))
+            if people:
+                figures[p][unit]["visit_coverage"] = [visited, people]
     # penalties: yellow and red cards given in the period.
-    cards = {}
+    cards: dict[tuple[int, str], tuple[int, int]] = {}
     card = case_steps.c.extra
-    for unit, yellow, red in conn.execute(
-            select(key, _count(card.contains('"yellow"')), _count(card.contains('"red"'))).select_from(steps)
+    for p, unit, yellow, red in conn.execute(
+            select(which(case_steps.c.at), key, _count(card.contains('"yellow"')), _count(card.contains('"red"')))
+            .select_from(steps)
             .where(within, case_steps.c.action == "supervise", case_steps.c.at >= lo, case_steps.c.at < hi)
-            .group_by(key)):
-        cards[unit] = (yellow, red)
-    out = []
-    for unit, info in units.items():
-        yellow, red = cards.get(unit, (0, 0))
-        out.append(_score(unit, info["name"], figures[unit], weights, yellow, red))
-    return out
+            .group_by(which(case_steps.c.at), key)):
+        cards[(ordered[p], unit)] = (yellow, red)
+    return [[_score(unit, info["name"], figures[p][unit], weights, *cards.get((p, unit), (0, 0)))
+             for unit, info in units.items()] for p in range(len(periods))]
 
 
 def _units_of_grid(grid: str, level: str, units: dict[str, dict]) -> list[str]:
@@ -278,25 +300,30 @@ def _units_of_grid(grid: str, level: str, units: dict[str, dict]) -> list[str]:
     return [u for u, info in units.items() if any(grid.startswith(s) for s in info["scope"])]
 
 
-def _grid_coverage(conn, code: str, end: date, frequencies: dict[str, int]) -> dict[str, tuple[int, int]]:
-    """grid → (visited, people): tagged people whose household was visited within their most
-    demanding tag's frequency before ``end``; one grouped query."""
+def _grid_coverage(conn, code: str, ends: list[date], frequencies: dict[str, int]) -> dict[str, list[tuple[int, int]]]:
+    """grid → [(visited, people) for each of ``ends``]: tagged people whose household was visited
+    within their most demanding tag's frequency before that end; one grouped query for all ends.
+
+    The inner query reads each person's tags once (their shortest frequency); the outer one only
+    compares times."""
     freq = sorted(((days, tag) for tag, days in frequencies.items() if tag != "household"))
     if not freq:
         return {}
-    hi = _t(end)
-    last_visit = (select(visits.c.household_id, func.max(visits.c.visited_at).label("last"))
-                  .where(prefix_clause(visits.c.grid_code, code), visits.c.visited_at < hi)
-                  .group_by(visits.c.household_id).subquery())
-    threshold = when(*[(persons.c.tags.contains(f'"{tag}"', autoescape=True), _t(end - timedelta(days=days)))
-                       for days, tag in freq], else_=None)
-    rows = conn.execute(
-        select(persons.c.grid_code, _count(threshold.isnot(None)),
-               _count(and_(threshold.isnot(None), last_visit.c.last >= threshold)))
-        .select_from(persons.outerjoin(last_visit, last_visit.c.household_id == persons.c.household_id))
-        .where(prefix_clause(persons.c.grid_code, code), persons.c.tags != "[]")
-        .group_by(persons.c.grid_code)).all()
-    return {g: (visited, people) for g, people, visited in rows if people}
+    every = when(*[(persons.c.tags.contains(f'"{tag}"', autoescape=True), days) for days, tag in freq], else_=None)
+    tagged = (select(persons.c.grid_code, persons.c.household_id, every.label("every"))
+              .where(prefix_clause(persons.c.grid_code, code), persons.c.tags != "[]").subquery("tagged"))
+    columns = [_count(tagged.c.every.isnot(None))]
+    joined = tagged
+    for n, end in enumerate(ends):
+        last = (select(visits.c.household_id, func.max(visits.c.visited_at).label("last"))
+                .where(prefix_clause(visits.c.grid_code, code), visits.c.visited_at < _t(end))
+                .group_by(visits.c.household_id).subquery(f"last_visit_{n}"))
+        threshold = when(*[(tagged.c.every == days, _t(end - timedelta(days=days))) for days in sorted({d for d, _ in freq})],
+                         else_=None)
+        columns.append(_count(last.c.last >= threshold))
+        joined = joined.outerjoin(last, last.c.household_id == tagged.c.household_id)
+    rows = conn.execute(select(tagged.c.grid_code, *columns).select_from(joined).group_by(tagged.c.grid_code)).all()
+    return {r[0]: [(visited, r[1]) for visited in r[2:]] for r in rows if r[1]}
 
 
 def _score(unit: str, name: str, figures: dict[str, list], weights: dict[str, float], yellow: int, red: int) -> dict:
