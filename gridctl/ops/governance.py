@@ -54,3 +54,24 @@ def report_data(client: Client, kind: str, *, division: str | None = None, at: s
         raise InvalidInput("governance.error.report_kind", field="kind", value=kind)
     params = _params(division, at, period=REPORT_PERIODS[kind])
     return client.api.request("GET", "/stats/report", params=params).json()
+
+
+def write_report(client: Client, kind: str, out: str, *, division: str | None = None, at: str | None = None,
+                 lang: str = "zh") -> dict:
+    """Fetch the report's data and write it to ``out`` (.xlsx or .html, by its suffix); returns the data."""
+    suffix = out.lower().rsplit(".", 1)[-1] if "." in out else ""
+    if suffix not in ("xlsx", "html", "htm"):
+        raise InvalidInput("report.error.out", field="out", hint_key="report.hint.out", value=out)
+    data = report_data(client, kind, division=division, at=at)
+    try:
+        if suffix == "xlsx":
+            from gridctl.report_xlsx import write_xlsx
+
+            write_xlsx(data, out, lang)
+        else:
+            from gridctl.report_html import write_html
+
+            write_html(data, out, lang)
+    except OSError as exc:
+        raise InvalidInput("report.error.write", field="out", path=out, detail=exc.strerror or str(exc)) from None
+    return data
