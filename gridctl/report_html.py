@@ -13,7 +13,7 @@ COLOURS = ["#2f6fb3", "#3a9d5d", "#d9534f", "#f0ad4e", "#7a5195"]
 CSS = """
 @page { size: A4; margin: 15mm 12mm; }
 * { box-sizing: border-box; }
-body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif;
+body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", "WenQuanYi Micro Hei", sans-serif;
        color: #222; margin: 0 auto; max-width: 186mm; font-size: 10.5pt; }
 h1 { font-size: 17pt; margin: 0 0 2mm; }
 h2 { font-size: 12.5pt; margin: 6mm 0 2mm; border-bottom: 2px solid #2f6fb3; padding-bottom: 1mm; }

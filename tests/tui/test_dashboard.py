@@ -32,6 +32,12 @@ def server_stats(server) -> dict:
                      headers={"Authorization": f"Bearer {token}"}).json()
 
 
+def server_index(server) -> dict:
+    token = token_for(server.url, "station-01")
+    return httpx.get(f"{server.url}/api/v1/stats/index", params={"division": "610822100", "period": "month"},
+                     headers={"Authorization": f"Bearer {token}"}).json()
+
+
 async def wait_loaded(app, pilot, times: int = 200) -> None:
     for _ in range(times):
         if app.loaded and not app.query_one("StatusHeader").busy:
@@ -72,7 +78,13 @@ async def test_shows_the_servers_figures_and_refreshes(station):
         assert [r[0] for r in overdue] == [c["serial"] or c["id"][:8] for c in stats["overdue"]]
         assert list(app.query_one("#reports").data) == [d["count"] for d in stats["reports_per_day"]]
         ranking = cells(app.query_one("#ranking"))
-        assert [r[1] for r in ranking] == [g["name"] for g in stats["grid_ranking"][:20]]
+        index = server_index(server)  # the ranking panel shows the governance index, ▲▼ rank change
+        assert [(r[0], r[2], r[3]) for r in ranking] == [
+            (str(g["rank"]), g["name"], "—" if g["score"] is None else f"{g['score']:.1f}") for g in index["items"][:20]]
+        assert [r[1] for r in ranking] == [
+            "·" if g["rank_change"] is None else ("=" if g["rank_change"] == 0 else
+                                                  (f"▲{g['rank_change']}" if g["rank_change"] > 0 else
+                                                   f"▼{-g['rank_change']}")) for g in index["items"][:20]]
         coverage = cells(app.query_one("#coverage"))
         assert [(r[1], r[2]) for r in coverage] == [(str(c["people"]), str(c["visited"])) for c in stats["visit_coverage"]]
         assert app.query_one("#escalations").row_count == len(stats["latest_escalations"])

@@ -201,7 +201,7 @@ class DashboardApp(App[int]):
         self._show_overdue(stats["overdue"])
         self._show_matrix(stats["open_by_status_level"])
         self._show_reports(stats["reports_per_day"])
-        self._show_ranking(stats["grid_ranking"])
+        self._show_ranking(stats["grid_ranking"], stats.get("governance_index"))
         self._show_coverage(stats["visit_coverage"])
         self._show_escalations(stats["latest_escalations"])
         self.loaded = True
@@ -330,7 +330,14 @@ class DashboardApp(App[int]):
         if str(shown.content) != caption:
             shown.update(caption)
 
-    def _show_ranking(self, grids: list[dict]) -> None:
+    def _show_ranking(self, grids: list[dict], index: dict | None = None) -> None:
+        if index and index.get("items"):
+            from tui.dashboard.ranking import index_rows, use_index_columns
+
+            table = self.query_one("#ranking", DataTable)
+            use_index_columns(table)
+            fill(table, index_rows(index, RANKING_ROWS))
+            return
         fill(self.query_one("#ranking", DataTable),
              [(str(g["rank"]), g["name"], str(g["open"]), str(g["overdue"]), str(g["closed_30d"]),
                percent(g["on_time_rate"])) for g in grids[:RANKING_ROWS]])

@@ -46,6 +46,9 @@ class StatsSource:
             stats = self.client.api.stats_overview(self.division)
         except (Unreachable, ServerError) as exc:
             return self.cached(exc)
+        index = self._index()
+        if index is not None:
+            stats["governance_index"] = index
         now = datetime.now(timezone.utc)
         self._save(now, stats)
         return Figures(stats, True, now)
@@ -57,6 +60,18 @@ class StatsSource:
 
         try:
             return ops.queue_summary(self.client)
+        except GridctlError:
+            return None
+
+    def _index(self) -> dict | None:
+        """This month's governance index by grid for the ranking panel; None when the server
+        has none to give (an older server, a grid-level division) — the panel then shows the
+        overview's ranking."""
+        from gridctl.errors import GridctlError
+
+        try:
+            return self.client.api.request("GET", "/stats/index", params={
+                "division": self.division, "level": "grid", "period": "month"}).json()
         except GridctlError:
             return None
 
