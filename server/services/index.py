@@ -37,7 +37,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import and_, case as when, func, select
+from sqlalchemy import and_, case as when, func, literal_column, select
 from sqlalchemy.engine import Engine
 
 from schemas.validators import CST, InvalidValue, format_time, in_scope, level_of_code
@@ -55,6 +55,10 @@ LEVELS = ("grid", "village", "town", "worker")
 PERIODS = ("week", "month", "quarter")
 CODE_LENGTH = {"town": 9, "village": 12, "grid": 15}
 FIELD_SOURCES = ("field", "visit")
+# Grouped by the output columns' names: PostgreSQL refuses a GROUP BY that repeats an expression
+# with bound parameters (each is a new parameter), and both databases accept output names.
+PERIOD_NO, UNIT_KEY = "period_no", "unit_key"
+BY_PERIOD_AND_UNIT = (literal_column(PERIOD_NO), literal_column(UNIT_KEY))
 
 
 # --- periods --------------------------------------------------------------------------------
@@ -198,7 +202,7 @@ def _scores(conn, code, level, units, periods, weights, target, frequencies, acc
     lo, hi = min(b[0] for b in bounds), max(b[1] for b in bounds)
     # The code filter on an expression no index matches, so SQLite (and PostgreSQL) range-scan
     # the covering index of each query's time column instead of every case of the division.
-    within = prefix_clause(cases.c.grid_code.concat(""), code)
+    within = prefix_clause(cases.c.grid_code.concat(literal_column("''")), code)
     key = (cases.c.reporter if level == "worker"
            else func.substr(cases.c.grid_code, 1, CODE_LENGTH[level]))
     figures: list[dict[str, dict[str, list]]] = [{u: {} for u in units} for _ in periods]
@@ -216,15 +220,17 @@ def _scores(conn, code, level, units, periods, weights, target, frequencies, acc
     ordered = sorted(range(len(periods)), key=lambda i: bounds[i][0])  # SQL's 0/1 → index in periods
     # on_time: resolved in the period.
     for p, unit, n, ok in conn.execute(
-            select(which(cases.c.resolved_at), key, func.count(), _count(cases.c.resolved_at <= cases.c.due_at))
+            select(which(cases.c.resolved_at).label(PERIOD_NO), key.label(UNIT_KEY), func.count(),
+                   _count(cases.c.resolved_at <= cases.c.due_at))
             .where(within, cases.c.resolved_at >= lo, cases.c.resolved_at < hi)
-            .group_by(which(cases.c.resolved_at), key)):
+            .group_by(*BY_PERIOD_AND_UNIT)):
         put(ordered[p], "on_time", unit, ok, n)
     # accepted_on_time: accept steps in the period; the limit runs from reporting (hours, calendar).
     acc: dict[tuple[int, str], list] = {}
     steps = case_steps.join(cases, cases.c.id == case_steps.c.case_id)
     for p, unit, reported_at, urgent, at in conn.execute(
-            select(which(case_steps.c.at), key, cases.c.reported_at, cases.c.urgent, case_steps.c.at)
+            select(which(case_steps.c.at).label(PERIOD_NO), key.label(UNIT_KEY), cases.c.reported_at, cases.c.urgent,
+                   case_steps.c.at)
             .select_from(steps)
             .where(within, case_steps.c.action == "accept", case_steps.c.at >= lo, case_steps.c.at < hi)):
         hours = accept_hours[1] if urgent else accept_hours[0]
@@ -238,21 +244,23 @@ def _scores(conn, code, level, units, periods, weights, target, frequencies, acc
     if "satisfaction" in cases.c and "followed_up_at" in cases.c:
         sat, fu = cases.c.satisfaction, cases.c.followed_up_at
         for p, unit, n, good, basic in conn.execute(
-                select(which(fu), key, func.count(), _count(sat == "satisfied"), _count(sat == "basic"))
-                .where(within, fu >= lo, fu < hi, sat.isnot(None)).group_by(which(fu), key)):
+                select(which(fu).label(PERIOD_NO), key.label(UNIT_KEY), func.count(), _count(sat == "satisfied"),
+                       _count(sat == "basic"))
+                .where(within, fu >= lo, fu < hi, sat.isnot(None)).group_by(*BY_PERIOD_AND_UNIT)):
             put(ordered[p], "satisfaction", unit, good + 0.5 * basic, n)
     # base_resolution: closed disputes of the period, resolved at grid or village level.
     for p, unit, n, base in conn.execute(
-            select(which(cases.c.closed_at), key, func.count(), _count(cases.c.level.in_(("grid", "village"))))
+            select(which(cases.c.closed_at).label(PERIOD_NO), key.label(UNIT_KEY), func.count(),
+                   _count(cases.c.level.in_(("grid", "village"))))
             .where(within, cases.c.status == "closed", cases.c.closed_at >= lo, cases.c.closed_at < hi,
-                   cases.c.category == "dispute").group_by(which(cases.c.closed_at), key)):
+                   cases.c.category == "dispute").group_by(*BY_PERIOD_AND_UNIT)):
         put(ordered[p], "base_resolution", unit, base, n)
     # discovery: field reports of the period per 100 households.
     reports: dict[tuple[int, str], int] = {}
     for p, unit, n in conn.execute(
-            select(which(cases.c.reported_at), key, func.count())
+            select(which(cases.c.reported_at).label(PERIOD_NO), key.label(UNIT_KEY), func.count())
             .where(within, cases.c.reported_at >= lo, cases.c.reported_at < hi, cases.c.source.in_(FIELD_SOURCES))
-            .group_by(which(cases.c.reported_at), key)):
+            .group_by(*BY_PERIOD_AND_UNIT)):
         reports[(ordered[p], unit)] = n
     grid_households = dict(conn.execute(
         select(households.c.grid_code, func.count()).where(prefix_clause(households.c.grid_code, code))
@@ -282,10 +290,11 @@ def _scores(conn, code, level, units, periods, weights, target, frequencies, acc
     cards: dict[tuple[int, str], tuple[int, int]] = {}
     card = case_steps.c.extra
     for p, unit, yellow, red in conn.execute(
-            select(which(case_steps.c.at), key, _count(card.contains('"yellow"')), _count(card.contains('"red"')))
+            select(which(case_steps.c.at).label(PERIOD_NO), key.label(UNIT_KEY), _count(card.contains('"yellow"')),
+                   _count(card.contains('"red"')))
             .select_from(steps)
             .where(within, case_steps.c.action == "supervise", case_steps.c.at >= lo, case_steps.c.at < hi)
-            .group_by(which(case_steps.c.at), key)):
+            .group_by(*BY_PERIOD_AND_UNIT)):
         cards[(ordered[p], unit)] = (yellow, red)
     return [[_score(unit, info["name"], figures[p][unit], weights, *cards.get((p, unit), (0, 0)))
              for unit, info in units.items()] for p in range(len(periods))]

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import and_, case as when, func, or_, select
+from sqlalchemy import and_, case as when, func, literal_column, or_, select
 from sqlalchemy.engine import Engine
 
 from schemas.validators import format_time
@@ -99,9 +99,11 @@ def report(engine: Engine, user: dict, division: str | None, period: str | None,
                                     (cases.c.due_at, "overdue", and_(
                                         cases.c.status != "rejected", cases.c.due_at < format_time(now),
                                         or_(cases.c.resolved_at.is_(None), cases.c.resolved_at > cases.c.due_at)))):
-            d = func.substr(column, 1, 10)  # stored in +08:00: the local day
+            # Stored in +08:00: the first 10 characters are the local day (grouped by the output
+            # name: PostgreSQL refuses a GROUP BY repeating an expression with bound parameters).
+            d = func.substr(column, literal_column("1"), literal_column("10")).label("day_text")
             where = [within, column >= lo, column < hi] + ([extra] if extra is not None else [])
-            for text, n in conn.execute(select(d, func.count()).where(*where).group_by(d)):
+            for text, n in conn.execute(select(d, func.count()).where(*where).group_by(literal_column("day_text"))):
                 day_row(text)[name] = n
         by_category = dict(conn.execute(select(cases.c.category, func.count()).where(
             within, cases.c.reported_at >= lo, cases.c.reported_at < hi).group_by(cases.c.category)).all())

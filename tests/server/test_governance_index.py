@@ -3,13 +3,12 @@ boundaries, the worker level, strict parameters, and every score recomputed from
 
 The small demo leaves town 610822101 河东镇 empty; this module writes cases, steps, households,
 people and visits for October and September 2026 into it (straight into the running server's
-SQLite file) and asks the real server over HTTP.
+database) and asks the real server over HTTP.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import date
 
 import httpx
@@ -60,14 +59,14 @@ CASES = [
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     server = LiveServer(tmp_path_factory.mktemp("index") / "index.db").start()
-    db = sqlite3.connect(server.db_path, timeout=30)
+    db = server.db.connect()
     with db:
         for n, (grid, category, level, status, reported, due, resolved, closed, accepted) in enumerate(CASES):
             cid = uuid7()
             db.execute(
                 "INSERT INTO cases (id, serial, title, description, category, scale, urgent, parties, reported_at, "
                 "grid_code, source, reporter, status, level, due_at, level_entered_at, resolved_at, closed_at, "
-                "supervision, version, photos) VALUES (?, ?, ?, '', ?, 'individual', 0, '[]', ?, ?, 'field', ?, ?, ?, "
+                "supervision, version, photos) VALUES (?, ?, ?, '', ?, 'individual', false, '[]', ?, ?, 'field', ?, ?, ?, "
                 "?, ?, ?, ?, 'none', 1, '[]')",
                 (cid, f"610822-idx-{n:04d}", f"指数案件{n}", category, t(reported), grid, GW[grid], status, level,
                  t(due), t(reported), resolved and t(resolved), closed and t(closed)))
@@ -88,7 +87,7 @@ def server(tmp_path_factory):
                            "VALUES (?, ?, ?, ?, ?, 1)", (uuid7(), hid, A, f"老人{h}", '["elderly_alone"]'))
                 db.execute("INSERT INTO visits (id, household_id, grid_code, person_ids, worker, visited_at, method, "
                            "purpose, met, photos, version) VALUES (?, ?, ?, '[]', 'gw-031', ?, 'in_person', 'care', "
-                           "1, '[]', 1)", (uuid7(), hid, A, t("2026-10-28T10:00:00")))
+                           "true, '[]', 1)", (uuid7(), hid, A, t("2026-10-28T10:00:00")))
     db.close()
     yield server
     server.stop()

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import httpx
 import pytest
 
@@ -46,15 +44,12 @@ def test_report_agrees_with_overview_and_index(live_server, period):
 def test_report_counts_by_hand(live_server):
     report = get(live_server, "/stats/report", division="610822100", period="month")
     lo, hi = report["start"] + "T00:00:00+08:00", report["end"] + "T23:59:59+08:00"
-    db = sqlite3.connect(live_server.db_path)
-    try:
-        reported = db.execute("SELECT count(*) FROM cases WHERE grid_code LIKE '610822100%' AND reported_at BETWEEN ? "
-                              "AND ?", (lo, hi)).fetchone()[0]
-        resolved, on_time = db.execute(
-            "SELECT count(*), coalesce(sum(resolved_at <= due_at), 0) FROM cases WHERE grid_code LIKE '610822100%' "
-            "AND resolved_at BETWEEN ? AND ?", (lo, hi)).fetchone()
-    finally:
-        db.close()
+    db = live_server.db
+    reported = db.scalar("SELECT count(*) FROM cases WHERE grid_code LIKE '610822100%' AND reported_at BETWEEN :lo "
+                         "AND :hi", lo=lo, hi=hi)
+    resolved, on_time = db.rows(
+        "SELECT count(*), coalesce(sum(CASE WHEN resolved_at <= due_at THEN 1 ELSE 0 END), 0) FROM cases "
+        "WHERE grid_code LIKE '610822100%' AND resolved_at BETWEEN :lo AND :hi", lo=lo, hi=hi)[0]
     assert reported > 0 and report["kpi"]["current"]["reported"] == reported
     assert report["kpi"]["current"]["on_time"] == {"numerator": on_time, "denominator": resolved,
                                                   "rate": round(on_time / resolved, 4) if resolved else None}
