@@ -79,7 +79,8 @@ def show(body: dict, output: Output) -> None:
                ("code", "governance.col.code", None), ("name", "governance.col.name", None),
                ("score", "governance.col.score", lambda r: "—" if r["score"] is None else f"{r['score']:.1f}")]
     columns += [(c, f"governance.component.{c}", (lambda key: lambda r: _pct(r[key]))(c)) for c in COMPONENTS]
-    columns.append(("penalty", "governance.col.penalty", lambda r: f"-{r['penalty'] * 100:.0f}" if r["penalty"] else ""))
+    columns.append(("penalty", "governance.col.penalty",
+                    lambda r: f"-{r['penalty'] * 100:.0f}" if r["penalty"] else ""))
     if output is not Output.table:
         render(rows, output, columns)
         return

@@ -13,7 +13,8 @@ COLOURS = ["#2f6fb3", "#3a9d5d", "#d9534f", "#f0ad4e", "#7a5195"]
 CSS = """
 @page { size: A4; margin: 15mm 12mm; }
 * { box-sizing: border-box; }
-body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", "WenQuanYi Micro Hei", sans-serif;
+body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC",
+       "WenQuanYi Micro Hei", sans-serif;
        color: #222; margin: 0 auto; max-width: 186mm; font-size: 10.5pt; }
 h1 { font-size: 17pt; margin: 0 0 2mm; }
 h2 { font-size: 12.5pt; margin: 6mm 0 2mm; border-bottom: 2px solid #2f6fb3; padding-bottom: 1mm; }
@@ -41,11 +42,15 @@ def render_html(data: dict, lang: str) -> str:
     parts = [f'<!DOCTYPE html>\n<html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">',
              f"<title>{escape(heading)}</title><style>{CSS}</style></head><body>",
              f"<h1>{escape(heading)}</h1>",
-             f'<p class="meta">{escape(t("report.generated", lang=lang, at=data["generated_at"][:16].replace("T", " ")))}</p>']
+             f'<p class="meta">{escape(_generated(data, lang))}</p>']
     for section in sections(data, lang):
         parts.append(_section(section))
     parts.append("</body></html>\n")
     return "\n".join(parts)
+
+
+def _generated(data: dict, lang: str) -> str:
+    return t("report.generated", lang=lang, at=data["generated_at"][:16].replace("T", " "))
 
 
 def _cell(section: Section, r: int, c: int, value) -> str:
@@ -120,7 +125,8 @@ def _line(labels: list[str], series: list[list[float]], names: list[str]) -> str
     every = max(1, len(labels) // 10)
     for i, label in enumerate(labels):
         if i % every == 0 or i == len(labels) - 1:
-            out.append(f'<text x="{x[i]:.1f}" y="{height - bottom + 14}" text-anchor="middle">{escape(label[5:])}</text>')
+            out.append(f'<text x="{x[i]:.1f}" y="{height - bottom + 14}" text-anchor="middle">'
+                       f'{escape(label[5:])}</text>')
     for s, values in enumerate(series):
         points = " ".join(f"{x[i]:.1f},{top + plot_h - v / high * plot_h:.1f}" for i, v in enumerate(values))
         out.append(f'<polyline fill="none" stroke="{COLOURS[s]}" stroke-width="2" points="{points}"/>')

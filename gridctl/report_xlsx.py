@@ -27,7 +27,8 @@ def write_xlsx(data: dict, path: str | Path, lang: str) -> None:
             row0 = 2
             if section.key == "kpi":
                 sheet.write(1, 0, section.title)
-                sheet.write(1, 4, t("report.generated", lang=lang, at=data["generated_at"][:16].replace("T", " ")), note)
+                made = data["generated_at"][:16].replace("T", " ")
+                sheet.write(1, 4, t("report.generated", lang=lang, at=made), note)
             for c, header in enumerate(section.headers):
                 sheet.write(row0, c, header, bold)
             for r, values in enumerate(section.rows):
@@ -43,9 +44,8 @@ def write_xlsx(data: dict, path: str | Path, lang: str) -> None:
                         sheet.write_blank(row0 + 1 + r, c, None, fmt)
                     else:
                         sheet.write(row0 + 1 + r, c, value, fmt)
-            widths = [max([len(str(h)) * 2 for h in section.headers[c:c + 1]] + [10]) for c in range(len(section.headers))]
-            for c, w in enumerate(widths):
-                sheet.set_column(c, c, min(w, 40))
+            for c, header in enumerate(section.headers):  # a CJK character is about two columns wide
+                sheet.set_column(c, c, min(max(len(str(header)) * 2, 10), 40))
             last = row0 + 1 + len(section.rows)
             if section.note:
                 sheet.write(last + 1, 0, section.note, note)

@@ -37,7 +37,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import and_, case as when, func, literal_column, select
+from sqlalchemy import case as when, func, literal_column, select
 from sqlalchemy.engine import Engine
 
 from schemas.validators import CST, InvalidValue, format_time, in_scope, level_of_code
@@ -327,8 +327,8 @@ def _grid_coverage(conn, code: str, ends: list[date], frequencies: dict[str, int
         last = (select(visits.c.household_id, func.max(visits.c.visited_at).label("last"))
                 .where(prefix_clause(visits.c.grid_code, code), visits.c.visited_at < _t(end))
                 .group_by(visits.c.household_id).subquery(f"last_visit_{n}"))
-        threshold = when(*[(tagged.c.every == days, _t(end - timedelta(days=days))) for days in sorted({d for d, _ in freq})],
-                         else_=None)
+        threshold = when(*[(tagged.c.every == days, _t(end - timedelta(days=days)))
+                           for days in sorted({d for d, _ in freq})], else_=None)
         columns.append(_count(last.c.last >= threshold))
         joined = joined.outerjoin(last, last.c.household_id == tagged.c.household_id)
     rows = conn.execute(select(tagged.c.grid_code, *columns).select_from(joined).group_by(tagged.c.grid_code)).all()
