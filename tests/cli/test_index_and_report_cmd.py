@@ -82,3 +82,24 @@ def test_report_html_is_self_contained_and_prints_on_a4(station, tmp_path):
 def test_report_refuses_an_unknown_suffix(station, tmp_path):
     r = station("report", "monthly", "--out", str(tmp_path / "report.pdf"))
     assert r.code == 2 and "--out" in r.err and not (tmp_path / "report.pdf").exists()
+
+
+def test_report_xlsx_figures_are_the_servers(station, live_server, tokens, tmp_path):
+    import httpx
+    from python_calamine import CalamineWorkbook
+
+    out = tmp_path / "monthly.xlsx"
+    assert station("report", "monthly", "--division", "610822100", "--out", str(out)).code == 0
+    data = httpx.get(live_server.url + "/api/v1/stats/report", params={"division": "610822100", "period": "month"},
+                     headers={"Authorization": f"Bearer {tokens('station-01')}"}, timeout=60).json()
+    book = CalamineWorkbook.from_path(str(out))
+    kpi = book.get_sheet_by_name("KPIs").to_python()
+    rows = {r[0]: r[1:4] for r in kpi[3:] if r and r[0]}
+    cur, prev = data["kpi"]["current"], data["kpi"]["previous"]
+    assert rows["Cases reported"][:2] == [cur["reported"], prev["reported"]]
+    assert rows["Cases closed"][:2] == [cur["closed"], prev["closed"]]
+    assert rows["Open now"][0] == data["now"]["kpi"]["open"]
+    index = book.get_sheet_by_name("Index").to_python()
+    assert [r[2] for r in index[3:3 + len(data["index"]["items"])]] == [i["code"] for i in data["index"]["items"]]
+    trend = book.get_sheet_by_name("Trend").to_python()
+    assert sum(r[1] for r in trend[3:3 + len(data["trend"])]) == cur["reported"]
