@@ -9,6 +9,7 @@ import typer
 
 from commands.errors import handled
 from commands.output import Output, render, say
+from commands.params import OUTPUT
 from gridctl.i18n import t
 
 COMPONENTS = ("on_time", "accepted_on_time", "satisfaction", "base_resolution", "visit_coverage", "discovery")
@@ -34,7 +35,7 @@ def register(app: typer.Typer) -> None:
               by: By = typer.Option(By.grid, "--by", help=t("governance.opt.by")),
               period: Period = typer.Option(Period.month, "--period", help=t("governance.opt.period")),
               at: str = typer.Option(None, "--at", metavar="DATE", help=t("governance.opt.at")),
-              output: Output = typer.Option(Output.table, "-o", "--output", help=t("cli.opt.output"))) -> None:
+              output: Output = OUTPUT) -> None:
         from commands.state import open_client
         from gridctl.ops.governance import governance_index
 
