@@ -2,15 +2,15 @@
 server/services/index.py): cases resolved, field reports and closed disputes in a period, and
 accept/supervise steps in a period.
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-11-29
 """
 
 from alembic import op
 
-revision = "0004"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
