@@ -19,6 +19,9 @@ DIVISION = Query(None, description="a division code in your scope; your first sc
                  json_schema_extra={"pattern": r"^\d{6}(\d{3}){0,3}$"})
 PERIOD = Query(None, description="week (Monday-based, +08:00), month or quarter; month if left out",
                json_schema_extra={"enum": list(index_service.PERIODS)})
+# The report comes weekly or monthly only (DESIGN §16): its schema says so, as the service checks.
+REPORT_PERIOD = Query(None, description="week (Monday-based, +08:00) or month; month if left out",
+                      json_schema_extra={"enum": ["week", "month"]})
 AT = Query(None, description="a date YYYY-MM-DD inside the period; today (+08:00) if left out",
            json_schema_extra={"format": "date"})
 
@@ -106,7 +109,7 @@ def governance_index(request: Request, division: str | None = DIVISION,
 
 
 @router.get("/stats/report")
-def report(request: Request, division: str | None = DIVISION, period: str | None = PERIOD, at: str | None = AT,
+def report(request: Request, division: str | None = DIVISION, period: str | None = REPORT_PERIOD, at: str | None = AT,
            user: dict = Depends(current_user), engine=Depends(get_engine), settings=Depends(get_settings)) -> dict:
     """The weekly or monthly report's data for a station or county (period ``week`` or ``month``)."""
     from server.services import report as report_service
