@@ -40,10 +40,11 @@ from datetime import date, datetime, timedelta, timezone
 from sqlalchemy import case as when, func, literal_column, select
 from sqlalchemy.engine import Engine
 
-from schemas.validators import CST, InvalidValue, format_time, in_scope, level_of_code
+from schemas.validators import CST, format_time
 from server.db import case_steps, cases, divisions, households, persons, users, visits
 from server.errors import invalid, not_found
 from server.scope import prefix_clause
+from server.services.stats import division_code  # one rule for which division a figure is about
 
 COMPONENTS = ("on_time", "accepted_on_time", "satisfaction", "base_resolution", "visit_coverage", "discovery")
 DEFAULT_WEIGHTS = {"on_time": 0.25, "accepted_on_time": 0.10, "satisfaction": 0.20, "base_resolution": 0.15,
@@ -106,17 +107,6 @@ def parse_params(period: str | None, level: str | None, at: str | None, now: dat
         except ValueError:
             raise invalid("at", f"must be a date YYYY-MM-DD, got {at!r}", "stats.at", value=at) from None
     return period, level, day
-
-
-def division_code(user: dict, division: str | None) -> str:
-    code = (division or (user["scope"][0] if user["scope"] else "")).strip()
-    try:
-        level_of_code(code, field="division")
-    except InvalidValue as exc:
-        raise invalid("division", exc.message("en"), exc.code) from None
-    if not in_scope(code, user["scope"]):
-        raise not_found("division")
-    return code
 
 
 # --- the index ------------------------------------------------------------------------------

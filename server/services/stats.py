@@ -37,7 +37,7 @@ def _count(condition):
     return func.coalesce(func.sum(when((condition, 1), else_=0)), 0)
 
 
-def _division_code(user: dict, division: str | None) -> str:
+def division_code(user: dict, division: str | None) -> str:
     code = (division or (user["scope"][0] if user["scope"] else "")).strip()
     try:
         level_of_code(code, field="division")
@@ -49,7 +49,7 @@ def _division_code(user: dict, division: str | None) -> str:
 
 
 def overview(engine: Engine, user: dict, division: str | None, now: datetime | None = None) -> dict:
-    code = _division_code(user, division)
+    code = division_code(user, division)
     now = now or datetime.now(timezone.utc)
     now_t = format_time(now)
     d7, d30 = format_time(now - timedelta(days=7)), format_time(now - timedelta(days=30))
