@@ -162,19 +162,14 @@ PERSON_LIST = [
 ]
 
 # `person list`: who and where, so a hit can be told apart from a namesake.
-PERSON_SEARCH_LIST = [
-    ("name", "cli.col.name", None),
-    ("household_no", "cli.col.household_no", None),
-    ("relation_to_head", "cli.col.relation", lambda r: label("relation", r.get("relation_to_head"))),
-    ("sex", "cli.col.sex", lambda r: label("sex", r.get("sex"))),
-    ("birth_date", "cli.col.birth_date", None),
-    ("id_number", "cli.col.id_number", None),
-    ("phone", "cli.col.phone", None),
-    ("tags", "cli.col.tags", lambda r: "、".join(label("tag", x) for x in r.get("tags") or [])),
-    ("grid_code", "cli.col.grid", None),
-    ("id", "cli.col.id", lambda r: short_id(r["id"])),
-    SYNC,
-]
+def _person_search_list() -> list:
+    by_key = {c[0]: c for c in PERSON_LIST}
+    return [by_key["name"], ("household_no", "cli.col.household_no", None),
+            *(by_key[k] for k in ("relation_to_head", "sex", "birth_date", "id_number", "phone", "tags")),
+            ("grid_code", "cli.col.grid", None), by_key["id"], SYNC]
+
+
+PERSON_SEARCH_LIST = _person_search_list()
 
 PERSON_FIELDS = [
     ("name", "cli.col.name", None), ("id", "cli.col.id", None),
