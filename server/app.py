@@ -98,4 +98,8 @@ def create_app(db_url: str = "sqlite:///gridctl-server.db", *, settings: Setting
         (429, "Too many requests"))}
     for router in (api.router, stats.router, imports.router, exports.router):
         app.include_router(router, responses=documented)
+    from server.guard import Guard
+
+    # Outermost of the app's own layers: body cap, control characters in parameters, nosniff.
+    app.add_middleware(Guard)
     return app

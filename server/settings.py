@@ -9,7 +9,8 @@ Defaults are those of DESIGN §3/§4. A deployment changes them with a JSON file
      "resolve_urgent_hours": 24,
      "visit_frequency_days": {"elderly_alone": 7, "key_person": 30, ...},
      "token_days": 30, "login_max_failures": 5, "login_window_minutes": 5,
-     "calendar": "cn", "holidays_file": "holidays-2027.txt"}
+     "calendar": "cn", "holidays_file": "holidays-2027.txt",
+     "login_max_failures_per_address": 10}
 
 ``calendar`` (DESIGN §15): ``cn`` (the default) counts ``resolve_days`` in working days of the
 Chinese calendar (chinesecalendar's data, plus ``holidays_file`` for years it does not know —
@@ -65,6 +66,9 @@ class Settings:
     token_lifetime: timedelta = timedelta(days=30)
     login_max_failures: int = 5
     login_window: timedelta = timedelta(minutes=5)
+    # Failures from one client address over all usernames (a password spray); above the per-user
+    # limit so that a few colleagues behind one office address can still mistype.
+    login_max_failures_per_address: int = 10
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], where: str = "settings",
@@ -74,7 +78,7 @@ class Settings:
             raise SettingsError(f"{where}: expected a JSON object of settings")
         known = {"accept_hours", "accept_urgent_hours", "resolve_days", "resolve_urgent_hours",
                  "visit_frequency_days", "token_days", "login_max_failures", "login_window_minutes",
-                 "calendar", "holidays_file"}
+                 "calendar", "holidays_file", "login_max_failures_per_address"}
         unknown = sorted(set(data) - known)
         if unknown:
             raise SettingsError(f"{where}: unknown key {unknown[0]!r}; known keys: {', '.join(sorted(known))}")
@@ -123,6 +127,7 @@ class Settings:
             token_lifetime=timedelta(days=number("token_days", 30)),
             login_max_failures=int(number("login_max_failures", 5, integer=True)),
             login_window=timedelta(minutes=number("login_window_minutes", 5)),
+            login_max_failures_per_address=int(number("login_max_failures_per_address", 10, integer=True)),
         )
 
     @classmethod
