@@ -54,7 +54,10 @@ def create_app(db_url: str = "sqlite:///gridctl-server.db", *, settings: Setting
     async def _invalid(request: Request, exc: RequestValidationError):
         errors = []
         for e in exc.errors():
-            loc = [str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path")]
+            raw = list(e.get("loc", ()))
+            if raw and raw[0] in ("query", "path", "header"):
+                raw = raw[:2]  # a parameter's name, not the union member that failed (since.date)
+            loc = [str(p) for p in raw if p not in ("body", "query", "path", "header")]
             errors.append({"field": ".".join(loc) or "body", "message": str(e.get("msg", "")).removeprefix("Value error, ")})
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         return _problem(422, "Invalid input", detail, errors, "invalid")
