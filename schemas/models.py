@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from schemas import codes
 from schemas.validators import (
@@ -58,7 +58,14 @@ GridCode = Annotated[str, AfterValidator(_wrap(normalize_grid_code))]
 DivisionCode = Annotated[str, AfterValidator(_wrap(lambda c: (level_of_code(c), c)[1]))]
 IdNumber = Annotated[str, AfterValidator(_wrap(normalize_id_number))]
 Phone = Annotated[str, AfterValidator(_wrap(normalize_phone))]
-Time = Annotated[datetime, AfterValidator(_aware)]
+def _not_a_number(value):
+    # Pydantic would read 0 or 1.7e9 as a Unix timestamp; a wire time is RFC 3339 text.
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise ValueError("expected an RFC 3339 time such as 2026-11-22T09:30:00+08:00, not a number")
+    return value
+
+
+Time = Annotated[datetime, BeforeValidator(_not_a_number), AfterValidator(_aware)]
 # Text rules of DESIGN §14: no controls (tab/newline only in multi-line fields), no bidi overrides.
 # The patterns document the rule in /openapi.json; the validators enforce it with a clear message.
 _LINE = r"^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$"
@@ -68,7 +75,8 @@ Lines = Annotated[str, AfterValidator(_wrap(lambda v: check_text(v, multiline=Tr
                   Field(json_schema_extra={"pattern": _LINES})]
 Title = Annotated[str, AfterValidator(_wrap(lambda v: check_text(v, required=True))),
                   Field(json_schema_extra={"pattern": _LINE})]
-EventTime = Annotated[datetime, AfterValidator(_aware), AfterValidator(_wrap(check_event_time))]
+EventTime = Annotated[datetime, BeforeValidator(_not_a_number), AfterValidator(_aware),
+                     AfterValidator(_wrap(check_event_time))]
 BirthDate = Annotated[date, AfterValidator(_wrap(check_birth_date))]
 NextVisit = Annotated[date, AfterValidator(_wrap(check_next_visit_due))]
 Ref = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_wrap(check_text))]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Annotated, Literal
 
+from pydantic import BeforeValidator
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from sqlalchemy.engine import Engine
 
@@ -52,7 +54,17 @@ IdPath = Annotated[str, Path(max_length=64, pattern=PLAIN, description="the reco
 CursorQ = Annotated[str | None, Query(max_length=records.MAX_CURSOR, pattern=r"^[A-Za-z0-9_.=-]*$",
                                       description="opaque, from next_cursor")]
 TagQ = Annotated[Literal[tuple(codes.TAGS)] | None, Query()]  # type: ignore[valid-type]
-SinceQ = Annotated[date | datetime | None, Query(description="a date (from the start of that day, +08:00) or an RFC 3339 time")]
+
+
+def _date_text(value):
+    # Without this, pydantic reads "123" as a Unix timestamp: a since that means nothing anyone typed.
+    if isinstance(value, str) and not re.match(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        raise ValueError("expected a date such as 2026-11-22 or an RFC 3339 time")
+    return value
+
+
+SinceQ = Annotated[date | datetime | None, BeforeValidator(_date_text),
+                   Query(description="a date (from the start of that day, +08:00) or an RFC 3339 time")]
 Sha256 = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$", description="lowercase hex SHA-256 of the content")]
 
 

@@ -125,4 +125,8 @@ def overview(division: str | None = Query(
     ratio}], latest_escalations: [{case_id, serial, title, grid_code, at, actor, from_level,
     to_level, reason}]}``
     """
+    if division == "":
+        from server.errors import invalid  # an empty code is a malformed one, not "the default"
+
+        raise invalid("division", "expected a division code of 6, 9, 12 or 15 digits", "division.format")
     return stats.overview(engine, user, division)

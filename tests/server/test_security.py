@@ -54,7 +54,11 @@ BAD_CURSORS = [
 LISTS = ("/cases", "/households", "/persons", "/visits")
 
 
-@pytest.mark.parametrize("cursor", BAD_CURSORS)
+CURSOR_IDS = ["dict-in-list", "nulls", "5000-deep", "26-digit", "26-digit-in-list", "long-string", "nul",
+              "not-json", "bangs", "superscript", "600-chars", "object", "empty-list", "one-value"]
+
+
+@pytest.mark.parametrize("cursor", BAD_CURSORS, ids=CURSOR_IDS)
 def test_malformed_cursors_answer_400_or_422_on_every_list_never_500(apis, cursor):
     for path in LISTS:
         r = apis["station-01"].get(path, cursor=cursor)
