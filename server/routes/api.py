@@ -242,4 +242,6 @@ async def blob_put(sha256: Sha256, request: Request, user: Me, engine: Db) -> Re
 @router.get("/blobs/{sha256}", tags=["blobs"], response_class=Response)
 def blob_get(sha256: Sha256, user: Me, engine: Db) -> Response:
     data, content_type = blobs.get(engine, user, sha256)
-    return Response(content=data, media_type=content_type)
+    # Even opened in a browser, a stored file can run nothing and load nothing.
+    return Response(content=data, media_type=content_type,
+                    headers={"Content-Security-Policy": "default-src 'none'; sandbox"})
