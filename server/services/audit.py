@@ -26,9 +26,13 @@ from server.services.records import _bad_cursor, clamp_limit, decode_cursor, enc
 MAX_IDS = 5000  # a page is at most 1,000 records, a pull 5,000
 
 
-def audit(conn: Connection, user: dict, action: str, record_ids: Iterable[str], request: Any = None) -> None:
-    """Write one audit row: who (``user["username"]``), when (now), ``action``, which records, from where."""
-    ids = [str(i) for i in record_ids][:MAX_IDS]
+def audit(conn: Connection, user: dict, action: str, record_ids: Iterable[str], request: Any = None, *,
+          cap: int | None = MAX_IDS) -> None:
+    """Write one audit row: who (``user["username"]``), when (now), ``action``, which records, from where.
+    ``cap=None`` names every record (a bulk export may carry a whole county)."""
+    ids = [str(i) for i in record_ids]
+    if cap is not None:
+        ids = ids[:cap]
     client = getattr(getattr(request, "client", None), "host", None)
     path = getattr(getattr(request, "url", None), "path", None)
     conn.execute(insert(audit_log).values(

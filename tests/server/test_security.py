@@ -391,10 +391,12 @@ def test_the_audit_hook_for_special_populations(tmp_path):
     """Other modules call audit(conn, user, action, ids, request): one row each."""
     from sqlalchemy import select
 
+    from server import migrate
     from server.db import audit_log, make_engine
     from server.services.audit import audit
 
     engine = make_engine(f"sqlite:///{tmp_path}/a.db")
+    migrate.upgrade(engine)
     with engine.begin() as conn:
         audit(conn, {"username": "village-01"}, "person.special.read", ["p1", "p2"], None)
     with engine.connect() as conn:
