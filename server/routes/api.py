@@ -51,7 +51,8 @@ PLAIN = r"^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$"
 TextQ = Annotated[str | None, Query(max_length=100, pattern=PLAIN)]
 IdQ = Annotated[str | None, Query(max_length=64, pattern=PLAIN)]
 IdPath = Annotated[str, Path(max_length=64, pattern=PLAIN, description="the record's id")]
-CursorQ = Annotated[str | None, Query(max_length=records.MAX_CURSOR, pattern=r"^[A-Za-z0-9_.=-]*$",
+# ':' joins txid and seq in a pull cursor on PostgreSQL (server/feed.py format_position).
+CursorQ = Annotated[str | None, Query(max_length=records.MAX_CURSOR, pattern=r"^[A-Za-z0-9_.:=-]*$",
                                       description="opaque, from next_cursor")]
 TagQ = Annotated[Literal[tuple(codes.TAGS)] | None, Query()]  # type: ignore[valid-type]
 
