@@ -6,7 +6,6 @@ out at another. Each test has servers of its own, so the shared server's counter
 from __future__ import annotations
 
 import json
-import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -84,8 +83,7 @@ def test_back_off_doubles_after_each_failure_past_the_limit(server_factory):
     assert first.status_code == 429 and 250 <= int(first.headers["Retry-After"]) <= 300
 
     # Let the block run out (move it into the past in the database), fail once more: twice as long.
-    with sqlite3.connect(server.db_path) as db:
-        db.execute("UPDATE login_attempts SET blocked_until = '2000-01-01T00:00:00+08:00' WHERE key LIKE 'user:gw-005%'")
+    server.db.execute("UPDATE login_attempts SET blocked_until = '2000-01-01T00:00:00+08:00' WHERE key LIKE 'user:gw-005%'")
     assert _login(server, "gw-005", "wrong").status_code == 401
     r = _login(server, "gw-005", "wrong")
     assert r.status_code == 429 and 550 <= int(r.headers["Retry-After"]) <= 600
@@ -97,8 +95,7 @@ def test_successful_logins_give_their_reservation_back(server_factory):
     server = server_factory()
     for _ in range(3 * LIMIT):
         assert _login(server, "village-01", PASSWORD).status_code == 200
-    with sqlite3.connect(server.db_path) as db:
-        rows = dict(db.execute("SELECT key, failures FROM login_attempts").fetchall())
+    rows = dict(server.db.rows("SELECT key, failures FROM login_attempts"))
     assert set(rows.values()) == {0}, json.dumps(rows)
 
 
