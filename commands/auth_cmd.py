@@ -9,6 +9,7 @@ import typer
 
 from commands.errors import handled
 from commands.output import Output, render_fields, say
+from commands.params import OUTPUT
 from commands.state import open_client, state
 from gridctl.i18n import t
 
@@ -50,7 +51,7 @@ def register(app: typer.Typer) -> None:
         server: str = typer.Option(..., "--server", help=t("cli.opt.server")),
         username: str = typer.Option(..., "--username", help=t("cli.opt.username")),
         password_stdin: bool = typer.Option(False, "--password-stdin", help=t("cli.opt.password_stdin")),
-        output: Output = typer.Option(Output.table, "-o", "--output", help=t("cli.opt.output")),
+        output: Output = OUTPUT,
     ) -> None:
         from gridctl import ops
 
@@ -72,7 +73,7 @@ def register(app: typer.Typer) -> None:
 
     @auth.command("status", help=t("cli.auth.status.help"))
     @handled
-    def status(output: Output = typer.Option(Output.table, "-o", "--output", help=t("cli.opt.output"))) -> int:
+    def status(output: Output = OUTPUT) -> int:
         from gridctl import ops
 
         client = open_client()

@@ -12,9 +12,9 @@ import typer
 
 from commands.errors import handled
 from commands.output import Output, render, say
+from commands.params import OUTPUT
 from gridctl.i18n import t
 
-OUTPUT = typer.Option(Output.table, "-o", "--output", help=t("cli.opt.output"))
 HOLIDAYS_FILE = typer.Option(None, "--holidays-file", metavar="FILE", help=t("calendar.opt.holidays_file"))
 MARKS = {"holiday": "calendar.mark.holiday", "makeup": "calendar.mark.makeup"}
 DAY_COLUMNS = [("date", "calendar.col.date", None), ("kind", "calendar.col.kind", None)]

@@ -9,7 +9,9 @@ def _ref(r: dict) -> str:
     return r.get("serial") or short_id(r.get("id"))
 
 
-def _flags(r: dict) -> str:
+def flags(r: dict) -> str:
+    """``!`` overdue, ``U`` urgent, ``S``/``Y``/``R`` supervised (normal/yellow/red): explained in
+    ``case list --help`` and by a legend line under the table."""
     marks = []
     if r.get("overdue"):
         marks.append("!")
@@ -20,6 +22,15 @@ def _flags(r: dict) -> str:
     return "".join(marks)
 
 
+def _sync_mark(r: dict) -> str:
+    """Blank when the server has the record; else its state (pending, waiting, rejected...)."""
+    state = r.get("sync")
+    return "" if state in (None, "synced") else sync_label(state)
+
+
+SYNC = ("sync", "cli.col.sync", _sync_mark)  # lists: a mark only where something is unsent
+SYNC_FIELD = ("sync", "cli.col.sync", lambda r: sync_label(r.get("sync")))  # shows: always said
+
 CASE_LIST = [
     ("serial", "cli.col.ref", _ref),
     ("title", "cli.col.title", None),
@@ -28,8 +39,21 @@ CASE_LIST = [
     ("level", "cli.col.level", lambda r: label("level", r.get("level"))),
     ("grid_code", "cli.col.grid", None),
     ("due_at", "cli.col.due", lambda r: short_time(r.get("due_at"))),
-    ("overdue", "cli.col.flags", _flags),
+    ("overdue", "cli.col.flags", flags),
+    SYNC,
 ]
+
+def _assignee(r: dict) -> str:
+    """The assignee, or who holds an unassigned case: anyone at its level (never left blank)."""
+    if r.get("assignee"):
+        return r["assignee"]
+    from gridctl.i18n import t
+
+    return t("cliux.case.unassigned", level=label("level", r.get("level")))
+
+
+# CSV and JSON carry the flags as their own columns rather than as letters.
+CASE_FLAG_COLUMNS = ("urgent", "supervision")
 
 CASE_FIELDS = [
     ("serial", "cli.col.serial", None), ("id", "cli.col.id", None), ("title", "cli.col.title", None),
@@ -40,7 +64,7 @@ CASE_FIELDS = [
     ("urgent", "cli.col.urgent", lambda r: "✓" if r.get("urgent") else ""),
     ("status", "cli.col.status", lambda r: label("status", r.get("status"))),
     ("level", "cli.col.level", lambda r: label("level", r.get("level"))),
-    ("assignee", "cli.col.assignee", None), ("grid_code", "cli.col.grid", None), ("address", "cli.col.address", None),
+    ("assignee", "cli.col.assignee", lambda r: _assignee(r)), ("grid_code", "cli.col.grid", None), ("address", "cli.col.address", None),
     ("reporter", "cli.col.reporter", None),
     ("occurred_at", "cli.col.occurred_at", lambda r: short_time(r.get("occurred_at"))),
     ("reported_at", "cli.col.reported_at", lambda r: short_time(r.get("reported_at"))),
@@ -49,7 +73,35 @@ CASE_FIELDS = [
     ("supervision", "cli.col.supervision", lambda r: "" if r.get("supervision") == "none" else label("supervision", r.get("supervision"))),
     ("parties", "cli.col.parties", lambda r: "、".join(p.get("name", "") for p in r.get("parties") or [])),
     ("photos", "cli.col.photos", lambda r: len(r.get("photos") or []) or ""),
-    ("version", "cli.col.version", None), ("sync", "cli.col.sync", lambda r: sync_label(r.get("sync"))),
+    ("unit", "loop.col.unit", None),
+    ("co_units", "loop.col.co_units", lambda r: "、".join(r.get("co_units") or [])),
+    ("satisfaction", "loop.col.satisfaction", lambda r: label("satisfaction", r.get("satisfaction"))),
+    ("followed_up_at", "loop.col.followed_up_at", lambda r: short_time(r.get("followed_up_at"))),
+    ("mediations", "loop.col.mediations", lambda r: len(r.get("mediations") or []) or ""),
+    ("version", "cli.col.version", None), SYNC_FIELD,
+]
+
+MEDIATION_COLUMNS = [
+    ("at", "cli.col.at", lambda m: short_time(m.get("at"))),
+    ("result", "loop.col.result", lambda m: label("mediation_result", m.get("result"))),
+    ("method", "loop.col.method", lambda m: label("mediation_method", m.get("method"))),
+    ("agreement_no", "loop.col.agreement_no", None),
+    ("participants", "loop.col.participants", lambda m: "、".join(m.get("participants") or [])),
+    ("actor", "cli.col.actor", None),
+]
+
+UNIT_LIST = [
+    ("code", "loop.col.code", None),
+    ("name", "loop.col.name", None),
+    ("division", "loop.col.division", None),
+    ("kind", "loop.col.kind", lambda r: label("unit_kind", r.get("kind"))),
+]
+
+USER_LIST = [
+    ("username", "loop.col.username", None),
+    ("display_name", "loop.col.display_name", None),
+    ("role", "loop.col.role", lambda r: label("role", r.get("role"))),
+    ("scope", "loop.col.scope", lambda r: r.get("unit") or "、".join(r.get("scope") or [])),
 ]
 
 STEP_COLUMNS = [
@@ -63,12 +115,13 @@ STEP_COLUMNS = [
 
 VISIT_LIST = [
     ("visited_at", "cli.col.at", lambda r: short_time(r.get("visited_at"))),
-    ("household_id", "cli.col.household", lambda r: short_id(r.get("household_id"))),
+    ("household_no", "cli.col.household", lambda r: r.get("household_no") or short_id(r.get("household_id"))),
     ("purpose", "cli.col.purpose", lambda r: label("purpose", r.get("purpose"))),
     ("method", "cli.col.method", lambda r: label("method", r.get("method"))),
     ("worker", "cli.col.worker", None),
     ("met", "cli.col.met", lambda r: "✓" if r.get("met") else "✗"),
     ("note", "cli.col.note", None),
+    SYNC,
 ]
 
 VISIT_DUE = [
@@ -88,11 +141,12 @@ HOUSEHOLD_LIST = [
     ("tags", "cli.col.tags", lambda r: "、".join(label("tag", x) for x in r.get("tags") or [])),
     ("address", "cli.col.address", None),
     ("id", "cli.col.id", lambda r: short_id(r["id"])),
+    SYNC,
 ]
 
 HOUSEHOLD_FIELDS = [
     ("household_no", "cli.col.household_no", None), ("id", "cli.col.id", None), ("grid_code", "cli.col.grid", None),
-    ("address", "cli.col.address", None), ("lat", "cli.col.lat", None), ("lon", "cli.col.lon", None),
+    ("address", "cli.col.address", None), ("lat", "cli.col.lat", None), ("lon", "cli.col.lon", None), SYNC_FIELD,
 ]
 
 PERSON_LIST = [
@@ -104,10 +158,22 @@ PERSON_LIST = [
     ("phone", "cli.col.phone", None),
     ("tags", "cli.col.tags", lambda r: "、".join(label("tag", x) for x in r.get("tags") or [])),
     ("id", "cli.col.id", lambda r: short_id(r["id"])),
+    SYNC,
 ]
 
+# `person list`: who and where, so a hit can be told apart from a namesake.
+def _person_search_list() -> list:
+    by_key = {c[0]: c for c in PERSON_LIST}
+    return [by_key["name"], ("household_no", "cli.col.household_no", None),
+            *(by_key[k] for k in ("relation_to_head", "sex", "birth_date", "id_number", "phone", "tags")),
+            ("grid_code", "cli.col.grid", None), by_key["id"], SYNC]
+
+
+PERSON_SEARCH_LIST = _person_search_list()
+
 PERSON_FIELDS = [
-    ("name", "cli.col.name", None), ("id", "cli.col.id", None), ("household_id", "cli.col.household", None),
+    ("name", "cli.col.name", None), ("id", "cli.col.id", None),
+    ("household_no", "cli.col.household", lambda r: r.get("household_no") or r.get("household_id")),
     ("id_number", "cli.col.id_number", None),
     ("sex", "cli.col.sex", lambda r: label("sex", r.get("sex"))), ("birth_date", "cli.col.birth_date", None),
     ("phone", "cli.col.phone", None),
@@ -115,14 +181,16 @@ PERSON_FIELDS = [
     ("residence", "cli.col.residence", lambda r: label("residence", r.get("residence"))),
     ("tags", "cli.col.tags", lambda r: "、".join(label("tag", x) for x in r.get("tags") or [])),
     ("care_level", "cli.col.care_level", lambda r: label("care_level", r.get("care_level"))),
-    ("grid_code", "cli.col.grid", None), ("version", "cli.col.version", None),
+    ("grid_code", "cli.col.grid", None), ("version", "cli.col.version", None), SYNC_FIELD,
 ]
 
 OUTBOX_LIST = [
     ("id", "cli.col.id", None),  # full: uuid7 prefixes are timestamps, rarely unique
     ("type", "cli.col.type", None),
-    ("state", "cli.col.state", lambda r: __import__("gridctl.i18n", fromlist=["t"]).t(f"cli.outbox.state.{r['state']}")),
+    ("state", "cli.col.state", lambda r: __import__("gridctl.i18n", fromlist=["t"]).t(
+        "outbox.state.waiting" if r["state"] == "waiting" else f"cli.outbox.state.{r['state']}")),
     ("attempts", "cli.col.attempts", None),
     ("created_at", "cli.col.created_at", lambda r: short_time(r.get("created_at"))),
     ("last_error", "cli.col.last_error", None),
+    ("waits_for", "outbox.col.waits_for", None),
 ]

@@ -6,6 +6,7 @@ import typer
 
 from commands.errors import handled
 from commands.output import Output, render, say
+from commands.params import OUTPUT
 from gridctl.i18n import t
 
 
@@ -22,7 +23,7 @@ def register(app: typer.Typer) -> None:
 
     @config.command("list", help=t("cli.config.list.help"))
     @handled
-    def list_(output: Output = typer.Option(Output.table, "-o", "--output", help=t("cli.opt.output"))) -> None:
+    def list_(output: Output = OUTPUT) -> None:
         from gridctl.config import load_config
 
         rows = [{"key": k, "value": v} for k, v in load_config().flat().items()]

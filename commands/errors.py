@@ -39,6 +39,20 @@ def report_error(exc: BaseException) -> int:
     return 1
 
 
+def reader_gone() -> int:
+    """stdout's reader closed the pipe (``gridctl case list | head``): end quietly with 0.
+
+    The reader had what it wanted, which is not an error (``export`` says the same). Python's
+    advice: point stdout at /dev/null so the flush at exit does not fail a second time.
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
 def handled(fn: Callable) -> Callable:
     """Wrap a command: its failures become a message and the exit code, not a traceback."""
 
@@ -48,6 +62,8 @@ def handled(fn: Callable) -> Callable:
             code = fn(*args, **kwargs)
         except typer.Exit:
             raise
+        except BrokenPipeError:
+            raise typer.Exit(reader_gone()) from None
         except BaseException as exc:  # noqa: BLE001 - every failure gets an exit code
             if isinstance(exc, SystemExit):
                 raise

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import typer
 
-from commands.columns import HOUSEHOLD_FIELDS, HOUSEHOLD_LIST, PERSON_LIST, VISIT_LIST
 from commands.codes_arg import code_arg
+from commands.columns import HOUSEHOLD_FIELDS, HOUSEHOLD_LIST, PERSON_LIST, VISIT_LIST
 from commands.errors import handled
 from commands.output import Output, cache_note, render, render_fields
+from commands.params import OUTPUT
 from commands.state import open_client
 from gridctl.i18n import t
-
-OUTPUT = typer.Option(Output.table, "-o", "--output", help=t("cli.opt.output"))
-
 
 def register(app: typer.Typer) -> None:
     household = typer.Typer(help=t("cli.household.help"), no_args_is_help=True)

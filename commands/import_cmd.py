@@ -27,6 +27,7 @@ class Kind(str, Enum):
     users = "users"
     households = "households"
     persons = "persons"
+    units = "units"
 
 
 class Format(str, Enum):

@@ -10,6 +10,7 @@ import typer
 from commands.codes_arg import code_arg
 from commands.errors import handled
 from commands.output import Output, write_result
+from commands.params import OUTPUT
 from commands.state import open_client
 from commands.stdin_ids import fill_party, party_slots, read_id_numbers
 from gridctl.i18n import t
@@ -36,7 +37,7 @@ def register(app: typer.Typer) -> None:
         household: str = typer.Option(None, "--household", help=t("cli.opt.household")),
         party: List[str] = typer.Option([], "--party", help=t("secure.opt.party")),
         photo: List[Path] = typer.Option([], "--photo", help=t("cli.opt.photo")),
-        output: Output = typer.Option(Output.table, "-o", "--output", help=t("cli.opt.output")),
+        output: Output = OUTPUT,
     ) -> int:
         from gridctl import ops
 

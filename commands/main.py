@@ -144,9 +144,35 @@ def run(argv: list[str] | None = None) -> None:
     except Abort:
         print(t("usage.aborted"), file=sys.stderr)
         sys.exit(1)
+    except SystemExit as done:
+        if type(sys.stdout).__name__ == "PacifyFlushWrapper":
+            # Typer met EPIPE itself (e.g. printing --help) and exits 1; the reader left, not an error.
+            from commands.errors import reader_gone
+
+            sys.exit(reader_gone())
+        _flush_stdout()
+        raise done
+    except BrokenPipeError:
+        from commands.errors import reader_gone
+
+        sys.exit(reader_gone())
     except (KeyboardInterrupt, Exception) as exc:  # noqa: BLE001 - never a traceback for the user
         from commands.errors import report_error
 
         sys.exit(report_error(exc))
+    _flush_stdout()
     if isinstance(code, int) and code:
         sys.exit(code)
+
+
+def _flush_stdout() -> None:
+    """Flush now, so a reader that left early (``| head -c 10``) ends us quietly with 0 instead
+    of Python's "Exception ignored ... BrokenPipeError" at exit."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        from commands.errors import reader_gone
+
+        sys.exit(reader_gone())
+    except (OSError, ValueError):
+        pass

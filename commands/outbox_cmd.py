@@ -7,11 +7,9 @@ import typer
 from commands.columns import OUTBOX_LIST
 from commands.errors import handled
 from commands.output import Output, render, say, write_result
+from commands.params import OUTPUT
 from commands.state import open_client
 from gridctl.i18n import t
-
-OUTPUT = typer.Option(Output.table, "-o", "--output", help=t("cli.opt.output"))
-
 
 def register(app: typer.Typer) -> None:
     outbox = typer.Typer(help=t("cli.outbox.help"), no_args_is_help=True)

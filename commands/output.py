@@ -78,8 +78,10 @@ Column = tuple[str, str, Callable[[dict], Any] | None]  # (key, i18n header key,
 
 
 def render(items: Sequence[dict] | dict, output: Output, columns: Sequence[Column] = (), *,
-           title: str | None = None, empty_key: str = "cli.empty") -> None:
-    """Print records as a table (cells from ``columns``) or as JSON/JSONL/CSV (raw values)."""
+           title: str | None = None, empty_key: str = "cli.empty", csv_extra: Sequence[str] = ()) -> None:
+    """Print records as a table (cells from ``columns``) or as JSON/JSONL/CSV (raw values).
+
+    ``csv_extra``: raw fields CSV adds after the columns (those a table folds into one cell)."""
     single = isinstance(items, dict)
     rows = [items] if single else list(items)
     if output is Output.json:
@@ -93,6 +95,7 @@ def render(items: Sequence[dict] | dict, output: Output, columns: Sequence[Colum
         return
     keys = [c[0] for c in columns] or (list(rows[0]) if rows else [])
     if output is Output.csv:
+        keys += [k for k in csv_extra if k not in keys]
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(keys)
         for row in rows:
@@ -167,6 +170,14 @@ def write_result(result, output: Output, saved_key: str, **params: Any) -> int:
         say(t(saved_key, ref=ref, **params) + " " + t("cli.write.synced"))
     elif state == "pending":
         say(t(saved_key, ref=ref, **params) + " " + t("cli.write.pending"))
+    elif state == "waiting":
+        # Online, yet only queued: it builds on a write the server refused (DESIGN §12).
+        blocker = result.waits_for or ""
+        blocker_state = (result.problem or {}).get("blocker_state") or "rejected"
+        say(t(saved_key, ref=ref, **params) + " " + t("outbox.write.waiting", id=blocker,
+                                                      state=t(f"cli.outbox.state.{blocker_state}")))
+        say(t("outbox.hint.free", id=blocker))
+        return 3
     else:
         detail = (result.problem or {}).get("detail") or ""
         key = f"cli.write.refused.{state}"

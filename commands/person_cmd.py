@@ -1,4 +1,4 @@
-"""gridctl person show | add | update"""
+"""gridctl person list | show | add | update"""
 
 from __future__ import annotations
 
@@ -6,16 +6,14 @@ from typing import List
 
 import typer
 
-from commands.columns import PERSON_FIELDS
 from commands.codes_arg import code_arg
+from commands.columns import PERSON_FIELDS, PERSON_SEARCH_LIST
 from commands.errors import handled
-from commands.output import Output, render_fields, write_result
+from commands.output import Output, cache_note, render, render_fields, say, write_result
+from commands.params import OUTPUT
 from commands.stdin_ids import STDIN, read_id_numbers
 from commands.state import open_client
 from gridctl.i18n import t
-
-OUTPUT = typer.Option(Output.table, "-o", "--output", help=t("cli.opt.output"))
-
 
 def _fields(name, id_number, sex, birth_date, phone, relation, residence, tag, care_level) -> dict:
     """Command-line values (codes or Chinese labels) → person fields with codes."""
@@ -29,13 +27,35 @@ def _fields(name, id_number, sex, birth_date, phone, relation, residence, tag, c
     }
 
 
+def _list(grid, household, search, tag, all_, limit, output: Output) -> None:
+    from gridctl import ops
+
+    listing = ops.list_persons(open_client(), grid=grid, household=household, search=search,
+                               tag=code_arg("tag", tag, "--tag"), include_inactive=all_, limit=limit)
+    cache_note(listing)
+    render(listing.items, output, PERSON_SEARCH_LIST, empty_key="cliux.person.none")
+    if listing.extra.get("id_numbers_masked"):
+        say(t("cliux.person.id_offline"))
+
+
 def register(app: typer.Typer) -> None:
     person = typer.Typer(help=t("cli.person.help"), no_args_is_help=True)
     app.add_typer(person, name="person")
 
+    @person.command("list", help=t("cliux.person.list.help"))
+    @handled
+    def list_(grid: str = typer.Option(None, "--grid", help=t("cli.opt.grid_filter")),
+              household: str = typer.Option(None, "--household", help=t("cli.opt.household")),
+              search: str = typer.Option(None, "--search", help=t("cliux.opt.person_search")),
+              tag: str = typer.Option(None, "--tag", help=t("cliux.opt.person_tag")),
+              all_: bool = typer.Option(False, "--all", help=t("cliux.opt.person_all")),
+              limit: int = typer.Option(None, "--limit", min=1, help=t("cli.opt.limit")),
+              output: Output = OUTPUT) -> None:
+        _list(grid, household, search, tag, all_, limit, output)
+
     @person.command("show", help=t("cli.person.show.help"))
     @handled
-    def show(ref: str = typer.Argument(..., metavar="ID", help=t("cli.arg.person")), output: Output = OUTPUT) -> None:
+    def show(ref: str = typer.Argument(..., metavar="ID", help=t("cliux.arg.person")), output: Output = OUTPUT) -> None:
         from gridctl import ops
 
         render_fields(ops.show_person(open_client(), ref), PERSON_FIELDS, output)

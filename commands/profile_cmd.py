@@ -6,6 +6,7 @@ import typer
 
 from commands.errors import handled
 from commands.output import Output, render, render_fields, say
+from commands.params import OUTPUT
 from commands.state import state
 from gridctl.i18n import t
 
@@ -19,7 +20,7 @@ def register(app: typer.Typer) -> None:
 
     @profile.command("list", help=t("cli.profile.list.help"))
     @handled
-    def list_(output: Output = typer.Option(Output.table, "-o", "--output", help=t("cli.opt.output"))) -> None:
+    def list_(output: Output = OUTPUT) -> None:
         from gridctl.config import load_config
 
         config = load_config()
@@ -39,7 +40,7 @@ def register(app: typer.Typer) -> None:
 
     @profile.command("show", help=t("cli.profile.show.help"))
     @handled
-    def show(output: Output = typer.Option(Output.table, "-o", "--output", help=t("cli.opt.output"))) -> None:
+    def show(output: Output = OUTPUT) -> None:
         from gridctl.config import load_config
 
         config = load_config()

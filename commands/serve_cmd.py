@@ -39,6 +39,33 @@ def _accounts_text() -> str:
     return "\n".join(lines)
 
 
+def _port_free(host: str, port: int) -> bool:
+    """Whether the server could listen on ``host:port`` now (bound as uvicorn binds: SO_REUSEADDR)."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror:
+        return True  # an unknown host is uvicorn's to report
+    family, kind, proto, _name, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError:
+            return False
+    return True
+
+
+def _check_port(host: str, port: int) -> None:
+    if _port_free(host, port):
+        return
+    from gridctl.errors import UsageError
+
+    suggest = next((p for p in range(port + 1, min(port + 50, 65536)) if _port_free(host, p)), port + 1)
+    raise UsageError("cliux.serve.port_busy", field="port", host=host, port=port, suggest=suggest)
+
+
 def register(app: typer.Typer) -> None:
     @app.command("serve", help=t("cli.serve.help"))
     @handled
@@ -49,6 +76,7 @@ def register(app: typer.Typer) -> None:
               no_migrate: bool = typer.Option(False, "--no-migrate", help=t("serve.opt.no_migrate")),
               workers: int = typer.Option(1, "--workers", min=1, max=64, help=t("serve.opt.workers"))) -> int:
         _need_server_extra()
+        _check_port(host, port)  # before anything is created: a busy port leaves no database behind
         from server.runner import serve as run_server
 
         if demo:
@@ -79,31 +107,82 @@ def register(app: typer.Typer) -> None:
     @app.command("demo", help=t("cli.demo.help"))
     @handled
     def demo(no_tui: bool = typer.Option(False, "--no-tui", help=t("cli.opt.no_tui")),
-             scale: str = typer.Option("full", "--scale", help=t("cli.opt.demo_scale"))) -> int:
+             scale: str = typer.Option("full", "--scale", help=t("cli.opt.demo_scale")),
+             keep: bool = typer.Option(False, "--keep", help=t("cliux.opt.keep"))) -> int:
         _need_server_extra()
-        from gridctl import ops
-        from server.runner import BackgroundServer
-
         folder = Path(tempfile.mkdtemp(prefix="gridctl-demo-"))
-        say(t("cli.serve.seeding"))
-        server = BackgroundServer(f"sqlite:///{folder / 'demo.db'}", demo=True, demo_scale=scale).start()
         try:
-            user = ops.login(server.url, "gw-001", "demo-pass", profile="demo")
-            say(t("cli.demo.ready", url=server.url, username=user["username"], name=user.get("display_name") or ""))
-            if no_tui:
-                print(t("cli.demo.tour"))
-                say(_accounts_text())
-                say(t("cli.demo.keep_running"))
-                try:
-                    import threading
-
-                    threading.Event().wait()
-                except KeyboardInterrupt:
-                    return 0
-                return 0
-            os.environ["GRIDCTL_PROFILE"] = "demo"
-            from tui.worker import run
-
-            return run(profile="demo", lang=get_lang()) or 0
+            return _run_demo(folder, no_tui, scale)
         finally:
-            server.stop()
+            _leave_demo(folder, keep)
+
+
+def _demo_profile_login(url: str) -> dict:
+    """Log the ``demo`` profile in as gw-001 without making it the default (DESIGN 8, issue 8
+    item 10): after the demo, plain commands keep using the user's own profiles."""
+    from gridctl import ops
+    from gridctl.config import load_config, save_config
+
+    before = load_config().default_profile
+    user = ops.login(url, "gw-001", "demo-pass", profile="demo")
+    config = load_config()
+    if config.default_profile == "demo" and before != "demo":
+        if before:
+            config.data["default_profile"] = before
+        else:
+            config.data.pop("default_profile", None)
+        save_config(config)
+    return user
+
+
+def _leave_demo(folder: Path, keep: bool) -> None:
+    """Remove the demo's database and its profile (config entry, token, local store) unless --keep."""
+    import shutil
+
+    if keep:
+        say(t("cliux.demo.kept", path=folder / "demo.db"))
+        return
+    from gridctl import credentials
+    from gridctl.config import load_config, save_config
+    from gridctl.paths import data_dir
+
+    config = load_config()
+    if "demo" in config.profiles:
+        before = config.default_profile
+        config.remove_profile("demo")
+        if before != "demo" and before is not None:
+            config.data["default_profile"] = before
+        elif before is None:
+            config.data.pop("default_profile", None)
+        save_config(config)
+    credentials.delete_token("demo")
+    shutil.rmtree(data_dir() / "profiles" / "demo", ignore_errors=True)
+    shutil.rmtree(folder, ignore_errors=True)
+    say(t("cliux.demo.removed"))
+
+
+def _run_demo(folder: Path, no_tui: bool, scale: str) -> int:
+    from server.runner import BackgroundServer
+
+    say(t("cli.serve.seeding"))
+    server = BackgroundServer(f"sqlite:///{folder / 'demo.db'}", demo=True, demo_scale=scale).start()
+    try:
+        user = _demo_profile_login(server.url)
+        say(t("cli.demo.ready", url=server.url, username=user["username"], name=user.get("display_name") or ""))
+        if no_tui:
+            print(t("cli.demo.tour"))
+            say(_accounts_text())
+            say(t("cli.demo.keep_running"))
+            try:
+                import threading
+
+                threading.Event().wait()
+            except KeyboardInterrupt:
+                return 0
+            return 0
+        os.environ["GRIDCTL_PROFILE"] = "demo"
+        from tui.worker import run
+
+        return run(profile="demo", lang=get_lang()) or 0
+    finally:
+        server.stop()

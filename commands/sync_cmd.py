@@ -9,11 +9,9 @@ import typer
 from commands.columns import OUTBOX_LIST
 from commands.errors import handled
 from commands.output import Output, render, render_fields, say
+from commands.params import OUTPUT
 from commands.state import open_client
 from gridctl.i18n import t
-
-OUTPUT = typer.Option(Output.table, "-o", "--output", help=t("cli.opt.output"))
-
 
 def _progress():
     """A one-line counter on a terminal; nothing when piped."""
@@ -52,9 +50,16 @@ def register(app: typer.Typer) -> None:
         if output is Output.table:
             say(t("cli.sync.done", applied=report.applied + report.duplicate, conflict=report.conflict,
                   rejected=report.rejected, waiting=report.waiting, pulled=report.pulled))
-            for p in report.problems:
-                say(t("cli.sync.problem", id=p["id"], status=t(f"cli.outbox.state.{p['status']}"), detail=p["detail"] or ""))
             if report.partly_done:
+                # Name every item that needs the user — refused ones with the server's reason,
+                # waiting ones with what they wait for and the command that frees them.
+                say(t("outbox.sync.left", quarantined=report.quarantined, waiting=report.waiting))
+                for q in report.quarantined_items:
+                    say(t("outbox.sync.quarantined", id=q["id"], type=q["type"],
+                          state=t(f"cli.outbox.state.{q['state']}"), detail=q["detail"] or ""))
+                for w in report.waiting_items:
+                    say(t("outbox.sync.waiting", id=w["id"], type=w.get("type", ""), waits_for=w["waits_for"],
+                          state=t(f"cli.outbox.state.{w['blocker_state']}")))
                 say(t("cli.sync.see_outbox"))
         else:
             render(data, output)
@@ -73,7 +78,10 @@ def register(app: typer.Typer) -> None:
         summary = {**info, "cache_age": t("cli.age.minutes", n=int(age // 60)) if age is not None else t("cli.cache.never")}
         render_fields(summary, [("server", "cli.col.server", None), ("pending", "cli.col.pending", None),
                                 ("conflict", "cli.col.conflict", None), ("rejected", "cli.col.rejected", None),
-                                ("last_push_at", "cli.col.last_push", None), ("last_pull_at", "cli.col.last_pull", None),
+                                ("waiting", "outbox.state.waiting", None), ("last_push_at", "cli.col.last_push", None),
+                                ("last_pull_at", "cli.col.last_pull", None),
                                 ("cache_age", "cli.col.cache_age", None)], output)
         if info["items"]:
             render(info["items"], Output.table, OUTBOX_LIST, title=t("cli.outbox.title"))
+        if info["conflict"] or info["rejected"] or info["waiting"]:
+            say(t("cli.sync.see_outbox"))  # a report, not a sync: exit 0; `gridctl sync` exits 3

@@ -7,15 +7,13 @@ from typing import List
 
 import typer
 
-from commands.columns import VISIT_DUE, VISIT_LIST
 from commands.codes_arg import code_arg
+from commands.columns import VISIT_DUE, VISIT_LIST
 from commands.errors import handled
 from commands.output import Output, cache_note, render, write_result
+from commands.params import OUTPUT
 from commands.state import open_client
 from gridctl.i18n import t
-
-OUTPUT = typer.Option(Output.table, "-o", "--output", help=t("cli.opt.output"))
-
 
 def register(app: typer.Typer) -> None:
     visit = typer.Typer(help=t("cli.visit.help"), no_args_is_help=True)
@@ -50,12 +48,13 @@ def register(app: typer.Typer) -> None:
     def list_(household: str = typer.Option(None, "--household", help=t("cli.opt.household")),
               mine: bool = typer.Option(False, "--mine", help=t("cli.opt.visit_mine")),
               since: str = typer.Option(None, "--since", help=t("cli.opt.since")),
+              limit: int = typer.Option(None, "--limit", min=1, help=t("cli.opt.limit")),
               output: Output = OUTPUT) -> None:
         from gridctl import ops
 
-        listing = ops.list_visits(open_client(), household=household, mine=mine, since=since)
+        listing = ops.list_visits(open_client(), household=household, mine=mine, since=since, limit=limit)
         cache_note(listing)
-        render(listing.items, output, VISIT_LIST)
+        render(listing.items, output, VISIT_LIST, csv_extra=("household_id", "id"))
 
     @visit.command("due", help=t("cli.visit.due.help"))
     @handled

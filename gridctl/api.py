@@ -49,7 +49,11 @@ class ApiClient:
 
     # --- plumbing ------------------------------------------------------------------------
 
-    def request(self, method: str, path: str, *, idempotent: bool | None = None, auth: bool = True, **kw: Any):
+    def request(self, method: str, path: str, *, idempotent: bool | None = None, auth: bool = True,
+                json_body: bool = False, **kw: Any):
+        """The response (or, with ``json_body``, its parsed JSON). A cut, reset or truncated
+        answer — a 200 whose body does not parse included — is a transport fault: retried like
+        a timeout when the request is idempotent, else (or if it persists) ``Unreachable``."""
         import httpx
 
         if idempotent is None:
@@ -63,8 +67,9 @@ class ApiClient:
         for attempt in range(attempts):
             try:
                 response = self._http.request(method, path, headers=headers, **kw)
-            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.ReadTimeout, httpx.RemoteProtocolError,
-                    httpx.WriteError, httpx.ReadError, httpx.PoolTimeout) as exc:
+            except (httpx.TransportError, httpx.DecodingError) as exc:
+                # TransportError: connect/read/write errors and timeouts, a reset connection, a
+                # body shorter than its Content-Length (RemoteProtocolError).
                 if attempt + 1 < attempts and not isinstance(exc, httpx.ConnectError):
                     self._sleep(attempt, None)
                     continue
@@ -74,7 +79,15 @@ class ApiClient:
                 continue
             if response.status_code >= 400:
                 raise self._error(response)
-            return response
+            if not json_body:
+                return response
+            try:
+                return response.json()
+            except ValueError:  # JSONDecodeError and UnicodeDecodeError: a garbled or cut body
+                if attempt + 1 < attempts:
+                    self._sleep(attempt, None)
+                    continue
+                raise Unreachable(server=self.base_url) from None
         raise AssertionError("unreachable")
 
     @staticmethod
@@ -108,29 +121,33 @@ class ApiClient:
             return AuthFailed("core.error.rate_limited", after=response.headers.get("Retry-After", "?"))
         if status in (400, 409, 413, 415, 422):
             return InvalidInput("core.error.server_refused", field=field, detail=detail)
+        if status in (502, 503, 504):
+            # A gateway that cannot reach the server, or a server not taking requests: the
+            # server is unreachable (exit 8), not broken.
+            return Unreachable(server=self.base_url)
         return ServerError(detail=f"HTTP {status}")
 
     # --- endpoints -----------------------------------------------------------------------
 
     def health(self) -> dict:
-        return self.request("GET", "/health", auth=False).json()
+        return self.request("GET", "/health", auth=False, json_body=True)
 
     def login(self, username: str, password: str, device_id: str | None = None, device_name: str | None = None) -> dict:
         body = {"username": username, "password": password, "device_id": device_id, "device_name": device_name}
-        return self.request("POST", "/auth/token", auth=False, json=body).json()
+        return self.request("POST", "/auth/token", auth=False, json=body, json_body=True)
 
     def logout(self) -> None:
         self.request("DELETE", "/auth/token")
 
     def me(self) -> dict:
-        return self.request("GET", "/me").json()
+        return self.request("GET", "/me", json_body=True)
 
     def divisions(self, parent: str | None = None) -> list[dict]:
-        return self.request("GET", "/divisions", params=_params(parent=parent)).json()
+        return self.request("GET", "/divisions", params=_params(parent=parent), json_body=True)
 
     def list(self, kind: str, **filters: Any) -> dict:
         """One page of ``/households``, ``/persons``, ``/cases`` or ``/visits``."""
-        return self.request("GET", f"/{kind}", params=_params(**filters)).json()
+        return self.request("GET", f"/{kind}", params=_params(**filters), json_body=True)
 
     def iterate(self, kind: str, page_size: int = 1000, **filters: Any) -> Iterator[dict]:
         """Every item of a list endpoint, page by page (exports stream through this)."""
@@ -143,13 +160,13 @@ class ApiClient:
                 return
 
     def get(self, kind: str, ref: str) -> dict:
-        return self.request("GET", f"/{kind}/{ref}").json()
+        return self.request("GET", f"/{kind}/{ref}", json_body=True)
 
     def push(self, device_id: str, mutations: list[dict]) -> dict:
-        return self.request("POST", "/sync/push", idempotent=True, json={"device_id": device_id, "mutations": mutations}).json()
+        return self.request("POST", "/sync/push", idempotent=True, json={"device_id": device_id, "mutations": mutations}, json_body=True)
 
     def pull(self, cursor: str | None, limit: int = 1000) -> dict:
-        return self.request("GET", "/sync/pull", params=_params(cursor=cursor, limit=limit)).json()
+        return self.request("GET", "/sync/pull", params=_params(cursor=cursor, limit=limit), json_body=True)
 
     def blob_exists(self, sha256: str) -> bool:
         try:
@@ -167,7 +184,7 @@ class ApiClient:
     def import_rows(self, kind: str, rows: list[dict], dry_run: bool = False) -> dict:
         # One transaction per request on the server, and rows are upserts: safe to repeat.
         return self.request("POST", f"/import/{kind}", idempotent=True, params={"dry_run": str(dry_run).lower()},
-                            json={"rows": rows}).json()
+                            json={"rows": rows}, json_body=True)
 
     def export_lines(self, kind: str, **params: Any) -> Iterator[bytes]:
         """The JSON lines of ``/export/{kind}`` as they arrive (a generator: the request is made on
@@ -189,7 +206,7 @@ class ApiClient:
             raise Unreachable(server=self.base_url) from None
 
     def stats_overview(self, division: str) -> dict:
-        return self.request("GET", "/stats/overview", params={"division": division}).json()
+        return self.request("GET", "/stats/overview", params={"division": division}, json_body=True)
 
 
 def _params(**values: Any) -> dict:

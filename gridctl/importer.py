@@ -28,7 +28,7 @@ from gridctl.private_files import open_private
 from gridctl.errors import Forbidden, GridctlError, InvalidInput, Unreachable
 from gridctl.i18n import t
 
-KINDS = ("divisions", "grids", "users", "households", "persons")
+KINDS = ("divisions", "grids", "users", "households", "persons", "units")
 MAX_BATCH = 5000
 KEPT_ERRORS = 1000  # shown on screen; all of them go to --errors FILE
 
@@ -36,7 +36,7 @@ Progress = Callable[[int, "int | None", str], None]
 
 # The natural key of each kind: two rows of one file with the same key are duplicates.
 _KEY_COLUMN = {"divisions": "code", "grids": "code", "users": "username", "households": "household_no",
-               "persons": "id_number"}
+               "persons": "id_number", "units": "code"}
 
 
 @dataclass

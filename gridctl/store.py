@@ -17,6 +17,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from gridctl.errors import UsageError
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS cases (
@@ -55,6 +57,34 @@ CREATE TABLE IF NOT EXISTS refetch (entity TEXT NOT NULL, id TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS blobs (sha256 TEXT PRIMARY KEY, path TEXT NOT NULL, uploaded INTEGER NOT NULL DEFAULT 0);
 """
 
+# The store's schema version (PRAGMA user_version). Version 0 is every store made before
+# versions were kept (the schema above, unchanged); each step of MIGRATIONS takes a store one
+# version up, in place, in one transaction, keeping the outbox. Append steps; never edit one.
+SCHEMA_VERSION = 1
+
+
+def _v1_no_masked_values_in_outbox(conn: sqlite3.Connection) -> None:
+    """Older releases sent a person edit as the whole record, with the masked ID number or phone
+    they were shown; the server now refuses masked values, so queued edits drop them ("unchanged")."""
+    rows = conn.execute("SELECT id, payload FROM outbox WHERE state != 'applied' AND type IN "
+                        "('person.upsert', 'household.upsert')").fetchall()
+    for row in rows:
+        payload = json.loads(row[1])
+        clean = {k: v for k, v in payload.items() if not (k in ("id_number", "phone") and isinstance(v, str) and "*" in v)}
+        if clean != payload:
+            conn.execute("UPDATE outbox SET payload = ? WHERE id = ?", (json.dumps(clean, ensure_ascii=False), row[0]))
+
+
+MIGRATIONS = {1: _v1_no_masked_values_in_outbox}
+
+
+class StoreTooNew(UsageError):
+    """The store was written by a newer gridctl; opening it here could damage its outbox (exit 2)."""
+
+    def __init__(self, path: Path, found: int, known: int) -> None:
+        super().__init__("outbox.store_too_new", path=str(path), found=found, known=known)
+
+
 # What each cached entity indexes besides its JSON.
 ENTITY_COLUMNS = {
     "case": ("cases", ("id", "serial", "grid_code", "status", "level", "assignee", "due_at", "reported_at", "version")),
@@ -80,7 +110,27 @@ class Store:
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")
-        self.db.executescript(SCHEMA)
+        self._migrate(new)
+
+    def _migrate(self, new: bool) -> None:
+        found = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if found > SCHEMA_VERSION:
+            self.db.close()
+            raise StoreTooNew(self.path, found, SCHEMA_VERSION)
+        if found == SCHEMA_VERSION:
+            self.db.executescript(SCHEMA)  # IF NOT EXISTS: a no-op on a complete store
+            return
+        with self.transaction() as conn:
+            # BEGIN IMMEDIATE: a second process opening the same old store waits, then finds
+            # it migrated and does nothing.
+            found = conn.execute("PRAGMA user_version").fetchone()[0]
+            for statement in SCHEMA.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            if not new:
+                for version in range(found + 1, SCHEMA_VERSION + 1):
+                    MIGRATIONS[version](conn)
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def close(self) -> None:
         self.db.close()
@@ -230,6 +280,16 @@ class Store:
             sets.append("base_version = ?")
             params.append(base_version)
         conn.execute(f"UPDATE outbox SET {', '.join(sets)} WHERE id = ?", (*params, mutation_id))
+
+    def base_version_of(self, mutation_id: str) -> int | None:
+        row = self.db.execute("SELECT base_version FROM outbox WHERE id = ?", (mutation_id,)).fetchone()
+        return row[0] if row else None
+
+    def rebase_followers(self, conn: sqlite3.Connection, entity_id: str, after_seq: int, version: int) -> None:
+        """The unsent edits of a record made after mutation ``after_seq`` were made on top of it:
+        they now build on ``version`` (what the server returned for it), not on its old base."""
+        conn.execute("UPDATE outbox SET base_version = ? WHERE entity_id = ? AND seq > ? AND state = 'pending'"
+                     " AND base_version IS NOT NULL", (version, entity_id, after_seq))
 
     def remove_outbox(self, conn: sqlite3.Connection, mutation_id: str) -> None:
         conn.execute("DELETE FROM outbox WHERE id = ?", (mutation_id,))

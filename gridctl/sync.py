@@ -5,10 +5,12 @@ idempotency key on the server, so sending again after a crash, a timeout or a ki
 safe: the server answers ``duplicate`` with the original result. A mutation comes out of
 ``pending`` only in the transaction that records the server's answer.
 
-A conflicting or rejected mutation is quarantined; the mutations behind it that touch other
-records go on, those on the same record wait (they were made on top of the quarantined one).
-A batch is cut before a mutation that builds on one already in it, so the server's answer to
-the first is known before the second is sent (independent reports still go 500 at a time).
+A conflicting or rejected mutation is quarantined. Dependencies are per record (DESIGN §12):
+a mutation behind it waits only when it writes the same record or names a record that exists
+only through it; everything else goes on. A batch is cut before a mutation that builds on one
+already in it, so the server's answer to the first is known before the second is sent
+(independent reports still go 500 at a time). Follow-up edits rebase: once an edit is applied,
+the later unsent edits of that record carry the version the server returned for it.
 
 Pull applies the feed page by page, each page and its cursor in one transaction, and never
 overwrites a record that still has unsent changes. ``reset`` rebuilds the cache from scratch
@@ -39,35 +41,93 @@ class SyncReport:
     reset: bool = False
     requests: int = 0
     problems: list[dict] = field(default_factory=list)
+    # Each mutation left waiting: {id, type, entity_id, waits_for, blocker_state}.
+    waiting_items: list[dict] = field(default_factory=list)
+    # Quarantined items in the outbox after this sync (those of earlier syncs included).
+    quarantined: int = 0
+    quarantined_items: list[dict] = field(default_factory=list)
 
     @property
     def partly_done(self) -> bool:
-        return bool(self.conflict or self.rejected)
+        return bool(self.conflict or self.rejected or self.waiting or self.quarantined)
 
     def as_dict(self) -> dict:
         return {**asdict(self), "partly_done": self.partly_done}
 
 
-def _depends_on(item: dict) -> set[str]:
-    """Records this mutation builds on: its own, and the case or household it names."""
-    ids = {item["entity_id"]}
+# --- what a mutation writes, names and creates (the per-record dependency rule, DESIGN §12) ---
+
+def writes(item: dict) -> str:
+    """The record a mutation changes (a case action changes its case)."""
+    return item["entity_id"]
+
+
+def names(item: dict) -> set[str]:
+    """Other records a mutation refers to and needs to exist on the server."""
     payload = item["payload"]
-    for key in ("case_id", "household_id"):
-        if payload.get(key):
-            ids.add(payload[key])
-    return ids
+    out = {payload[k] for k in ("case_id", "household_id", "head_person_id") if payload.get(k)}
+    out.update(p for p in payload.get("person_ids") or [] if p)
+    out.discard(item["entity_id"])
+    return out
+
+
+def creates(item: dict) -> bool:
+    """Whether the record exists only through this mutation (made here, not an edit)."""
+    return item["type"] in ("case.report", "visit.log") or (
+        item["type"].endswith(".upsert") and item.get("base_version") is None)
+
+
+class _Blocks:
+    """Who holds back whom. A mutation waits behind a quarantined one (or one waiting itself) when
+    it writes the same record, or names a record that exists only through it. A rejected case
+    action is the exception: it changed nothing on the server, so later actions on that case are
+    judged by the server on the case as it is — they do not wait (each may still be refused)."""
+
+    def __init__(self) -> None:
+        self.record: dict[str, tuple[str, str]] = {}  # record id -> (root mutation id, its state)
+        self.created: dict[str, tuple[str, str]] = {}
+
+    def hold(self, item: dict, root: tuple[str, str]) -> None:
+        if item["type"] == "case.act" and item["state"] == "rejected" and root[0] == item["id"]:
+            return
+        self.record.setdefault(writes(item), root)
+        if creates(item):
+            self.created.setdefault(writes(item), root)
+
+    def blocker(self, item: dict) -> tuple[str, str] | None:
+        if writes(item) in self.record:
+            return self.record[writes(item)]
+        for ref in names(item):
+            if ref in self.created:
+                return self.created[ref]
+        return None
+
+
+def waiting_plan(store: Store) -> dict[str, tuple[str, str]]:
+    """Without the network: each pending mutation that would wait, with (the mutation it waits
+    for, that one's state). What ``outbox list`` and a write's answer show."""
+    blocks = _Blocks()
+    for q in store.outbox(["conflict", "rejected"]):
+        blocks.hold(q, (q["id"], q["state"]))
+    plan = {}
+    for item in store.outbox(["pending"]):
+        root = blocks.blocker(item)
+        if root is not None:
+            plan[item["id"]] = root
+            blocks.hold(item, root)
+    return plan
 
 
 def _photos(item: dict) -> list[str]:
     return list(item["payload"].get("photos") or [])
 
 
-def _scrub(payload: dict) -> dict:
+def scrub(payload: dict) -> dict:
     """Drop full ID numbers from what the client keeps once the server has them (DESIGN §10)."""
     from schemas.validators import mask_id_number
 
     clean = dict(payload)
-    if clean.get("id_number"):
+    if clean.get("id_number") and "*" not in clean["id_number"]:
         clean["id_number"] = mask_id_number(clean["id_number"])
     if clean.get("parties"):
         clean["parties"] = [dict(p, id_number=mask_id_number(p.get("id_number"))) for p in clean["parties"]]
@@ -85,8 +145,10 @@ def push(target, api=None, device_id: str | None = None, *, batch_size: int | No
          progress: Progress | None = None, report: SyncReport | None = None) -> SyncReport:
     store, api, device_id, batch_size = _parts(target, api, device_id, batch_size)
     report = report or SyncReport()
+    blocks = _Blocks()
+    for q in store.outbox(["conflict", "rejected"]):
+        blocks.hold(q, (q["id"], q["state"]))
     pending = store.outbox(["pending"])
-    blocked = {i for q in store.outbox(["conflict", "rejected"]) for i in _depends_on(q)}
     total = len(pending)
     done = 0
     batch: list[dict] = []
@@ -100,53 +162,84 @@ def push(target, api=None, device_id: str | None = None, *, batch_size: int | No
                  "payload": m["payload"]} for m in batch]
         response = api.push(device_id, body)
         report.requests += 1
-        results = {r["id"]: r for r in response["results"]}
+        results = {r["id"]: r for r in response["results"]} if isinstance(response, dict) and \
+            isinstance(response.get("results"), list) else {}
         with store.transaction() as conn:
             for m in batch:
                 r = results.get(m["id"])
-                if r is None:
-                    continue
+                if not isinstance(r, dict) or "status" not in r:
+                    continue  # no answer for it: it stays pending and goes again next time
                 status = r["status"]
                 report.pushed += 1
+                problem = r.get("problem") or {}
                 if status in ("applied", "duplicate"):
                     setattr(report, status, getattr(report, status) + 1)
-                    store.set_outbox_state(conn, m["id"], "applied", result=r, payload=_scrub(m["payload"]))
+                    store.set_outbox_state(conn, m["id"], "applied", result=r, payload=scrub(m["payload"]))
                     _after_applied(store, conn, m, r)
-                elif status == "conflict":
+                    if r.get("version") is not None and m["type"].endswith(".upsert"):
+                        # Follow-up edits made on top of this one now build on the server's
+                        # version. (Case actions need no rebase: the server judges an action on
+                        # the case as it is, and their base still tells it what this worker saw.)
+                        store.rebase_followers(conn, m["entity_id"], m["seq"], r["version"])
+                    continue
+                if status == "conflict":
                     report.conflict += 1
-                    store.set_outbox_state(conn, m["id"], "conflict", result=r, error=(r.get("problem") or {}).get("detail"))
-                    report.problems.append({"id": m["id"], "status": status, "detail": (r.get("problem") or {}).get("detail")})
+                    store.set_outbox_state(conn, m["id"], "conflict", result=r, error=problem.get("detail"))
                 else:
+                    status = "rejected"
                     report.rejected += 1
-                    problem = r.get("problem") or {}
-                    store.set_outbox_state(conn, m["id"], "rejected", result=r, error=problem.get("detail") or problem.get("title"))
-                    report.problems.append({"id": m["id"], "status": status, "detail": problem.get("detail")})
-                if status in ("conflict", "rejected"):
-                    blocked.update(_depends_on(m))
+                    store.set_outbox_state(conn, m["id"], "rejected", result=r,
+                                           error=problem.get("detail") or problem.get("title"))
+                cached = store.get(ENTITY_OF[m["type"]], m["entity_id"])
+                if cached is not None:
+                    store.put(ENTITY_OF[m["type"]], scrub(cached), conn)  # answered: no full ID number kept
+                report.problems.append({"id": m["id"], "status": status, "type": m["type"],
+                                        "entity_id": m["entity_id"], "detail": problem.get("detail")})
+                blocks.hold({**m, "state": status}, (m["id"], status))
         done += len(batch)
         if progress:
             progress(done, total, "core.sync.pushing")
         batch.clear()
 
-    in_batch: set[str] = set()
+    in_batch: set[str] = set()  # records the batch being gathered writes
+    made_in_batch: set[str] = set()  # records it makes
     for item in pending:
-        needs = _depends_on(item)
-        if needs & in_batch:
+        if writes(item) in in_batch or names(item) & made_in_batch:
             # It builds on a mutation of this batch: learn that one's fate first, so a
             # follow-up of a conflicting change waits instead of being applied on its own.
             flush()
             in_batch.clear()
-        if needs & blocked:
+            made_in_batch.clear()
+        root = blocks.blocker(item)
+        if root is not None:
             report.waiting += 1
+            report.waiting_items.append({"id": item["id"], "type": item["type"], "entity_id": item["entity_id"],
+                                         "waits_for": root[0], "blocker_state": root[1]})
+            blocks.hold(item, root)
             continue
+        if item["base_version"] is not None and item["type"].endswith(".upsert"):
+            # A rebase made while this batch was gathered is in the store, not in this copy.
+            item["base_version"] = store.base_version_of(item["id"])
         batch.append(item)
-        in_batch |= needs
+        in_batch.add(writes(item))
+        if creates(item):
+            made_in_batch.add(writes(item))
         if len(batch) >= batch_size:
             flush()
             in_batch.clear()
+            made_in_batch.clear()
     flush()
     store.set_meta("last_push_at", utcnow())
+    _outstanding(store, report)
     return report
+
+
+def _outstanding(store: Store, report: SyncReport) -> None:
+    """Every quarantined item left in the outbox (this sync's and earlier ones'), with its reason."""
+    report.quarantined_items = [
+        {"id": q["id"], "type": q["type"], "entity_id": q["entity_id"], "state": q["state"],
+         "detail": q["last_error"]} for q in store.outbox(["conflict", "rejected"])]
+    report.quarantined = len(report.quarantined_items)
 
 
 def _upload_photos(store: Store, api, batch: list[dict]) -> None:
@@ -166,7 +259,7 @@ def _after_applied(store: Store, conn, m: dict, result: dict) -> None:
         return
     if result.get("version") is not None:
         record["version"] = result["version"]
-    store.put(entity, _scrub(record), conn)
+    store.put(entity, scrub(record), conn)
 
 
 def pull(target, api=None, *, page_size: int = 1000, progress: Progress | None = None,
@@ -236,6 +329,12 @@ def run(store: Store, api, device_id: str, *, push_only: bool = False, pull_only
         push(store, api, device_id, batch_size=batch_size, progress=progress, report=report)
     if not push_only:
         pull(store, api, progress=progress, report=report, reset=reset)
+    if pull_only:
+        _outstanding(store, report)
+        plan = waiting_plan(store)
+        report.waiting = len(plan)
+        report.waiting_items = [{"id": i, "waits_for": root, "blocker_state": state}
+                                for i, (root, state) in plan.items()]
     return report
 
 

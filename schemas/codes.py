@@ -114,6 +114,7 @@ ROLES: CodeTable = {
     "station": ("乡镇/街道综治中心", "Town/street centre"),
     "county": ("县级综治中心", "County centre"),
     "admin": ("系统管理员", "Administrator"),
+    "unit": ("职能部门/处置单位", "Unit (department)"),
 }
 
 LEVELS: CodeTable = {
@@ -130,6 +131,7 @@ STATUSES: CodeTable = {
     "resolved": ("已办结(待核查)", "Resolved (to verify)"),
     "closed": ("已结案", "Closed"),
     "rejected": ("不予受理", "Rejected"),
+    "dispatched": ("已派遣(待签收)", "Dispatched (to sign)"),
 }
 
 ACTIONS: CodeTable = {
@@ -145,6 +147,40 @@ ACTIONS: CodeTable = {
     "assign": ("指派", "Assign"),
     "supervise": ("督办", "Supervise"),
     "comment": ("备注", "Comment"),
+    "dispatch": ("派遣", "Dispatch"),
+    "sign": ("签收", "Sign"),
+    "refuse": ("退回派遣", "Refuse"),
+    "follow_up": ("回访", "Follow up"),
+    "mediate": ("调解", "Mediate"),
+}
+
+UNIT_KINDS: CodeTable = {
+    "department": ("职能部门", "Department"),
+    "police": ("公安", "Police"),
+    "mediation": ("调解组织", "Mediation body"),
+    "other": ("其他", "Other"),
+}
+
+SATISFACTIONS: CodeTable = {
+    "satisfied": ("满意", "Satisfied"),
+    "basic": ("基本满意", "Basically satisfied"),
+    "unsatisfied": ("不满意", "Unsatisfied"),
+}
+
+FOLLOW_UP_METHODS: CodeTable = {
+    "phone": ("电话", "Phone"),
+    "in_person": ("上门", "In person"),
+}
+
+MEDIATION_RESULTS: CodeTable = {
+    "agreed": ("调解成功", "Agreed"),
+    "failed": ("调解不成", "Failed"),
+}
+
+MEDIATION_METHODS: CodeTable = {
+    "people": ("人民调解", "People's mediation"),
+    "administrative": ("行政调解", "Administrative mediation"),
+    "judicial": ("司法调解", "Judicial mediation"),
 }
 
 SEXES: CodeTable = {
@@ -228,6 +264,11 @@ TABLES: dict[str, CodeTable] = {
     "supervision": SUPERVISION,
     "grid_kind": GRID_KINDS,
     "party_role": PARTY_ROLES,
+    "unit_kind": UNIT_KINDS,
+    "satisfaction": SATISFACTIONS,
+    "follow_up_method": FOLLOW_UP_METHODS,
+    "mediation_result": MEDIATION_RESULTS,
+    "mediation_method": MEDIATION_METHODS,
 }
 
 _LANG_INDEX = {"zh": 0, "en": 1}

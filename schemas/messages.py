@@ -239,6 +239,47 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "请指定督办级别（普通/黄牌/红牌）",
         "name the supervision level: normal, yellow or red",
     ),
+    # The closed loop (DESIGN §15)
+    "workflow.unit": (
+        "只有事件的承办单位（{unit}）的人员可以执行“{action}”",
+        "only a user of the case's unit ({unit}) can {action} it",
+    ),
+    "workflow.follow_up_role": (
+        "回访须由村/社区、乡镇、县级人员或上报该事件的网格员执行",
+        "a follow-up is made by village, town or county staff, or by the grid worker who reported the case",
+    ),
+    "workflow.followed_up": (
+        "该事件结案后已回访过",
+        "the case was already followed up since it was closed",
+    ),
+    "workflow.unit_required": (
+        "请用 --to 指定承办单位编码（可用 gridctl unit list 查看）",
+        "name the unit to dispatch to with --to (see gridctl unit list)",
+    ),
+    "workflow.unit_unknown": (
+        "单位“{unit}”不存在或不服务于该事件所在区划（可用 gridctl unit list 查看）",
+        "unit {unit!r} does not exist or does not serve this case's area (see gridctl unit list)",
+    ),
+    "workflow.satisfaction_required": (
+        "请用 --satisfaction 填写满意度：满意 satisfied、基本满意 basic 或不满意 unsatisfied",
+        "give --satisfaction: satisfied, basic or unsatisfied",
+    ),
+    "workflow.follow_up_method": (
+        "回访方式“{method}”无效，可选：电话 phone、上门 in_person",
+        "unknown follow-up method {method!r}; expected phone or in_person",
+    ),
+    "workflow.mediation_result": (
+        "请用 --result 填写调解结果：调解成功 agreed 或调解不成 failed",
+        "give --result: agreed or failed",
+    ),
+    "workflow.mediation_method": (
+        "调解方式“{method}”无效，可选：人民调解 people、行政调解 administrative、司法调解 judicial",
+        "unknown mediation method {method!r}; expected people, administrative or judicial",
+    ),
+    "workflow.agreement_no_required": (
+        "调解成功须用 --agreement-no 填写调解协议书编号",
+        "an agreed mediation needs the agreement number: give --agreement-no",
+    ),
     "workflow.stale": (
         "事件已被他人更新（版本{current}，您基于版本{base}），请刷新后重试",
         "the case changed meanwhile (version {current}, you acted on {base}); refresh and try again",
@@ -283,6 +324,36 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "holidays_file.empty": (
         "{where}：文件中没有任何日期",
         "{where}: the file names no dates",
+    ),
+    # Writes: a masked value (as shown to the user) is never written back (DESIGN §12)
+    "value.masked": (
+        "{field}为脱敏显示值（{value}），不能写回；不填该字段即保留原值，或填写完整值",
+        "{field} is the masked value {value} as shown, which cannot be written back; leave the field out to keep the stored value, or send the full value",
+    ),
+    # Statistics parameters (/stats/index, /stats/report)
+    "stats.unknown_param": (
+        "未知的查询参数{name}；可用参数：{allowed}",
+        "unknown query parameter {name}; known: {allowed}",
+    ),
+    "stats.empty_param": (
+        "查询参数{name}为空；如需默认值，请不带该参数",
+        "query parameter {name} is empty; leave it out for its default",
+    ),
+    "stats.period": (
+        "统计周期应为{allowed}之一，实际为“{value}”",
+        "the period must be one of {allowed}, got {value!r}",
+    ),
+    "stats.level": (
+        "排行层级应为{allowed}之一，实际为“{value}”",
+        "the level must be one of {allowed}, got {value!r}",
+    ),
+    "stats.level_above": (
+        "区划{division}之下没有“{value}”层级，请选择更低的层级",
+        "division {division} has no {value} level under it; choose a lower level",
+    ),
+    "stats.at": (
+        "日期应写作YYYY-MM-DD，实际为“{value}”",
+        "the date must read YYYY-MM-DD, got {value!r}",
     ),
 }
 

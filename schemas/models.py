@@ -93,12 +93,20 @@ CareLevel = Annotated[str, AfterValidator(_code_of("care_level"))]
 Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 Uuid = Annotated[str, Field(pattern=r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")]
 
-Role = Literal["gridworker", "village", "station", "county", "admin"]
+Role = Literal["gridworker", "village", "station", "county", "admin", "unit"]
 Level = Literal["grid", "village", "town", "county"]
-Status = Literal["reported", "accepted", "in_progress", "resolved", "closed", "rejected"]
+Status = Literal["reported", "accepted", "in_progress", "resolved", "closed", "rejected", "dispatched"]
 Action = Literal[
-    "accept", "start", "resolve", "close", "reopen", "escalate", "return", "reject", "assign", "supervise", "comment"
+    "accept", "start", "resolve", "close", "reopen", "escalate", "return", "reject", "assign", "supervise", "comment",
+    "dispatch", "sign", "refuse", "follow_up", "mediate",
 ]
+# A unit's code: the division it serves, '-', capital letters (DESIGN §15), e.g. 610822100-ZF.
+UnitCode = Annotated[str, Field(pattern=r"^\d{6}(\d{3})?-[A-Z]{1,12}$", max_length=22)]
+UnitKind = Literal["department", "police", "mediation", "other"]
+Satisfaction = Literal["satisfied", "basic", "unsatisfied"]
+FollowUpMethod = Literal["phone", "in_person"]
+MediationResult = Literal["agreed", "failed"]
+MediationMethod = Literal["people", "administrative", "judicial"]
 Supervision = Literal["none", "normal", "yellow", "red"]
 
 
@@ -146,6 +154,26 @@ class User(Out):
     phone: str | None = None
     role: Role
     scope: list[str]
+    unit: str | None = None  # the unit of a `unit` user
+
+
+class Unit(Out):
+    """A department or body cases are dispatched to (DESIGN §15)."""
+
+    code: str
+    name: str
+    division: str
+    kind: UnitKind
+
+
+class UserBrief(Out):
+    """Who can be assigned or dispatched to: GET /users."""
+
+    username: str
+    display_name: str
+    role: Role
+    scope: list[str]
+    unit: str | None = None
 
 
 class TokenResponse(BaseModel):
@@ -264,6 +292,11 @@ class Case(Out):
     version: int
     steps: list[Step] = []
     photos: list[str] = []
+    unit: str | None = None
+    co_units: list[str] = []
+    satisfaction: Satisfaction | None = None
+    followed_up_at: datetime | None = None
+    mediations: list[dict[str, Any]] = []
 
 
 class Page(BaseModel, Generic[T]):
@@ -317,6 +350,14 @@ class CaseAct(Strict):
     to_level: Level | None = None
     assignee: Line | None = Field(default=None, max_length=64)
     supervision: Supervision | None = None
+    # DESIGN §15: dispatch names units; follow_up records satisfaction; mediate a mediation.
+    unit: UnitCode | None = None
+    co_units: list[UnitCode] = Field(default=[], max_length=10)
+    satisfaction: Satisfaction | None = None
+    method: Annotated[str, Field(max_length=16)] | None = None  # follow-up or mediation method
+    result: MediationResult | None = None
+    agreement_no: str | None = Field(default=None, max_length=64)
+    participants: list[Annotated[str, Field(min_length=1, max_length=50)]] = Field(default=[], max_length=30)
 
 
 class VisitLog(_Located):

@@ -30,14 +30,17 @@ from schemas.validators import (
     parse_date,
 )
 
-KINDS = ("divisions", "grids", "users", "households", "persons")
+KINDS = ("divisions", "grids", "users", "households", "persons", "units")
 
 # (English name, Chinese header, max length)
 _COLUMNS: dict[str, list[tuple[str, str, int]]] = {
     "divisions": [("code", "编码", 15), ("name", "名称", 100)],
     "grids": [("code", "网格编码", 15), ("name", "网格名称", 100), ("kind", "网格类型", 20)],
     "users": [("username", "用户名", 64), ("display_name", "姓名", 100), ("role", "角色", 20),
-              ("scope", "管辖范围", 500), ("phone", "联系电话", 20), ("password", "密码", 256)],
+              ("scope", "管辖范围", 500), ("phone", "联系电话", 20), ("password", "密码", 256),
+              ("unit", "所属单位", 22)],
+    # DESIGN §15: units cases are dispatched to.
+    "units": [("code", "编码", 22), ("name", "名称", 100), ("division", "所属区划", 15), ("kind", "类型", 20)],
     "households": [("household_no", "户号", 40), ("grid_code", "网格编码", 15), ("address", "地址", 200),
                    ("lat", "纬度", 20), ("lon", "经度", 20)],
     "persons": [("household_no", "户号", 40), ("grid_code", "网格编码", 15), ("address", "地址", 200),
@@ -48,7 +51,8 @@ _COLUMNS: dict[str, list[tuple[str, str, int]]] = {
 _REQUIRED = {
     "divisions": ("code", "name"),
     "grids": ("code", "name"),
-    "users": ("username", "display_name", "role", "scope"),
+    "users": ("username", "display_name", "role"),  # scope, or unit for a `unit` user: see _user
+    "units": ("code", "name", "division", "kind"),
     "households": ("household_no", "grid_code"),
     "persons": ("household_no", "grid_code", "name", "id_number"),
 }
@@ -56,7 +60,9 @@ _REQUIRED = {
 _EXTRA_ALIASES = {
     "divisions": {"区划代码": "code", "区划名称": "name", "代码": "code"},
     "grids": {"编码": "code", "名称": "name", "类型": "kind"},
-    "users": {"账号": "username", "手机号": "phone", "电话": "phone", "范围": "scope"},
+    "users": {"账号": "username", "手机号": "phone", "电话": "phone", "范围": "scope", "单位": "unit",
+              "单位编码": "unit"},
+    "units": {"单位编码": "code", "单位名称": "name", "区划": "division", "区划代码": "division", "单位类型": "kind"},
     "households": {"户编号": "household_no", "网格": "grid_code", "住址": "address", "家庭住址": "address"},
     "persons": {"户编号": "household_no", "网格": "grid_code", "身份证号码": "id_number", "公民身份号码": "id_number",
                 "证件号码": "id_number", "手机号": "phone", "电话": "phone", "手机号码": "phone", "标签": "tags",
@@ -80,6 +86,12 @@ _EXTRA_MESSAGES = {
     "row.username": ("用户名只能包含字母、数字、点、下划线和连字符", "a username may hold letters, digits, '.', '_' and '-' only"),
     "row.grid_level": ("网格编码应为15位", "a grid code has 15 digits"),
     "row.scope_empty": ("管辖范围至少一个区划代码", "give at least one division code"),
+    "row.unit_code": ("单位编码应为区划代码、“-”和大写字母，如 610822100-ZF",
+                      "a unit code is the division code, '-' and capital letters, e.g. 610822100-ZF"),
+    "row.unit_division": ("单位编码应以所属区划{division}开头", "the unit code must start with its division {division}"),
+    "row.unit_required": ("职能部门用户须填写所属单位", "a user of role unit needs the unit column"),
+    "row.unit_only": ("只有角色为职能部门(unit)的用户才有所属单位", "only a user of role unit belongs to a unit"),
+    "import.unit_unknown": ("单位{code}不存在，请先导入单位", "unit {code} does not exist; import units first"),
     "row.not_object": ("每行应为一个对象（列名: 值）", "a row must be an object of column: value"),
     # Checks that need the database: the server's /import/{kind} says these.
     "import.parent_missing": ("上级区划{parent}不存在：请先导入，或放在本文件更前面",
@@ -246,6 +258,20 @@ def _user(v, clean, problems, lang) -> None:
     if v["scope"] and not scope:
         _add(problems, "scope", "row.scope_empty", lang)
     clean["scope"] = [s.strip() for s in scope]
+    # DESIGN §15: a unit user belongs to a unit and has no division scope; everyone else has a scope.
+    unit = (v.get("unit") or "").strip().upper() or None
+    if clean["role"] == "unit":
+        if not unit:
+            _add(problems, "unit", "row.unit_required", lang)
+        elif not re.fullmatch(r"\d{6}(\d{3})?-[A-Z]{1,12}", unit):
+            _add(problems, "unit", "row.unit_code", lang)
+        clean["scope"] = []
+    elif clean["role"]:
+        if unit:
+            _add(problems, "unit", "row.unit_only", lang)
+        if not scope and not any(p[0] == "scope" for p in problems):
+            _add(problems, "scope", "row.required", lang)
+    clean["unit"] = unit if clean["role"] == "unit" else None
     clean["phone"] = _phone(v["phone"], lang, problems)
     if v["password"]:
         clean["password"] = v["password"]
@@ -433,4 +459,24 @@ def _fast_person(row: dict[str, Any]) -> dict | None:
             "phone": phone, "tags": tags, "residence": residence, "care_level": care}
 
 
-_CHECKS = {"divisions": _division, "grids": _grid, "users": _user, "households": _household, "persons": _person}
+def _unit(v, clean, problems, lang) -> None:
+    code = (v["code"] or "").strip().upper()
+    if v["code"] and not re.fullmatch(r"\d{6}(\d{3})?-[A-Z]{1,12}", code):
+        _add(problems, "code", "row.unit_code", lang)
+    clean["code"] = code
+    clean["name"] = v["name"]
+    division = (v["division"] or "").strip()
+    if v["division"]:
+        try:
+            level = level_of_code(division, field="division")
+            if level not in ("county", "town"):
+                _add(problems, "division", "row.unknown_choice", lang, value=division, choices="county/town")
+        except InvalidValue as exc:
+            _invalid(exc, "division", lang, problems)
+        if code and not code.startswith(division + "-"):
+            _add(problems, "code", "row.unit_division", lang, division=division)
+    clean["division"] = division
+    clean["kind"] = _choice("unit_kind", v["kind"], "kind", lang, problems) if v["kind"] else None
+
+
+_CHECKS = {"units": _unit, "divisions": _division, "grids": _grid, "users": _user, "households": _household, "persons": _person}

@@ -52,6 +52,7 @@ def user_dict(row) -> dict:
         "phone": row.phone,
         "role": row.role,
         "scope": json.loads(row.scope),
+        "unit": row.unit,
     }
 
 

@@ -55,6 +55,17 @@ users = Table(
     Column("scope", Text, nullable=False),  # JSON list of division codes
     Column("password_hash", Text, nullable=False),
     Column("created_at", String(32), nullable=False),
+    Column("unit", String(22)),  # the unit of a `unit` user (DESIGN §15)
+)
+
+# Departments and bodies cases are dispatched to (DESIGN §15): code = division code + '-' + letters.
+units = Table(
+    "units",
+    metadata,
+    Column("code", String(22), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("division", String(15), nullable=False, index=True),
+    Column("kind", String(12), nullable=False),
 )
 
 tokens = Table(
@@ -161,6 +172,21 @@ cases = Table(
     Column("supervision", String(8), nullable=False, default="none"),
     Column("version", Integer, nullable=False, default=1),
     Column("photos", Text, nullable=False, default="[]"),
+    # The closed loop (DESIGN §15).
+    Column("unit", String(22), index=True),  # the lead unit it is dispatched to
+    Column("co_units", Text, default="[]"),  # JSON list of unit codes (NULL read as none)
+    Column("satisfaction", String(12)),
+    Column("followed_up_at", String(32)),
+    Column("mediations", Text, default="[]"),  # JSON list of mediation records (NULL read as none)
+)
+
+# Every (case, unit) ever dispatched: a unit user's feed follows these cases, so that a case
+# taken back (refused, reassigned) still reaches the unit's devices as a tombstone.
+case_units = Table(
+    "case_units",
+    metadata,
+    Column("case_id", String(36), primary_key=True),
+    Column("unit", String(22), primary_key=True, index=True),
 )
 
 case_steps = Table(
@@ -281,11 +307,17 @@ Index("cases_grid_status", cases.c.grid_code, cases.c.status)
 Index("cases_status_grid_level_due", cases.c.status, cases.c.grid_code, cases.c.level, cases.c.due_at)
 Index("cases_reported_grid", cases.c.reported_at, cases.c.grid_code)
 Index("cases_closed_grid", cases.c.status, cases.c.closed_at, cases.c.grid_code, cases.c.resolved_at, cases.c.due_at)
+# Covering indexes of the governance index's per-period counts (server/services/index.py): cases
+# resolved, field reports (by source and reporter) and closed disputes (by level) in a period.
+Index("cases_resolved_grid", cases.c.resolved_at, cases.c.grid_code, cases.c.due_at)
+Index("cases_reported_source", cases.c.reported_at, cases.c.grid_code, cases.c.source, cases.c.reporter)
+Index("cases_category_closed", cases.c.category, cases.c.status, cases.c.closed_at, cases.c.grid_code, cases.c.level)
+Index("case_steps_action_at", case_steps.c.action, case_steps.c.at, case_steps.c.case_id)
 Index("persons_tags", persons.c.grid_code, persons.c.tags)
 # The dashboard's overdue list: unfinished cases in due order, read from the front until 50 match
 # (migration 0003). Queries name the statuses in exactly this text, as SQLite requires of a
 # partial index, and PostgreSQL then walks it instead of sorting every unfinished case.
-UNFINISHED_PREDICATE = "status IN ('reported', 'accepted', 'in_progress')"
+UNFINISHED_PREDICATE = "status IN ('reported', 'accepted', 'in_progress', 'dispatched')"  # schemas.workflow.UNFINISHED_STATUSES
 Index("cases_unfinished_due", cases.c.due_at, cases.c.id,
       sqlite_where=text(UNFINISHED_PREDICATE), postgresql_where=text(UNFINISHED_PREDICATE))
 # Keyset paging of the register walks (grid_code, id) in order.

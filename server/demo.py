@@ -32,7 +32,9 @@ from schemas import workflow as wf
 from schemas.ids import uuid7
 from schemas.validators import CST, format_time, make_id_number
 from server import auth, feed
-from server.db import case_steps, cases, divisions, households, persons, serial_counters, users, visits
+from server.db import (case_steps, case_units, cases, divisions, households, persons, serial_counters, units, users,
+                       visits)
+from server.services.cases import STEP_EXTRAS
 
 PASSWORD = "demo-pass"
 COUNTY = "610822"
@@ -62,6 +64,18 @@ CASE_TEMPLATES = [
     ("emergency", None, "暴雨导致道路积水", "暴雨后低洼路段积水较深，车辆无法通行"),
     ("other", None, "流浪犬伤人隐患", "村内有流浪犬出没，曾追咬儿童"),
 ]
+# DESIGN §15: the demo's units and their accounts.
+UNITS = [
+    {"code": "610822-ZJJ", "name": "示范县住房和城乡建设局", "division": "610822", "kind": "department"},
+    {"code": "610822100-ZF", "name": "城关镇综合执法队", "division": "610822100", "kind": "department"},
+    {"code": "610822100-TWH", "name": "城关镇人民调解委员会", "division": "610822100", "kind": "mediation"},
+]
+UNIT_ACCOUNTS = [("unit-zf", "城关镇综合执法队值班员", "610822100-ZF"), ("unit-zjj", "县住建局值班员", "610822-ZJJ")]
+# The closed loop with units, one case per plan (DESIGN §15); see ``_Seeder.seed_unit_cases``.
+UNIT_PLANS = [
+    "dispatched", "signed", "unit_resolved", "closed_satisfied", "closed_basic", "closed_pending",
+    "refused", "mediated_agreed", "mediated_failed", "unsatisfied", "county_dispatched", "county_signed",
+]
 VISIT_NOTES = ["身体状况良好，生活能自理", "了解近期生活情况，无特殊困难", "宣传防诈骗知识", "提醒冬季用火用电安全",
                "核实家庭人口信息", "老人反映腿脚不便，已联系村医上门", "家中取暖设施正常"]
 
@@ -87,6 +101,9 @@ class _Seeder:
         self.now = now
         self.limits = limits  # the server's, so demo due dates count the server's working days
         self.rnd = random.Random(610822)
+        # The closed-loop additions draw from their own generator, so the rest stays as it was.
+        self.rnd2 = random.Random(15)
+        self.case_units: list[dict] = []
         self.ms = int((now - timedelta(days=120)).timestamp() * 1000)
         self.divisions: list[dict] = []
         self.users: list[dict] = []
@@ -115,9 +132,11 @@ class _Seeder:
         created = format_time(self.now)
         self.divisions.append({"code": COUNTY, "name": "示范县", "level": "county", "parent": None, "kind": None})
 
-        def user(username, display, role, scope):
-            self.users.append({"username": username, "display_name": display, "phone": self.phone(), "role": role,
-                               "scope": json.dumps(scope), "password_hash": password_hash, "created_at": created})
+        def user(username, display, role, scope, unit=None):
+            phone = f"139{self.rnd2.randrange(10**8):08d}" if unit else self.phone()
+            self.users.append({"username": username, "display_name": display, "phone": phone, "role": role,
+                               "scope": json.dumps(scope), "password_hash": password_hash, "created_at": created,
+                               "unit": unit})
 
         user("county-admin", "县综治中心管理员", "admin", [COUNTY])
         user("county-01", "县综治中心值班员", "county", [COUNTY])
@@ -137,6 +156,8 @@ class _Seeder:
                     self.divisions.append({"code": gcode, "name": f"{vname}第{g}网格", "level": "grid", "parent": vcode,
                                            "kind": "dedicated" if g == 5 and village.startswith("0") else "basic"})
                     user(f"gw-{gw:03d}", self.name(), "gridworker", [gcode])
+        for username, display, unit in UNIT_ACCOUNTS:
+            user(username, display, "unit", [], unit)
         for d in self.divisions:
             self.feed.append(("division", d["code"], d["code"], 1))
 
@@ -280,9 +301,9 @@ class _Seeder:
         case.update(wf.new_case_fields(reported, urgent, reporter["username"], self.limits))
         at = reported
 
-        def step(action: str, actor: dict, **params) -> None:
+        def step(action: str, actor: dict, rng: random.Random = rnd, **params) -> None:
             nonlocal case, at
-            at = min(at + timedelta(hours=rnd.uniform(0.5, 30)), self.now - timedelta(minutes=1))
+            at = min(at + timedelta(hours=rng.uniform(0.5, 30)), self.now - timedelta(minutes=1))
             t = wf.decide(action, case, actor, **params)
             case = wf.apply_transition(case, t, actor["username"], at, self.limits)
 
@@ -300,9 +321,18 @@ class _Seeder:
                     if target == "closed":
                         above = {"grid": "village", "village": "town", "town": "county", "county": "county"}[case["level"]]
                         step("close", self._actor(above, gcode, actors))
+                        if self.rnd2.random() < 0.5:  # followed up, mostly satisfied
+                            step("follow_up", actors[gcode[:12]], self.rnd2, satisfaction=self.rnd2.choice(
+                                ["satisfied"] * 8 + ["basic"] * 2), method=self.rnd2.choice(["phone", "in_person"]),
+                                note="电话回访，当事人对处理结果认可")
         if case["status"] in wf.UNFINISHED_STATUSES and rnd.random() < 0.15 and case["level"] != "county":
             level = rnd.choice(["normal", "yellow", "red"])
             step("supervise", actors[gcode[:9]], supervision=level, note="请加快办理")
+        self._store(case, gcode, reporter, reported, (category, sub, title, desc), urgent, rnd)
+
+    def _store(self, case: dict, gcode: str, reporter: dict, reported: datetime, template: tuple, urgent: bool,
+               rnd: random.Random) -> None:
+        category, sub, title, desc = template
         day = reported.astimezone(CST).strftime("%Y%m%d")
         prefix = f"{COUNTY}-{day}"
         self.serials[prefix] = self.serials.get(prefix, 0) + 1
@@ -318,14 +348,92 @@ class _Seeder:
             "closed_at": next((x["at"] for x in reversed(case["steps"]) if x["action"] == "close"), None),
             "resolved_at": next((x["at"] for x in reversed(case["steps"]) if x["action"] == "resolve"), None),
             "supervision": case["supervision"], "version": case["version"], "photos": "[]",
+            "unit": case.get("unit"), "co_units": json.dumps(case.get("co_units") or []),
+            "satisfaction": case.get("satisfaction"), "followed_up_at": case.get("followed_up_at"),
+            "mediations": json.dumps(case.get("mediations") or [], ensure_ascii=False),
         })
+        had = {u for x in case["steps"] if x["action"] == "dispatch" for u in [x["unit"], *x.get("co_units", [])]}
+        self.case_units.extend({"case_id": case["id"], "unit": u} for u in sorted(had))
         for s in case["steps"]:
-            extra = {k: s[k] for k in ("assignee", "supervision") if k in s}
+            extra = {k: s[k] for k in STEP_EXTRAS if k in s}
             self.steps.append({"case_id": case["id"], "action": s["action"], "actor": s["actor"],
                                "from_status": s["from_status"], "to_status": s["to_status"], "from_level": s["from_level"],
                                "to_level": s["to_level"], "note": s["note"], "at": s["at"],
                                "extra": json.dumps(extra, ensure_ascii=False) if extra else None})
         self.feed.append(("case", case["id"], gcode, case["version"]))
+
+    def seed_unit_cases(self, grids: list[str], rounds: int, actors: dict[str, dict]) -> None:
+        """Cases through the closed loop with units (DESIGN §15), in the town of 城关镇 (610822100)
+        whose units the demo has: every plan of ``UNIT_PLANS`` ``rounds`` times over its grids."""
+        grids = [g for g in grids if g.startswith("610822100")]
+        if not grids:
+            return
+        n = 0
+        for _ in range(rounds):
+            for plan in UNIT_PLANS:
+                self._unit_case(grids[n % len(grids)], plan, actors)
+                n += 1
+
+    def _unit_case(self, gcode: str, plan: str, actors: dict[str, dict]) -> None:
+        rnd = self.rnd2
+        disputes = [t for t in CASE_TEMPLATES if t[0] == "dispute"]
+        others = [t for t in CASE_TEMPLATES if t[0] in ("safety_hazard", "city_management", "environment")]
+        template = rnd.choice(disputes if plan.startswith("mediated") else others)
+        urgent = template[0] == "safety_hazard" and rnd.random() < 0.2
+        fresh = plan in ("dispatched", "signed", "refused", "county_dispatched", "county_signed", "mediated_failed")
+        reported = self.now - timedelta(days=rnd.uniform(0.1, 2) if fresh else rnd.uniform(3, 40))
+        reporter = actors[gcode]
+        case = {"id": self.uid(), "grid_code": gcode, "urgent": urgent, "reported_at": format_time(reported),
+                "reporter": reporter["username"]}
+        case.update(wf.new_case_fields(reported, urgent, reporter["username"], self.limits))
+        at = reported
+
+        def step(action: str, actor: dict, **params) -> None:
+            nonlocal case, at
+            at = min(at + timedelta(hours=rnd.uniform(0.3, 20)), self.now - timedelta(minutes=1))
+            case = wf.apply_transition(case, wf.decide(action, case, actor, **params), actor["username"], at,
+                                       self.limits)
+
+        station, village, county = actors[gcode[:9]], actors[gcode[:12]], actors[COUNTY]
+        zf, zjj = actors["unit:610822100-ZF"], actors["unit:610822-ZJJ"]
+        if plan == "mediated_failed":  # mediated at village level, no unit
+            step("escalate", reporter, reason="邻里矛盾需村调委会调解")
+            step("accept", village)
+            step("mediate", village, result="failed", method="people", participants=["双方当事人", "村调解员"],
+                 note="双方分歧较大，未达成一致")
+            self._store(case, gcode, reporter, reported, template, urgent, rnd)
+            return
+        step("escalate", reporter, reason="需镇执法队处置")
+        step("escalate", village, reason="超出村级处置能力")
+        if plan.startswith("county"):
+            step("escalate", station, reason="需县住建部门处置")
+            step("accept", county)
+            step("dispatch", county, unit="610822-ZJJ", note="请县住建局核查处置")
+            if plan == "county_signed":
+                step("sign", zjj)
+            self._store(case, gcode, reporter, reported, template, urgent, rnd)
+            return
+        step("accept", station)
+        co = ["610822100-TWH"] if plan.startswith("mediated") else []
+        step("dispatch", station, unit="610822100-ZF", co_units=co, note="请执法队现场处置")
+        if plan == "refused":
+            step("refuse", zf, reason="不属于本单位职责，请改派")
+        elif plan != "dispatched":
+            step("sign", zf)
+            if plan == "mediated_agreed":
+                step("mediate", station, result="agreed", method="people", agreement_no=f"城调字〔2026〕{rnd.randint(1, 300)}号",
+                     participants=["双方当事人", "城关镇人民调解委员会调解员", "村委会主任"], note="双方达成调解协议")
+            if plan != "signed":
+                step("resolve", zf, note="已现场处置完毕，当事人签字确认")
+                if plan != "unit_resolved":
+                    step("close", station)
+                    if plan == "closed_satisfied" or plan == "mediated_agreed":
+                        step("follow_up", village, satisfaction="satisfied", method="phone", note="群众对处置结果满意")
+                    elif plan == "closed_basic":
+                        step("follow_up", station, satisfaction="basic", method="in_person", note="基本满意，希望加强巡查")
+                    elif plan == "unsatisfied":
+                        step("follow_up", village, satisfaction="unsatisfied", method="phone", note="问题反弹，群众不满意")
+        self._store(case, gcode, reporter, reported, template, urgent, rnd)
 
 
 def seed(engine: Engine, scale: str = "full", now: datetime | None = None,
@@ -342,7 +450,10 @@ def seed(engine: Engine, scale: str = "full", now: datetime | None = None,
     s.seed_divisions_and_users(auth.hash_password(PASSWORD))
     grids = _grid_codes()
     user_by_scope = {json.loads(u["scope"])[0]: {"username": u["username"], "role": u["role"], "scope": json.loads(u["scope"])}
-                     for u in s.users if u["role"] != "admin"}
+                     for u in s.users if u["role"] not in ("admin", "unit")}
+    for u in s.users:  # unit users, keyed by their unit
+        if u["role"] == "unit":
+            user_by_scope[f"unit:{u['unit']}"] = {"username": u["username"], "role": "unit", "scope": [], "unit": u["unit"]}
     if scale == "full":
         chosen, per_grid_households, per_grid_cases, per_grid_visits = grids, 200, 25, 90
     else:
@@ -350,9 +461,10 @@ def seed(engine: Engine, scale: str = "full", now: datetime | None = None,
     by_grid = s.seed_register(chosen, per_grid_households)
     s.seed_visits(by_grid, {g: user_by_scope[g]["username"] for g, _, _ in chosen}, per_grid_visits)
     s.seed_cases([g for g, _, _ in chosen], per_grid_cases, user_by_scope)
+    s.seed_unit_cases([g for g, _, _ in chosen], 1 if scale == "small" else 5, user_by_scope)
     with engine.begin() as conn:
-        for table, rows in ((divisions, s.divisions), (users, s.users), (households, s.households),
-                            (visits, s.visits), (cases, s.cases), (case_steps, s.steps)):
+        for table, rows in ((divisions, s.divisions), (units, UNITS), (users, s.users), (households, s.households),
+                            (visits, s.visits), (cases, s.cases), (case_steps, s.steps), (case_units, s.case_units)):
             if rows:
                 conn.execute(insert(table), rows)
         if s.persons:
@@ -371,3 +483,5 @@ ACCOUNTS = [
     ("station-01", "station", "610822100"),
     ("county-admin", "admin", "610822"),
 ]
+# The unit accounts (DESIGN §15): username, role, unit.
+UNIT_DEMO_ACCOUNTS = [("unit-zf", "unit", "610822100-ZF"), ("unit-zjj", "unit", "610822-ZJJ")]

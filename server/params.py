@@ -10,7 +10,7 @@ from schemas.validators import CST, LEVEL_BY_LENGTH, InvalidValue, check_text, f
 from schemas.workflow import LEVEL_ORDER
 from server.errors import invalid
 
-STATUSES = ("reported", "accepted", "in_progress", "resolved", "closed", "rejected")
+from schemas.workflow import STATUSES  # noqa: E402  (the one table of statuses)
 MAX_TEXT = 100
 
 

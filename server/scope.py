@@ -25,3 +25,18 @@ def scope_clause(column, scope: list[str]):
     if not codes:
         return false()
     return or_(*(prefix_clause(column, code) for code in codes))
+
+
+def case_scope(cases_table, user: dict):
+    """The cases a user may see, as a WHERE clause on the cases table.
+
+    A `unit` user (DESIGN §15) sees the cases dispatched to its unit, lead or co-unit; co-units
+    are a JSON list, matched as the quoted code (unit codes hold no LIKE wildcards: digits, '-',
+    capitals). Everyone else sees the cases of the grids in their scope.
+    """
+    if user.get("role") == "unit":
+        unit = user.get("unit") or ""
+        if not unit or not all(ch.isalnum() or ch == "-" for ch in unit):
+            return false()
+        return or_(cases_table.c.unit == unit, cases_table.c.co_units.like(f'%"{unit}"%'))
+    return scope_clause(cases_table.c.grid_code, user["scope"])

@@ -10,7 +10,16 @@ Defaults are those of DESIGN §3/§4. A deployment changes them with a JSON file
      "visit_frequency_days": {"elderly_alone": 7, "key_person": 30, ...},
      "token_days": 30, "login_max_failures": 5, "login_window_minutes": 5,
      "calendar": "cn", "holidays_file": "holidays-2027.txt",
-     "login_max_failures_per_address": 10}
+     "login_max_failures_per_address": 10,
+     "index_weights": {"on_time": 0.25, "accepted_on_time": 0.10, "satisfaction": 0.20,
+                       "base_resolution": 0.15, "visit_coverage": 0.20, "discovery": 0.10},
+     "index_discovery_target": 2}
+
+``index_weights`` (DESIGN §16, the governance index): any subset of the six components, each a
+number ≥ 0, not all 0; the components not named keep their default weight. Weights need not sum
+to 1: the index divides by the sum of the weights of the components that have data.
+``index_discovery_target``: field reports per 100 households per 30 days that earn the full
+discovery component (default 2).
 
 ``calendar`` (DESIGN §15): ``cn`` (the default) counts ``resolve_days`` in working days of the
 Chinese calendar (chinesecalendar's data, plus ``holidays_file`` for years it does not know —
@@ -69,6 +78,8 @@ class Settings:
     # Failures from one client address over all usernames (a password spray); above the per-user
     # limit so that a few colleagues behind one office address can still mistype.
     login_max_failures_per_address: int = 10
+    index_weights: Mapping[str, float] = field(default_factory=lambda: dict(_index_defaults()[0]))
+    index_discovery_target: float = 2.0
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], where: str = "settings",
@@ -78,7 +89,8 @@ class Settings:
             raise SettingsError(f"{where}: expected a JSON object of settings")
         known = {"accept_hours", "accept_urgent_hours", "resolve_days", "resolve_urgent_hours",
                  "visit_frequency_days", "token_days", "login_max_failures", "login_window_minutes",
-                 "calendar", "holidays_file", "login_max_failures_per_address"}
+                 "calendar", "holidays_file", "login_max_failures_per_address", "index_weights",
+                 "index_discovery_target"}
         unknown = sorted(set(data) - known)
         if unknown:
             raise SettingsError(f"{where}: unknown key {unknown[0]!r}; known keys: {', '.join(sorted(known))}")
@@ -128,6 +140,8 @@ class Settings:
             login_max_failures=int(number("login_max_failures", 5, integer=True)),
             login_window=timedelta(minutes=number("login_window_minutes", 5)),
             login_max_failures_per_address=int(number("login_max_failures_per_address", 10, integer=True)),
+            index_weights=_index_weights(data, where),
+            index_discovery_target=float(number("index_discovery_target", _index_defaults()[1])),
         )
 
     @classmethod
@@ -148,6 +162,30 @@ class Settings:
         """The file named by GRIDCTL_SERVER_SETTINGS, else the defaults."""
         path = os.environ.get(ENV_VAR)
         return cls.from_file(path) if path else cls()
+
+
+def _index_defaults() -> tuple[dict[str, float], float]:
+    from server.services.index import DEFAULT_DISCOVERY_TARGET, DEFAULT_WEIGHTS
+
+    return DEFAULT_WEIGHTS, DEFAULT_DISCOVERY_TARGET
+
+
+def _index_weights(data: Mapping[str, Any], where: str) -> dict[str, float]:
+    """``index_weights``: known components, numbers ≥ 0, not all 0."""
+    defaults = _index_defaults()[0]
+    given = data.get("index_weights", {})
+    if not isinstance(given, Mapping):
+        raise SettingsError(f"{where}: index_weights must be an object such as {json.dumps(defaults)}")
+    out = dict(defaults)
+    for name, value in given.items():
+        if name not in defaults:
+            raise SettingsError(f"{where}: index_weights.{name} is not one of {', '.join(defaults)}")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or value != value:
+            raise SettingsError(f"{where}: index_weights.{name} must be a number 0 or more, got {value!r}")
+        out[name] = float(value)
+    if not any(out.values()):
+        raise SettingsError(f"{where}: index_weights are all 0; give at least one component a positive weight")
+    return out
 
 
 def _calendar(data: Mapping[str, Any], where: str, base_dir: str | os.PathLike | None) -> WorkCalendar:

@@ -15,11 +15,14 @@ from gridctl.ops.client import Client, Listing, WriteResult
 from gridctl.ops.refs import cache_age, listing, refresh, resolve
 from gridctl.ops.writes import MAX_PHOTO_BYTES, invalid, store_photos, validate, write
 from gridctl.ops.auth import auth_status, login, logout
-from gridctl.ops.case import PROGRESS_ACTIONS, act, allowed_actions, list_cases, refusal, show_case
+from gridctl.ops.case import PROGRESS_ACTIONS, act, allowed_actions, list_cases, queue_summary, refusal, show_case
 from gridctl.ops.incident import parse_party, report_incident
 from gridctl.ops.household import list_households, show_household
 from gridctl.ops.person import PERSON_FIELDS, add_person, show_person, update_person
+from gridctl.ops.search import list_persons
 from gridctl.ops.visit import TAG_PRIORITY, VISIT_FREQUENCY_DAYS, list_visits, log_visit, visits_due
+from gridctl.ops.queues import QUEUES, by_urgency, in_queue
+from gridctl.ops.directory import cached_names, list_units, list_users
 from gridctl.ops.outbox import outbox_discard, outbox_list, outbox_retry, outbox_show, run_sync, sync_status
 
 __all__ = [
@@ -30,7 +33,8 @@ __all__ = [
     "PROGRESS_ACTIONS", "act", "allowed_actions", "list_cases", "refusal", "show_case",
     "parse_party", "report_incident",
     "list_households", "show_household",
-    "PERSON_FIELDS", "add_person", "show_person", "update_person",
+    "PERSON_FIELDS", "add_person", "show_person", "update_person", "list_persons",
     "TAG_PRIORITY", "VISIT_FREQUENCY_DAYS", "list_visits", "log_visit", "visits_due",
+    "QUEUES", "queue_summary", "by_urgency", "in_queue", "cached_names", "list_units", "list_users",
     "outbox_discard", "outbox_list", "outbox_retry", "outbox_show", "run_sync", "sync_status",
 ]

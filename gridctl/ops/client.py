@@ -19,8 +19,9 @@ from gridctl.store import Store
 class WriteResult:
     record: dict
     mutation_id: str
-    sync_state: str  # synced | pending | conflict | rejected
+    sync_state: str  # synced | pending | waiting | conflict | rejected
     problem: dict | None = None
+    waits_for: str | None = None  # waiting: the quarantined mutation it is queued behind
 
 
 @dataclass

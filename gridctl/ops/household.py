@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from gridctl.ops.client import Client, Listing
-from gridctl.ops.refs import listing, refresh, resolve
+from gridctl.ops.refs import listing, mark_sync, refresh, resolve, sync_states
+from gridctl.ops.search import like_pattern
 
 
 def _members_by_household(client: Client, ids: list[str]) -> dict[str, list[dict]]:
@@ -25,8 +26,11 @@ def list_households(client: Client, *, grid: str | None = None, search: str | No
         where.append("grid_code LIKE ?")
         params.append(grid + "%")
     if search:
-        where.append("(household_no LIKE ? OR data LIKE ? OR id IN (SELECT household_id FROM persons WHERE name LIKE ?))")
-        params += [f"%{search}%", f"%{search}%", f"%{search}%"]
+        # Case-insensitive and literal (DESIGN 13), as the server's q=.
+        pattern = like_pattern(search)
+        where.append("(lower(household_no) LIKE ? ESCAPE '\\' OR lower(json_extract(data, '$.address')) LIKE ? ESCAPE '\\'"
+                     " OR id IN (SELECT household_id FROM persons WHERE lower(name) LIKE ? ESCAPE '\\'))")
+        params += [pattern, pattern, pattern]
     if tag:
         where.append("id IN (SELECT household_id FROM persons WHERE tags LIKE ?)")
         params.append(f'%"{tag}"%')
@@ -50,4 +54,6 @@ def show_household(client: Client, ref: str) -> dict:
                                               [household["id"]])
     household["visits"] = client.store.query(
         "SELECT data FROM visits WHERE household_id = ? ORDER BY visited_at DESC LIMIT 10", [household["id"]])
+    states = sync_states(client)
+    mark_sync(client, [household, *household["persons"], *household["visits"]], states)
     return household

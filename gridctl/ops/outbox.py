@@ -23,25 +23,31 @@ def sync_status(client: Client) -> dict:
         "profile": client.profile.name, "server": client.profile.server,
         "pending": counts.get("pending", 0), "conflict": counts.get("conflict", 0),
         "rejected": counts.get("rejected", 0), "applied": counts.get("applied", 0),
+        "waiting": len(sync.waiting_plan(client.store)),
         "last_pull_at": client.store.get_meta("last_pull_at"), "last_push_at": client.store.get_meta("last_push_at"),
         "cache_age": age.total_seconds() if age is not None else None,
         "items": outbox_list(client),
     }
 
 
-def _outbox_view(item: dict) -> dict:
+def _outbox_view(item: dict, plan: dict | None = None) -> dict:
+    """An outbox item as the UIs show it. A pending item queued behind a quarantined one is
+    ``waiting``, with ``waits_for`` naming the mutation to retry or discard."""
     result = item.get("result") or {}
+    blocker = (plan or {}).get(item["id"])
     return {
         "id": item["id"], "type": item["type"], "entity": item["entity"], "entity_id": item["entity_id"],
-        "state": item["state"], "attempts": item["attempts"], "created_at": item["created_at"],
-        "base_version": item["base_version"], "last_error": item["last_error"], "payload": item["payload"],
-        "server": result.get("current"),
+        "state": "waiting" if blocker else item["state"], "attempts": item["attempts"],
+        "created_at": item["created_at"], "base_version": item["base_version"], "last_error": item["last_error"],
+        "payload": item["payload"], "server": result.get("current"),
+        "waits_for": blocker[0] if blocker else None,
     }
 
 
 def outbox_list(client: Client, *, include_applied: bool = False) -> list[dict]:
     states = None if include_applied else ("pending", "conflict", "rejected")
-    return [_outbox_view(i) for i in client.store.outbox(states)]
+    plan = sync.waiting_plan(client.store)
+    return [_outbox_view(i, plan) for i in client.store.outbox(states)]
 
 
 def outbox_show(client: Client, mutation_id: str) -> dict:
@@ -50,7 +56,7 @@ def outbox_show(client: Client, mutation_id: str) -> dict:
         raise NotFound("core.outbox.not_found", ref=mutation_id)
     if "ambiguous" in item:
         raise InvalidInput("core.ref.ambiguous", field="id", ref=mutation_id, candidates=", ".join(item["ambiguous"][:5]))
-    return _outbox_view(item)
+    return _outbox_view(item, sync.waiting_plan(client.store) if item["state"] == "pending" else None)
 
 
 def outbox_retry(client: Client, mutation_id: str) -> WriteResult:
@@ -102,11 +108,17 @@ def outbox_discard(client: Client, mutation_id: str) -> dict:
         client.store.remove_outbox(conn, item["id"])
         others = conn.execute("SELECT COUNT(*) FROM outbox WHERE entity_id = ? AND state != 'applied'",
                               (item["entity_id"],)).fetchone()[0]
-        if not others:
+        if sync.creates(item) and not item.get("server"):
+            # It existed only through this write: gone from the cache with it. (Later edits of
+            # it stay in the outbox; sent, the server says why they fail, and they stay visible.)
+            client.store.delete(item["entity"], item["entity_id"], conn)
+        elif not others:
             if item.get("server"):
                 client.store.put(item["entity"], item["server"], conn)
-            elif item["type"] in ("case.report", "visit.log") or (item["type"].endswith(".upsert") and not item["base_version"]):
-                client.store.delete(item["entity"], item["entity_id"], conn)
+            elif item["entity"] in sync.KIND_PATH:
+                # An edit: the cache shows its local effect; fetch the server's record back
+                # (now if online, else at the next pull).
+                client.store.mark_refetch(conn, item["entity"], item["entity_id"])
     if not client.offline and not item.get("server"):
         try:
             # The record may exist on the server in another shape: fetch it back.

@@ -7,7 +7,8 @@ from typing import Any
 from gridctl.errors import UsageError
 from gridctl.ids import uuid7
 from gridctl.ops.client import Client, WriteResult
-from gridctl.ops.refs import refresh, resolve
+from gridctl.ops.refs import mark_sync, refresh, resolve
+from gridctl.ops.search import find_person
 from gridctl.ops.writes import validate, write
 
 PERSON_FIELDS = ("name", "id_number", "sex", "birth_date", "phone", "relation_to_head", "residence", "tags",
@@ -15,9 +16,10 @@ PERSON_FIELDS = ("name", "id_number", "sex", "birth_date", "phone", "relation_to
 
 
 def show_person(client: Client, ref: str) -> dict:
+    """A person by id, unique id prefix or full ID number, with their household's number."""
     if not client.offline:
         refresh(client)
-    return resolve(client, "person", ref)
+    return mark_sync(client, [find_person(client, ref)])[0]
 
 
 def add_person(client: Client, household_ref: str, **fields: Any) -> WriteResult:
@@ -25,24 +27,38 @@ def add_person(client: Client, household_ref: str, **fields: Any) -> WriteResult
     unknown = set(fields) - set(PERSON_FIELDS)
     if unknown:
         raise UsageError("core.person.unknown_fields", field=sorted(unknown)[0], names=", ".join(sorted(unknown)))
+    _refuse_masked(fields)
     payload = validate("PersonUpsert", {"id": uuid7(), "household_id": household["id"],
                                         **{k: v for k, v in fields.items() if v is not None}})
     record = {**payload, "grid_code": household["grid_code"], "version": 1}
     return write(client, "person", record, "person.upsert", payload)
 
 
+def _refuse_masked(fields: dict) -> None:
+    from gridctl.errors import InvalidInput
+
+    for name in ("id_number", "phone"):
+        value = fields.get(name)
+        if isinstance(value, str) and "*" in value:
+            flag = "--id-number" if name == "id_number" else "--phone"
+            raise InvalidInput("outbox.masked", field=name, name=flag, value=value)
+
+
 def update_person(client: Client, person_ref: str, **fields: Any) -> WriteResult:
+    """Change the fields given, and only those: the mutation is a patch (DESIGN §12). The masked
+    ID number or phone the worker was shown is never sent back; the server keeps what it has."""
     person = show_person(client, person_ref)
     unknown = set(fields) - set(PERSON_FIELDS)
     if unknown:
         raise UsageError("core.person.unknown_fields", field=sorted(unknown)[0], names=", ".join(sorted(unknown)))
-    merged = {k: person.get(k) for k in PERSON_FIELDS if person.get(k) is not None}
-    merged.update({k: v for k, v in fields.items() if v is not None})
-    masked_id = merged.get("id_number") if "*" in (merged.get("id_number") or "") else None
-    if masked_id:
-        merged.pop("id_number")  # the server keeps the number it has
-    payload = validate("PersonUpsert", {"id": person["id"], "household_id": person["household_id"], **merged})
-    if masked_id:
-        payload["id_number"] = masked_id
-    record = {**person, **payload}
+    changes = {k: v for k, v in fields.items() if v is not None}
+    _refuse_masked(changes)
+    # Check the whole record as it will be (the masked values left out: the server checks those).
+    merged = {k: person.get(k) for k in PERSON_FIELDS if person.get(k) is not None
+              and not (k in ("id_number", "phone") and "*" in str(person.get(k)))}
+    merged.update(changes)
+    checked = validate("PersonUpsert", {"id": person["id"], "household_id": person["household_id"], **merged})
+    payload = {"id": person["id"], **{k: checked[k] for k in changes}}
+    record = {**person, **{k: checked[k] for k in changes}}
+    record.pop("sync", None)
     return write(client, "person", record, "person.upsert", payload, base_version=person.get("version"))

@@ -30,8 +30,41 @@ def refresh(client: Client) -> tuple[str, bool]:
 
 
 def listing(client: Client, items: list[dict], source: str, stale: bool) -> Listing:
-    """The items of a read with where they came from and how old the cache is."""
+    """The items of a read with where they came from and how old the cache is, each record
+    marked with its ``sync`` state (see ``mark_sync``)."""
+    mark_sync(client, items)
     return Listing(items=items, source=source, cache_age=cache_age(client), stale=stale)
+
+
+def sync_states(client: Client) -> dict[str, str]:
+    """Record id → its sync state, for records with unsent writes: ``rejected``/``conflict``
+    when a write of it was refused (the record as shown exists, or looks so, only here),
+    ``waiting`` when queued behind such a write, ``pending`` otherwise. Absent: ``synced``."""
+    items = client.store.outbox(("pending", "conflict", "rejected"))
+    if not items:
+        return {}
+    plan = sync.waiting_plan(client.store)
+    rank = {"pending": 0, "waiting": 1, "conflict": 2, "rejected": 3}
+    out: dict[str, str] = {}
+    for item in items:
+        state = "waiting" if item["id"] in plan else item["state"]
+        if rank[state] > rank.get(out.get(item["entity_id"], "pending"), 0) or item["entity_id"] not in out:
+            out[item["entity_id"]] = state
+    return out
+
+
+def mark_sync(client: Client, records: list[dict], states: dict[str, str] | None = None) -> list[dict]:
+    """Set ``sync`` on each record (synced | pending | waiting | conflict | rejected). A refused
+    record never shows a full ID number (DESIGN §10, §12)."""
+    states = sync_states(client) if states is None else states
+    for record in records:
+        if not isinstance(record, dict) or "id" not in record:
+            continue
+        state = states.get(record["id"], "synced")
+        record["sync"] = state
+        if state in ("conflict", "rejected"):
+            record.update(sync.scrub(record))
+    return records
 
 
 def resolve(client: Client, entity: str, ref: str, *, extra_column: str | None = None) -> dict:

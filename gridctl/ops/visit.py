@@ -9,6 +9,7 @@ from typing import Iterable
 from gridctl.ids import uuid7
 from gridctl.ops.client import Client, Listing, WriteResult
 from gridctl.ops.refs import listing, refresh, resolve
+from gridctl.ops.search import with_household_no
 from gridctl.ops.writes import invalid, store_photos, validate, write
 from schemas.validators import CLOCK_SKEW, CST, InvalidValue, format_time, parse_date, parse_time
 
@@ -19,7 +20,7 @@ TAG_PRIORITY = ("elderly_alone", "key_person", "left_behind_elderly", "left_behi
 
 
 def list_visits(client: Client, *, household: str | None = None, mine: bool = False,
-                since: str | date | None = None) -> Listing:
+                since: str | date | None = None, limit: int | None = None) -> Listing:
     source, stale = refresh(client)
     where, params = [], []
     if household:
@@ -35,7 +36,9 @@ def list_visits(client: Client, *, household: str | None = None, mine: bool = Fa
         except ValueError as exc:
             raise invalid(exc) from None
     sql = "SELECT data FROM visits" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY visited_at DESC"
-    return listing(client, client.store.query(sql, params), source, stale)
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    return listing(client, with_household_no(client, client.store.query(sql, params)), source, stale)
 
 
 def visits_due(client: Client, *, within: int = 0) -> Listing:

@@ -56,22 +56,39 @@ def write(client: Client, entity: str, record: dict, mtype: str, payload: dict,
     mutation = {"id": uuid7(), "type": mtype, "base_version": base_version, "payload": payload,
                 "created_at": format_time(client.now())}
     client.store.write(entity, record, mutation)
-    state, problem = "pending", None
+    return push_now(client, entity, record["id"], mutation["id"], record)
+
+
+def push_now(client: Client, entity: str, record_id: str, mutation_id: str, record: dict | None = None) -> WriteResult:
+    """Push the outbox when online and say what became of one mutation: synced, pending (no
+    server), conflict/rejected (with the server's problem) or waiting (queued behind a
+    quarantined mutation: ``waits_for`` names it)."""
+    state, problem, waits_for = "pending", None, None
     if not client.offline:
         try:
-            sync.push(client.store, client.api, client.device_id, batch_size=client.batch_size)
-            item = client.store.outbox_item(mutation["id"]) or {}
+            report = sync.push(client.store, client.api, client.device_id, batch_size=client.batch_size)
+            item = client.store.outbox_item(mutation_id) or {}
             state = {"applied": "synced"}.get(item.get("state"), item.get("state") or "pending")
             result = item.get("result") or {}
             problem = result.get("problem")
+            waiting = {w["id"]: w for w in report.waiting_items}
+            if state == "pending" and mutation_id in waiting:
+                state, waits_for = "waiting", waiting[mutation_id]["waits_for"]
+                problem = {"waits_for": waits_for, "blocker_state": waiting[mutation_id]["blocker_state"]}
             if state == "synced":
-                sync.pull(client.store, client.api)
+                try:
+                    sync.pull(client.store, client.api)
+                except Unreachable:
+                    pass  # delivered; the cache catches up at the next pull
         except Unreachable:
             state = "pending"
         except NotLoggedIn:
             state = "pending"  # saved; it goes out after `gridctl auth login`
-    stored = client.store.get(entity, record["id"]) or record
-    return WriteResult(record={**stored, "sync": state}, mutation_id=mutation["id"], sync_state=state, problem=problem)
+    stored = client.store.get(entity, record_id) or record or {"id": record_id}
+    out = {**stored, "sync": state}
+    if waits_for:
+        out["waits_for"] = waits_for
+    return WriteResult(record=out, mutation_id=mutation_id, sync_state=state, problem=problem, waits_for=waits_for)
 
 
 def store_photos(client: Client, paths: Iterable[str | Path]) -> list[str]:

@@ -23,7 +23,9 @@ from schemas.models import (
     PushResponse,
     TokenRequest,
     TokenResponse,
+    Unit,
     User,
+    UserBrief,
     Visit,
     AuditEntry,
     Level,
@@ -55,6 +57,7 @@ IdPath = Annotated[str, Path(max_length=64, pattern=PLAIN, description="the reco
 CursorQ = Annotated[str | None, Query(max_length=records.MAX_CURSOR, pattern=r"^[A-Za-z0-9_.:=-]*$",
                                       description="opaque, from next_cursor")]
 TagQ = Annotated[Literal[tuple(codes.TAGS)] | None, Query()]  # type: ignore[valid-type]
+CategoryQ = Annotated[Literal[tuple(codes.CATEGORIES)] | None, Query()]  # type: ignore[valid-type]
 
 
 def _date_text(value):
@@ -126,6 +129,23 @@ def _check_reveal(user: dict, reveal: bool) -> None:
 Reveal = Annotated[bool, Query(description="admin exports that reveal ID numbers and phones: audited")]
 
 
+@router.get("/units", response_model=list[Unit], tags=["register"])
+def units(user: Me, engine: Db, division: CodeQ = None,
+          kind: Annotated[str | None, Query(pattern=r"^(department|police|mediation|other)$")] = None) -> list[dict]:
+    """Units cases can be dispatched to, serving areas in the caller's scope (DESIGN §15)."""
+    with engine.connect() as conn:
+        return records.list_units(conn, user, division, kind)
+
+
+@router.get("/users", response_model=list[UserBrief], tags=["register"])
+def users(user: Me, engine: Db,
+          role: Annotated[str | None, Query(pattern=r"^(gridworker|village|station|county|admin|unit)$")] = None,
+          division: CodeQ = None) -> list[dict]:
+    """Who can be assigned within the caller's scope (DESIGN §15)."""
+    with engine.connect() as conn:
+        return records.list_users(conn, user, role, division)
+
+
 @router.get("/households", response_model=Page[Household], tags=["register"])
 def households(user: Me, engine: Db, request: Request, grid: CodeQ = None, q: TextQ = None,
                tag: TagQ = None, cursor: CursorQ = None, limit: Limit = None, reveal: Reveal = False) -> dict:
@@ -144,10 +164,12 @@ def household(hid: IdPath, user: Me, engine: Db) -> dict:
 
 @router.get("/persons", response_model=Page[Person], tags=["register"])
 def persons(user: Me, engine: Db, request: Request, household: IdQ = None, q: TextQ = None,
-            tag: TagQ = None, cursor: CursorQ = None, limit: Limit = None, reveal: Reveal = False) -> dict:
+            tag: TagQ = None, grid: CodeQ = None, cursor: CursorQ = None, limit: Limit = None,
+            reveal: Reveal = False) -> dict:
     _check_reveal(user, reveal)
     with engine.connect() as conn:
-        page = records.list_persons(conn, user, household=household, q=q, tag=tag, cursor=cursor, limit=limit)
+        page = records.list_persons(conn, user, household=household, q=q, tag=tag, grid=grid, cursor=cursor,
+                                    limit=limit)
     _audited(engine, user, request, "person", page["items"], listing=True, reveal=reveal)
     return page
 
@@ -163,11 +185,12 @@ def person(pid: IdPath, user: Me, engine: Db, request: Request) -> dict:
 @router.get("/cases", response_model=Page[Case], tags=["cases"])
 def cases(user: Me, engine: Db, request: Request, status: Annotated[list[Status] | None, Query()] = None,
           level: Level | None = None, grid: CodeQ = None, assignee: IdQ = None, overdue: bool | None = None,
-          cursor: CursorQ = None, limit: Limit = None, reveal: Reveal = False) -> dict:
+          category: CategoryQ = None, q: TextQ = None, cursor: CursorQ = None, limit: Limit = None,
+          reveal: Reveal = False) -> dict:
     _check_reveal(user, reveal)
     with engine.connect() as conn:
         page = records.list_cases(conn, user, status=status, level=level, grid=grid, assignee=assignee,
-                                  overdue=overdue, cursor=cursor, limit=limit)
+                                  overdue=overdue, category=category, q=q, cursor=cursor, limit=limit)
     _audited(engine, user, request, "case", page["items"], listing=True, reveal=reveal)
     return page
 

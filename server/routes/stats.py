@@ -31,6 +31,8 @@ class Kpi(BaseModel):
     escalated_7d: int = Field(description="escalate steps in the last 7 days")
     closed_30d: int = Field(description="cases closed in the last 30 days")
     on_time_rate: Optional[float] = Field(description="share of closed_30d resolved by their due time; null when none closed")
+    base_resolution_rate: Optional[float] = Field(
+        None, description="closed dispute cases resolved at grid or village level ÷ all closed dispute cases (DESIGN §15)")
 
 
 class StatusLevelCounts(BaseModel):
@@ -45,6 +47,7 @@ class OpenByStatusLevel(BaseModel):
     accepted: StatusLevelCounts
     in_progress: StatusLevelCounts
     resolved: StatusLevelCounts
+    dispatched: StatusLevelCounts = StatusLevelCounts(grid=0, village=0, town=0, county=0)
 
 
 class OverdueCase(BaseModel):
@@ -101,6 +104,8 @@ class Overview(BaseModel):
     division: DivisionRef
     generated_at: str
     kpi: Kpi
+    base_resolution_rate: Optional[float] = Field(
+        None, description="矛盾纠纷基层化解率: closed dispute cases resolved at grid or village level ÷ all closed dispute cases")
     open_by_status_level: OpenByStatusLevel
     overdue: list[OverdueCase] = Field(description=f"the {stats.OVERDUE_LISTED} most overdue open cases, oldest due first")
     grid_ranking: list[GridRank] = Field(description="every grid of the division, best first")

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 from schemas import workflow as wf
 from schemas.validators import CST, InvalidValue, check_event_times, format_time, in_scope, parse_time
 from server import feed
-from server.db import case_steps, cases, divisions, households, persons, serial_counters, users
+from server.db import case_steps, case_units, cases, divisions, households, persons, serial_counters, units, users
 from server.errors import ApiProblem, coded, invalid, not_found
 from server.scope import scope_clause
 from server.services import blobs, records
@@ -29,7 +29,8 @@ def _refused(exc: wf.WorkflowRefused, lang: str = "en") -> ApiProblem:
     field = exc.field or "action"
     text = exc.message(lang)
     return ApiProblem(
-        409 if exc.code == "workflow.status" else 403 if exc.code in ("workflow.role", "workflow.level", "workflow.above_level") else 422,
+        409 if exc.code == "workflow.status" else 403 if exc.code in ("workflow.role", "workflow.level", "workflow.above_level", "workflow.unit",
+                                                                "workflow.follow_up_role") else 422,
         "Action refused", text, code=exc.code,
         errors=[{"field": field, "message": text, "code": exc.code}],
     )
@@ -51,10 +52,14 @@ def next_serial(conn: Connection, county: str, day: str) -> str:
     return f"{prefix}-{last:04d}"
 
 
+# Step fields kept in case_steps.extra (JSON), beside the columns every step has.
+STEP_EXTRAS = ("assignee", "supervision", "unit", "co_units", "satisfaction", "method", "mediation")
+
+
 def _insert_steps(conn: Connection, case_id: str, steps: list[dict]) -> None:
     rows = []
     for s in steps:
-        extra = {k: s[k] for k in ("assignee", "supervision") if k in s}
+        extra = {k: s[k] for k in STEP_EXTRAS if k in s}
         rows.append({
             "case_id": case_id, "action": s["action"], "actor": s["actor"], "from_status": s.get("from_status"),
             "to_status": s.get("to_status"), "from_level": s.get("from_level"), "to_level": s.get("to_level"),
@@ -133,6 +138,8 @@ def act(conn: Connection, user: dict, payload, base_version: int | None, _attemp
         t = wf.decide(
             payload.action, current, user, note=payload.note, reason=payload.reason, to_level=payload.to_level,
             assignee=payload.assignee, supervision=payload.supervision,
+            unit=payload.unit, co_units=payload.co_units, satisfaction=payload.satisfaction, method=payload.method,
+            result=payload.result, agreement_no=payload.agreement_no, participants=payload.participants,
         )
     except wf.WorkflowRefused as exc:
         if stale:
@@ -144,12 +151,17 @@ def act(conn: Connection, user: dict, payload, base_version: int | None, _attemp
             raise Conflict(current, overwritten)
     if t.assignee is not None:
         _check_assignee(conn, t.assignee, row.grid_code)
+    if t.unit is not None:
+        for code in (t.unit, *t.co_units):
+            _check_unit(conn, code, row.grid_code, lang)
     at = datetime.now(timezone.utc)
     new = wf.apply_transition(current, t, user["username"], at, limits)
-    entered = format_time(at) if t.level_changed else row.level_entered_at
+    entered = format_time(at) if (t.level_changed or t.restarts_clock) else row.level_entered_at
     values = {
         "status": new["status"], "level": new["level"], "assignee": new["assignee"], "supervision": new["supervision"],
         "due_at": new["due_at"], "version": row.version + 1, "level_entered_at": entered,
+        "unit": new["unit"], "co_units": json.dumps(new["co_units"]), "satisfaction": new["satisfaction"],
+        "followed_up_at": new["followed_up_at"], "mediations": json.dumps(new["mediations"], ensure_ascii=False),
     }
     if new["status"] == "closed":
         values["closed_at"] = format_time(at)
@@ -163,20 +175,40 @@ def act(conn: Connection, user: dict, payload, base_version: int | None, _attemp
             return act(conn, user, payload, base_version, _attempt + 1, lang=lang, limits=limits)
         raise Conflict(current, "the case changed meanwhile")
     _insert_steps(conn, row.id, [new["steps"][-1]])
+    if t.unit is not None:
+        _link_units(conn, row.id, [t.unit, *t.co_units])
     feed.record(conn, "case", row.id, row.grid_code, row.version + 1)
     return {"entity": "case", "entity_id": row.id, "version": row.version + 1}
+
+
+def _link_units(conn: Connection, case_id: str, codes: list[str]) -> None:
+    """Remember that the units had the case, so their devices hear of it ever after."""
+    known = {r.unit for r in conn.execute(select(case_units.c.unit).where(case_units.c.case_id == case_id))}
+    new = [c for c in dict.fromkeys(codes) if c not in known]
+    if new:
+        conn.execute(insert(case_units), [{"case_id": case_id, "unit": c} for c in new])
+
+
+def _check_unit(conn: Connection, code: str, grid_code: str, lang: str) -> None:
+    """A unit exists and serves the case's area (its division contains the case's grid)."""
+    row = conn.execute(select(units.c.division).where(units.c.code == code)).first()
+    if row is None or not grid_code.startswith(row.division):
+        exc = wf.WorkflowRefused("workflow.unit_unknown", "unit", unit=code)
+        text = exc.message(lang)
+        raise invalid("unit", text, "workflow.unit_unknown")
 
 
 # Actions that set a field: applied from a stale base they would silently undo a later change
 # of the same field by someone else, so that answers conflict. Every other action that still
 # fits the case as it is now is applied (accept/start/resolve/... mean the same on any version).
-_SETS = {"assign": ("assign", "escalate", "return"), "supervise": ("supervise",)}
+_SETS = {"assign": ("assign", "escalate", "return"), "supervise": ("supervise",),
+         "follow_up": ("follow_up",), "dispatch": ("dispatch", "refuse")}
 
 
 def _overwrites(action: str, later_steps: list[dict]) -> str | None:
     for step in later_steps:
         if step.get("action") in _SETS.get(action, ()):
-            what = "assignee" if action == "assign" else "supervision"
+            what = {"assign": "assignee", "supervise": "supervision", "follow_up": "satisfaction"}.get(action, "unit")
             return f"the {what} was changed by {step.get('actor')} after your version ({step.get('action')})"
     return None
 

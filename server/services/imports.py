@@ -29,7 +29,7 @@ from schemas import rows as row_rules
 from schemas.ids import uuid7
 from schemas.validators import in_scope, level_of_code, parent_code
 from server import auth, feed
-from server.db import divisions, households, persons, users
+from server.db import divisions, households, persons, units, users
 from server.db import feed as feed_table
 from server.errors import ApiProblem
 
@@ -281,6 +281,8 @@ def _prepare_users(engine: Engine, good: list, result: _Result, dry_run: bool) -
 def _import_users(conn: Connection, user: dict, good: list, result: _Result, prepared: dict) -> None:
     existing = _existing(conn, users.c.username, [r["username"] for _, r in good])
     known = set(_existing(conn, divisions.c.code, {c for _, r in good for c in r["scope"]}, divisions.c.code))
+    unit_division = dict(conn.execute(select(units.c.code, units.c.division)
+                                      .where(units.c.code.in_({r["unit"] for _, r in good if r.get("unit")}))).all())
     inserts, updates, seen = [], [], set()
     created_at = auth.format_time(auth.now())
     for index, row in good:
@@ -288,6 +290,13 @@ def _import_users(conn: Connection, user: dict, good: list, result: _Result, pre
         if missing:
             result.error(index, "scope", "import.division_unknown", code=missing[0])
             continue
+        if row.get("unit"):
+            if row["unit"] not in unit_division:
+                result.error(index, "unit", "import.unit_unknown", code=row["unit"])
+                continue
+            if not in_scope(unit_division[row["unit"]], user["scope"]):
+                result.error(index, "unit", "import.outside_scope", code=row["unit"])
+                continue
         outside = [c for c in row["scope"] if not in_scope(c, user["scope"])]
         if outside:
             result.error(index, "scope", "import.outside_scope", code=outside[0])
@@ -300,11 +309,12 @@ def _import_users(conn: Connection, user: dict, good: list, result: _Result, pre
         old = existing.get(row["username"])
         if old is not None:
             # An existing account keeps its password: a re-run must not lock its owner out.
-            if (old.display_name, old.role, old.scope, old.phone) == (row["display_name"], row["role"], scope_json, row["phone"]):
+            if (old.display_name, old.role, old.scope, old.phone, old.unit) == (
+                    row["display_name"], row["role"], scope_json, row["phone"], row.get("unit")):
                 result.unchanged += 1
             else:
                 updates.append({"b_username": row["username"], "display_name": row["display_name"], "role": row["role"],
-                                "scope": scope_json, "phone": row["phone"]})
+                                "scope": scope_json, "phone": row["phone"], "unit": row.get("unit")})
                 result.updated += 1
             continue
         shown, password_hash = prepared.get(row["username"]) or (None, "!dry-run")
@@ -312,14 +322,47 @@ def _import_users(conn: Connection, user: dict, good: list, result: _Result, pre
             result.passwords[row["username"]] = shown
         inserts.append({"username": row["username"], "display_name": row["display_name"], "role": row["role"],
                         "scope": scope_json, "phone": row["phone"], "password_hash": password_hash,
-                        "created_at": created_at})
+                        "created_at": created_at, "unit": row.get("unit")})
         result.created_row(index)
     if inserts:
         conn.execute(insert(users), inserts)
     if updates:
         conn.execute(update(users).where(users.c.username == bindparam("b_username")).values(
             display_name=bindparam("display_name"), role=bindparam("role"), scope=bindparam("scope"),
-            phone=bindparam("phone")), updates)
+            phone=bindparam("phone"), unit=bindparam("unit")), updates)
+
+
+def _import_units(conn: Connection, user: dict, good: list, result: _Result, _prepared=None) -> None:
+    """Units (DESIGN §15): their division must exist and lie in the importer's scope."""
+    existing = _existing(conn, units.c.code, [r["code"] for _, r in good])
+    known = set(_existing(conn, divisions.c.code, {r["division"] for _, r in good}, divisions.c.code))
+    inserts, updates, seen = [], [], set()
+    for index, row in good:
+        if row["division"] not in known:
+            result.error(index, "division", "import.division_unknown", code=row["division"])
+            continue
+        if not in_scope(row["division"], user["scope"]):
+            result.error(index, "division", "import.outside_scope", code=row["division"])
+            continue
+        if row["code"] in seen:
+            result.error(index, "code", "import.duplicate", value=row["code"])
+            continue
+        seen.add(row["code"])
+        old = existing.get(row["code"])
+        values = {"name": row["name"], "division": row["division"], "kind": row["kind"]}
+        if old is None:
+            inserts.append({"code": row["code"], **values})
+            result.created_row(index)
+        elif (old.name, old.division, old.kind) == (row["name"], row["division"], row["kind"]):
+            result.unchanged += 1
+        else:
+            updates.append({"b_code": row["code"], **values})
+            result.updated += 1
+    if inserts:
+        conn.execute(insert(units), inserts)
+    if updates:
+        conn.execute(update(units).where(units.c.code == bindparam("b_code")).values(
+            name=bindparam("name"), division=bindparam("division"), kind=bindparam("kind")), updates)
 
 
 # --- households and persons --------------------------------------------------------------------
@@ -533,4 +576,4 @@ def _same(column: str, stored: Any, value: Any) -> bool:
 
 _PREPARE = {"users": _prepare_users}
 _IMPORTERS = {"divisions": _import_divisions, "grids": _import_grids, "users": _import_users,
-              "households": _import_households, "persons": _import_persons}
+              "households": _import_households, "persons": _import_persons, "units": _import_units}

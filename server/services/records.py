@@ -7,7 +7,7 @@ import json
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import and_, false, or_, select
+from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.engine import Connection
 
 from schemas.validators import InvalidValue, check_text, format_time, is_valid_id_number, mask_id_number
@@ -15,7 +15,7 @@ from schemas.workflow import UNFINISHED_STATUSES
 from server.db import case_steps, cases, divisions, households, persons, visits
 from server import params
 from server.errors import ApiProblem, not_found
-from server.scope import prefix_clause, scope_clause
+from server.scope import case_scope, prefix_clause, scope_clause
 
 MAX_LIMIT = 1000
 
@@ -82,6 +82,8 @@ def case_out(row, user: dict, steps: list[dict] | None = None, now: str | None =
         "overdue": bool(row.due_at and row.status in UNFINISHED_STATUSES and row.due_at < now),
         "supervision": row.supervision, "version": row.version, "steps": steps if steps is not None else [],
         "photos": json.loads(row.photos or "[]"),
+        "unit": row.unit, "co_units": json.loads(row.co_units or "[]"), "satisfaction": row.satisfaction,
+        "followed_up_at": row.followed_up_at, "mediations": json.loads(row.mediations or "[]"),
     }
 
 
@@ -180,6 +182,16 @@ def page(conn: Connection, query, sort_cols: list, cursor: str | None, limit: in
 
 # --- reads -----------------------------------------------------------------------------------
 
+def contains(column, text: str):
+    """``column`` contains ``text``, ignoring case, with ``%`` and ``_`` taken literally.
+
+    lower() on both sides rather than ILIKE so that SQLite and PostgreSQL agree (SQLite's LIKE
+    ignores ASCII case, PostgreSQL's does not); the ESCAPE clause makes a user's wildcards text.
+    """
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return func.lower(column).like(f"%{escaped}%", escape="\\")
+
+
 def list_divisions(conn: Connection, user: dict, parent: str | None) -> list[dict]:
     parent = params.division(parent, "parent")
     q = select(divisions).where(scope_clause(divisions.c.code, user["scope"]))
@@ -194,7 +206,7 @@ def list_households(conn, user, *, grid=None, q=None, tag=None, cursor=None, lim
     if grid:
         query = query.where(prefix_clause(households.c.grid_code, grid))
     if q:
-        query = query.where(or_(households.c.household_no.like(f"%{q}%"), households.c.address.like(f"%{q}%")))
+        query = query.where(or_(contains(households.c.household_no, q), contains(households.c.address, q)))
     if tag:
         tagged = select(persons.c.household_id).where(persons.c.tags.like(f'%"{tag}"%'))
         query = query.where(households.c.id.in_(tagged))
@@ -215,21 +227,32 @@ def get_household(conn, user, hid: str) -> dict:
     return household_out(row)
 
 
-def list_persons(conn, user, *, household=None, q=None, tag=None, cursor=None, limit=None):
+def list_persons(conn, user, *, household=None, q=None, tag=None, grid=None, cursor=None, limit=None):
     household, q, tag = params.text(household, "household"), params.text(q, "q"), params.tag(tag)
+    grid = params.division(grid, "grid")
     query = select(persons).where(scope_clause(persons.c.grid_code, user["scope"]))
+    if grid:
+        query = query.where(prefix_clause(persons.c.grid_code, grid))
     if household:
         query = query.where(persons.c.household_id == household)
     if q:
-        if len(q) == 18 and is_valid_id_number(q.upper()):
-            # A full ID number finds the person even though it is shown masked.
-            query = query.where(persons.c.id_number == q.upper())
-        else:
-            query = query.where(persons.c.name.like(f"%{q}%"))
+        query = query.where(person_search(q))
     if tag:
         query = query.where(persons.c.tags.like(f'%"{tag}"%'))
     rows, nxt = page(conn, query, [persons.c.grid_code, persons.c.id], cursor, clamp_limit(limit))
     return {"items": [person_out(r, user) for r in rows], "next_cursor": nxt}
+
+
+def person_search(q: str):
+    """Name, phone or household number containing ``q``, or exactly this full ID number.
+
+    A full ID number finds the person even though every non-admin is shown it masked; a part
+    of one finds nothing, so the masked digits cannot be guessed by searching."""
+    q = q.strip()
+    if len(q) == 18 and is_valid_id_number(q.upper()):
+        return persons.c.id_number == q.upper()
+    in_household = select(households.c.id).where(contains(households.c.household_no, q))
+    return or_(contains(persons.c.name, q), contains(persons.c.phone, q), persons.c.household_id.in_(in_household))
 
 
 def get_person(conn, user, pid: str) -> dict:
@@ -254,10 +277,16 @@ def list_visits(conn, user, *, household=None, worker=None, since=None, cursor=N
     return {"items": [visit_out(r) for r in rows], "next_cursor": nxt}
 
 
-def list_cases(conn, user, *, status=None, level=None, grid=None, assignee=None, overdue=None, cursor=None, limit=None):
+def list_cases(conn, user, *, status=None, level=None, grid=None, assignee=None, overdue=None, category=None, q=None,
+               cursor=None, limit=None):
     status, level, assignee = params.statuses(status), params.level(level), params.text(assignee, "assignee")
-    grid = params.division(grid, "grid")
-    query = select(cases).where(scope_clause(cases.c.grid_code, user["scope"]))
+    grid, q = params.division(grid, "grid"), params.text(q, "q")
+    query = select(cases).where(case_scope(cases, user))
+    if category:
+        query = query.where(cases.c.category == category)
+    if q:
+        query = query.where(or_(*(contains(c, q) for c in (cases.c.title, cases.c.description, cases.c.serial,
+                                                           cases.c.address))))
     if status:
         query = query.where(cases.c.status.in_(status))
     if level:
@@ -276,7 +305,7 @@ def list_cases(conn, user, *, status=None, level=None, grid=None, assignee=None,
 def case_row(conn: Connection, user: dict, ref: str):
     """A case by UUID or serial, within scope; 404 otherwise."""
     row = conn.execute(
-        select(cases).where(or_(cases.c.id == ref, cases.c.serial == ref), scope_clause(cases.c.grid_code, user["scope"]))
+        select(cases).where(or_(cases.c.id == ref, cases.c.serial == ref), case_scope(cases, user))
     ).first()
     if row is None:
         raise not_found("case")
@@ -286,3 +315,59 @@ def case_row(conn: Connection, user: dict, ref: str):
 def get_case(conn, user, ref: str) -> dict:
     row = case_row(conn, user, ref)
     return cases_out(conn, [row], user)[0]
+
+
+# --- units and users (DESIGN §15) -----------------------------------------------------------
+
+def unit_out(row) -> dict:
+    return {"code": row.code, "name": row.name, "division": row.division, "kind": row.kind}
+
+
+def _overlaps(code: str, scope: list[str]) -> bool:
+    """A division code and a scope overlap: one lies within the other."""
+    return any(code.startswith(s) or s.startswith(code) for s in scope)
+
+
+def list_units(conn: Connection, user: dict, division: str | None = None, kind: str | None = None) -> list[dict]:
+    """Units serving an area that overlaps the caller's scope; a unit user sees its own unit."""
+    from server.db import units
+
+    query = select(units).order_by(units.c.code)
+    if user["role"] == "unit":
+        query = query.where(units.c.code == (user.get("unit") or ""))
+    if kind:
+        query = query.where(units.c.kind == kind)
+    out = []
+    for row in conn.execute(query):
+        if user["role"] != "unit" and not _overlaps(row.division, user["scope"]):
+            continue
+        if division and not _overlaps(row.division, [division]):
+            continue
+        out.append(unit_out(row))
+    return out
+
+
+def list_users(conn: Connection, user: dict, role: str | None = None, division: str | None = None) -> list[dict]:
+    """Users who can be assigned within the caller's scope: their scope lies within it (or a
+    unit user whose unit serves an area within it). A unit user sees nobody but itself."""
+    from server.db import units, users
+
+    unit_division = {r.code: r.division for r in conn.execute(select(units.c.code, units.c.division))}
+    query = select(users.c.username, users.c.display_name, users.c.role, users.c.scope, users.c.unit)
+    if role:
+        query = query.where(users.c.role == role)
+    out = []
+    for row in conn.execute(query.order_by(users.c.username)):
+        if user["role"] == "unit":
+            if row.username != user["username"]:
+                continue
+        else:
+            codes = [unit_division.get(row.unit, "")] if row.role == "unit" else json.loads(row.scope or "[]")
+            codes = [c for c in codes if c]
+            if not codes or not any(any(c.startswith(s) or s.startswith(c) for s in user["scope"]) for c in codes):
+                continue
+            if division and not any(c.startswith(division) or division.startswith(c) for c in codes):
+                continue
+        out.append({"username": row.username, "display_name": row.display_name, "role": row.role,
+                    "scope": json.loads(row.scope or "[]"), "unit": row.unit})
+    return out

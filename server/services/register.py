@@ -22,6 +22,41 @@ def taken(field: str) -> ApiProblem:
     return coded(422, field, f"register.taken_{field}")
 
 
+PATCH_STORED = {
+    "person.upsert": ("household_id", "name", "id_number", "sex", "birth_date", "phone", "relation_to_head",
+                      "residence", "tags", "key_person_type", "care_level"),
+    "household.upsert": ("household_no", "grid_code", "address", "lat", "lon", "head_person_id"),
+}
+
+
+def upsert_payload(conn: Connection, user: dict, mtype: str, raw: dict, lang: str = "en"):
+    """The validated payload of a ``*.upsert``. A masked value (``6108**********2829``,
+    ``138****5678``) is what a user was shown, never data: refused with a clear reason. For a
+    record that exists, the payload is a patch — every field it leaves out keeps the stored
+    value — and the merged record is validated as a whole (sex against the stored ID number...)."""
+    from schemas.messages import message
+    from schemas.models import PAYLOADS
+
+    for name in ("id_number", "phone"):
+        value = raw.get(name) if isinstance(raw, dict) else None
+        if isinstance(value, str) and is_masked(value):
+            raise invalid(name, message("value.masked", lang, field=name, value=value), "value.masked")
+    model = PAYLOADS[mtype]
+    table = persons if mtype == "person.upsert" else households
+    row = None
+    if isinstance(raw, dict) and isinstance(raw.get("id"), str):
+        row = conn.execute(select(table).where(table.c.id == raw["id"])).first()
+    if row is None:
+        return model.model_validate(raw)
+    if not in_scope(row.grid_code, user["scope"]):
+        raise not_found("person" if mtype == "person.upsert" else "household")
+    stored = {name: getattr(row, name) for name in PATCH_STORED[mtype]}
+    if "tags" in stored:
+        stored["tags"] = json.loads(stored["tags"] or "[]")
+    stored = {k: v for k, v in stored.items() if v is not None}
+    return model.model_validate({**stored, **raw})
+
+
 def _household(conn: Connection, user: dict, hid: str):
     row = conn.execute(
         select(households).where(households.c.id == hid, scope_clause(households.c.grid_code, user["scope"]))
@@ -102,10 +137,7 @@ def upsert_person(conn: Connection, user: dict, p, base_version: int | None) -> 
     row = conn.execute(select(persons).where(persons.c.id == p.id)).first()
     if row is not None and not in_scope(row.grid_code, user["scope"]):
         raise not_found("person")
-    id_number = p.id_number
-    if id_number and is_masked(id_number):
-        # A client echoing the masked number it was shown keeps the stored one.
-        id_number = row.id_number if row is not None else None
+    id_number = p.id_number  # never masked: upsert_payload refused that
     if id_number:
         other = conn.execute(select(persons.c.id).where(persons.c.id_number == id_number)).first()
         if other is not None and other.id != p.id:

@@ -8,6 +8,8 @@ cases answers within the dashboard's 200 ms budget. Definitions:
 - *escalated in 7 days*: escalate steps of the last 7 days on cases in the division;
 - *on-time closure rate*: of the cases closed in the last 30 days, the share resolved by their
   due time;
+- *base resolution rate* (矛盾纠纷基层化解率, DESIGN §15): closed ``dispute`` cases resolved at
+  grid or village level ÷ all closed ``dispute`` cases (a case keeps the level it was resolved at);
 - *visit coverage*: per tag, the tagged people whose household was visited within the tag's
   frequency (elderly living alone 7 days, …; DESIGN §3).
 """
@@ -35,7 +37,7 @@ def _count(condition):
     return func.coalesce(func.sum(when((condition, 1), else_=0)), 0)
 
 
-def _division_code(user: dict, division: str | None) -> str:
+def division_code(user: dict, division: str | None) -> str:
     code = (division or (user["scope"][0] if user["scope"] else "")).strip()
     try:
         level_of_code(code, field="division")
@@ -47,7 +49,7 @@ def _division_code(user: dict, division: str | None) -> str:
 
 
 def overview(engine: Engine, user: dict, division: str | None, now: datetime | None = None) -> dict:
-    code = _division_code(user, division)
+    code = division_code(user, division)
     now = now or datetime.now(timezone.utc)
     now_t = format_time(now)
     d7, d30 = format_time(now - timedelta(days=7)), format_time(now - timedelta(days=30))
@@ -127,7 +129,12 @@ def overview(engine: Engine, user: dict, division: str | None, now: datetime | N
             .where(within, text(f"cases.{UNFINISHED_PREDICATE}"), late)  # the partial index's own words
             .order_by(cases.c.due_at, cases.c.id).limit(OVERDUE_LISTED)
         ).all()
+        disputes_closed, disputes_at_base = conn.execute(
+            select(func.count(), _count(cases.c.level.in_(("grid", "village"))))
+            .where(within_any_index, cases.c.status == "closed", cases.c.category == "dispute")
+        ).one()
         coverage = _visit_coverage(conn, code, now)
+    base_rate = round(disputes_at_base / disputes_closed, 3) if disputes_closed else None
     today = now.astimezone(CST).date()
     days = [(today - timedelta(days=i)).isoformat() for i in range(29, -1, -1)]
     return {
@@ -140,7 +147,9 @@ def overview(engine: Engine, user: dict, division: str | None, now: datetime | N
             "escalated_7d": escalated_7d,
             "closed_30d": closed_30,
             "on_time_rate": round(on_time_30 / closed_30, 3) if closed_30 else None,
+            "base_resolution_rate": base_rate,
         },
+        "base_resolution_rate": base_rate,
         "open_by_status_level": matrix,
         "overdue": [
             {"id": r.id, "serial": r.serial, "title": r.title, "grid_code": r.grid_code, "status": r.status,

@@ -25,10 +25,10 @@ from sqlalchemy.exc import IntegrityError
 from schemas.messages import message
 from schemas.models import PAYLOADS, Mutation
 from schemas.validators import format_time
-from server.db import applied_mutations, cases, divisions, feed, households, persons, visits
+from server.db import applied_mutations, case_units, cases, divisions, feed, households, persons, visits
 from server import feed as feed_log
 from server.errors import ApiProblem
-from server.scope import scope_clause
+from server.scope import case_scope, scope_clause
 from server.services import cases as case_service
 from server.services import records, register
 from server.settings import Settings
@@ -52,7 +52,11 @@ def _apply(conn, user: dict, m: Mutation, lang: str, settings: Settings) -> dict
     if not 2000 <= m.created_at.year <= 2100:
         raise ApiProblem(422, "Invalid input", "created_at is not a plausible time", code="invalid",
                          errors=[{"field": "created_at", "message": "expected a time between 2000 and 2100"}])
-    payload = PAYLOADS[m.type].model_validate(m.payload)
+    if m.type in ("person.upsert", "household.upsert"):
+        # An edit of an existing record is a patch: fields it leaves out keep their stored values.
+        payload = register.upsert_payload(conn, user, m.type, m.payload, lang)
+    else:
+        payload = PAYLOADS[m.type].model_validate(m.payload)
     if m.type == "case.report":
         return case_service.report(conn, user, payload, m.created_at, limits=settings.limits)
     if m.type == "case.act":
@@ -130,7 +134,17 @@ def push(engine: Engine, user: dict, device_id: str, mutations: list[Mutation], 
 # --- pull ----------------------------------------------------------------------------------
 
 def _scope_digest(user: dict) -> str:
-    return hashlib.sha256(json.dumps(sorted(user["scope"])).encode()).hexdigest()[:12]
+    scope = sorted(user["scope"]) + ([f"unit:{user.get('unit')}"] if user.get("role") == "unit" else [])
+    return hashlib.sha256(json.dumps(scope).encode()).hexdigest()[:12]
+
+
+def _feed_scope(user: dict):
+    """The feed rows a user reads. A unit user (DESIGN §15) reads the cases its unit ever had
+    (a case taken back arrives as a tombstone, see ``_fetch``) and nothing of the register."""
+    if user.get("role") == "unit":
+        had = select(case_units.c.case_id).where(case_units.c.unit == (user.get("unit") or ""))
+        return (feed.c.entity == "case") & feed.c.entity_id.in_(had)
+    return scope_clause(feed.c.grid_code, user["scope"])
 
 
 def _fetch(conn, user: dict, entity: str, ids: list[str]) -> dict[str, dict]:
@@ -138,7 +152,8 @@ def _fetch(conn, user: dict, entity: str, ids: list[str]) -> dict[str, dict]:
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         if entity == "case":
-            rows = conn.execute(select(cases).where(cases.c.id.in_(chunk))).all()
+            # Scoped again: a unit's case that went back to the dispatcher is a tombstone for it.
+            rows = conn.execute(select(cases).where(cases.c.id.in_(chunk), case_scope(cases, user))).all()
             for c in records.cases_out(conn, rows, user):
                 out[c["id"]] = c
         elif entity == "household":
@@ -173,7 +188,7 @@ def pull(engine: Engine, user: dict, cursor: str | None, limit: int) -> dict:
             else:
                 start = pos
         rows = conn.execute(
-            select(feed).where(feed_log.after(conn, start), scope_clause(feed.c.grid_code, user["scope"]))
+            select(feed).where(feed_log.after(conn, start), _feed_scope(user))
             .order_by(*feed_log.order(conn)).limit(limit + 1)
         ).all()
         has_more = len(rows) > limit

@@ -73,7 +73,7 @@ def test_table_and_json_of_the_same_list(cli, login, live_server):
     lines = cli("case", "list", "--all", "--status", "closed", "-o", "jsonl").out.splitlines()
     assert [__import__("json").loads(x)["id"] for x in lines] == [c["id"] for c in as_json]
     csv = cli("case", "list", "--all", "--status", "closed", "-o", "csv").out.splitlines()
-    assert csv[0] == "serial,title,category,status,level,grid_code,due_at,overdue"
+    assert csv[0] == "serial,title,category,status,level,grid_code,due_at,overdue,sync,urgent,supervision"
     assert len(csv) == len(as_json) + 1
 
 

@@ -92,7 +92,7 @@ def test_every_help_in_zh_has_no_english_sentence(tmp_path):
 
 
 USAGE_ERRORS = [
-    (["case", "comment", "x", "y", "--note"], "没有选项 --note"),  # unknown option
+    (["case", "comment", "x", "y", "--reason"], "没有选项 --reason"),  # unknown option
     (["case", "show"], "缺少参数 ID"),  # missing argument
     (["case", "list", "--status", "bogus"], "不在可选值中"),  # bad choice
     (["case", "list", "--limit", "abc"], "不是有效的整数"),  # bad int
@@ -114,8 +114,8 @@ def test_usage_errors_in_zh(cli, args, expected):
 
 
 def test_usage_errors_stay_english_in_en(cli):
-    result = cli("--lang", "en", "case", "comment", "x", "y", "--note")
+    result = cli("--lang", "en", "case", "comment", "x", "y", "--reason")
     assert result.code == 2
-    assert "No such option: --note" in result.err and "Try 'gridctl case comment -h' for help." in result.err
+    assert "No such option: --reason" in result.err and "Try 'gridctl case comment -h' for help." in result.err
     result = cli("--lang", "en", "case", "show")
     assert "Missing argument 'ID'." in result.err

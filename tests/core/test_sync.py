@@ -141,7 +141,7 @@ def test_a_conflict_is_quarantined_without_blocking_independent_work(clients, se
     assert server_rows(server, "SELECT COUNT(*) FROM cases WHERE id = ?", other.record["id"]) == [(1,)]
     assert server_rows(server, "SELECT status, level FROM cases WHERE id = ?", case["id"]) == [("reported", "village")]
     states = {i["id"]: i["state"] for i in ops.outbox_list(tablet)}
-    assert states == {accept.mutation_id: "conflict", comment.mutation_id: "pending"}
+    assert states == {accept.mutation_id: "conflict", comment.mutation_id: "waiting"}
     quarantined = ops.outbox_show(tablet, accept.mutation_id[:-6])  # a prefix will do
     assert quarantined["server"]["level"] == "village"
     assert ops.sync_status(tablet)["conflict"] == 1

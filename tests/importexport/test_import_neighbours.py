@@ -22,10 +22,14 @@ HEADER = ["户号", "网格编码", "地址", "姓名", "身份证号", "性别"
 
 
 class People:
-    """Valid, unique ID numbers for one test (its own birth day range, so tests never collide)."""
+    """Valid ID numbers no other People of this run gives out: each takes the next 20 birth days
+    (20,000 numbers) after a random start for the run. With a random start per People, two tests
+    could share a number, and so one person."""
+
+    _next = date(1950, 1, 1) + timedelta(days=uuid.uuid4().int % 10000)
 
     def __init__(self) -> None:
-        self.birth = date(1950, 1, 1) + timedelta(days=uuid.uuid4().int % 20000)
+        self.birth, People._next = People._next, People._next + timedelta(days=20)
         self.seq = 0
 
     def row(self, house: str, name: str, relation: str = "子", grid: str = GRID) -> list[str]:

@@ -59,7 +59,7 @@ def test_gw001_grid_holds_what_tests_rely_on(small_db):
     assert db.execute("SELECT COUNT(*) FROM households WHERE grid_code = ?", (GW1_GRID,)).fetchone()[0] >= 8
     assert db.execute("SELECT COUNT(*) FROM persons WHERE grid_code = ?", (GW1_GRID,)).fetchone()[0] >= 15
     statuses = {s for (s,) in db.execute("SELECT DISTINCT status FROM cases WHERE grid_code = ?", (GW1_GRID,))}
-    assert statuses == {"reported", "accepted", "in_progress", "resolved", "closed", "rejected"}
+    assert statuses == {"reported", "accepted", "in_progress", "resolved", "closed", "rejected", "dispatched"}
     levels = {lvl for (lvl,) in db.execute("SELECT DISTINCT level FROM cases WHERE grid_code = ?", (GW1_GRID,))}
     assert {"grid", "village", "town"} <= levels
     # gw-001 has open grid-level cases to act on, and some cases are overdue.
@@ -69,7 +69,7 @@ def test_gw001_grid_holds_what_tests_rely_on(small_db):
     overdue = db.execute(f"SELECT COUNT(*) FROM cases WHERE status IN ({placeholders}) AND due_at < ?",
                          (*UNFINISHED_STATUSES, format_time(NOW))).fetchone()[0]
     assert overdue >= 2
-    assert db.execute("SELECT COUNT(*) FROM cases").fetchone()[0] == 60
+    assert db.execute("SELECT COUNT(*) FROM cases").fetchone()[0] == 72
     assert db.execute("SELECT COUNT(*) FROM visits WHERE grid_code = ?", (GW1_GRID,)).fetchone()[0] >= 1
     # Only the first village holds people; every other grid exists but is empty.
     assert {g for (g,) in db.execute("SELECT DISTINCT grid_code FROM persons")} == {
@@ -111,7 +111,7 @@ def test_every_seeded_record_is_in_the_change_feed(small_db):
 def test_deterministic_and_never_seeded_twice(small_db, tmp_path):
     app, db, _summary, _elapsed = small_db
     assert seed(app.state.engine, "small", now=NOW) == {"seeded": False, "reason": "the database is not empty"}
-    assert db.execute("SELECT COUNT(*) FROM cases").fetchone()[0] == 60
+    assert db.execute("SELECT COUNT(*) FROM cases").fetchone()[0] == 72
     again = TestDatabase(tmp_path / "again.db")
     other = create_app(again.url)
     seed(other.state.engine, "small", now=NOW)
@@ -141,3 +141,33 @@ def test_seeding_times_are_relative_to_now(small_db):
     newest = db.execute("SELECT MAX(at) FROM case_steps").fetchone()[0]
     oldest_visit = db.execute("SELECT MIN(visited_at) FROM visits").fetchone()[0]
     assert newest <= format_time(NOW) and oldest_visit >= format_time(NOW - timedelta(days=91))
+
+
+def test_the_closed_loop_in_the_demo(small_db):
+    """DESIGN §15's demo additions: the three units, the two unit accounts, cases in every new
+    status, followed up (mostly satisfied) and mediated."""
+    _app, db, _summary, _elapsed = small_db
+    assert db.execute("SELECT code, name, division, kind FROM units ORDER BY code").fetchall() == [
+        ("610822-ZJJ", "示范县住房和城乡建设局", "610822", "department"),
+        ("610822100-TWH", "城关镇人民调解委员会", "610822100", "mediation"),
+        ("610822100-ZF", "城关镇综合执法队", "610822100", "department"),
+    ]
+    assert db.execute("SELECT username, role, unit, scope FROM users WHERE role = 'unit' ORDER BY username").fetchall() == [
+        ("unit-zf", "unit", "610822100-ZF", "[]"), ("unit-zjj", "unit", "610822-ZJJ", "[]")]
+    per_unit = dict(db.execute("SELECT status, COUNT(*) FROM cases WHERE unit = '610822100-ZF' GROUP BY status"))
+    assert set(per_unit) == {"dispatched", "in_progress", "resolved", "closed"}
+    assert db.execute("SELECT COUNT(*) FROM cases WHERE unit = '610822-ZJJ' AND status = 'dispatched'").fetchone()[0] >= 1
+    refused = db.execute("SELECT c.status, c.level, c.unit FROM cases c JOIN case_steps s ON s.case_id = c.id "
+                         "WHERE s.action = 'refuse'").fetchall()
+    assert refused and all(r == ("reported", "town", None) for r in refused)
+    satisfaction = dict(db.execute("SELECT satisfaction, COUNT(*) FROM cases WHERE satisfaction IS NOT NULL "
+                                   "GROUP BY satisfaction"))
+    assert satisfaction["satisfied"] > satisfaction.get("basic", 0) + satisfaction.get("unsatisfied", 0)
+    assert db.execute("SELECT status FROM cases WHERE satisfaction = 'unsatisfied'").fetchall() == [("in_progress",)]
+    mediations = [json.loads(m) for (m,) in db.execute("SELECT mediations FROM cases WHERE mediations != '[]'")]
+    results = {m["result"] for ms in mediations for m in ms}
+    assert results == {"agreed", "failed"}
+    assert all(m["agreement_no"] for ms in mediations for m in ms if m["result"] == "agreed")
+    # Every unit a case was dispatched to is remembered for the unit's feed.
+    assert db.execute("SELECT COUNT(*) FROM cases c WHERE unit IS NOT NULL AND NOT EXISTS "
+                      "(SELECT 1 FROM case_units u WHERE u.case_id = c.id AND u.unit = c.unit)").fetchone()[0] == 0

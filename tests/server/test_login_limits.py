@@ -43,7 +43,7 @@ def test_thirty_concurrent_wrong_passwords_get_at_most_the_limit_of_answers_othe
 
 def test_the_limit_holds_across_two_server_processes_on_one_database(server_factory, tmp_path):
     first = server_factory()
-    second = LiveServer(first.db_path).start()  # same database file, another process and port
+    second = LiveServer(first.db_path, scale=None, db=first.db).start()  # same database, another process and port
     try:
         codes = _flood([first.url, second.url], "gw-004")
     finally:

@@ -167,8 +167,8 @@ def _png(seed: int) -> bytes:
 
 
 @pytest.mark.slow
-def test_photos_of_a_0003_database_stay_readable_in_scope_after_0004(server_factory, tmp_path):
-    """Migration 0004 fills blob_refs from the photos records already name: after the upgrade a
+def test_photos_of_a_0003_database_stay_readable_in_scope_after_the_upgrade(server_factory, tmp_path):
+    """Migration 0006 fills blob_refs from the photos records already name: after the upgrade a
     case's and a visit's photos are readable by a worker of that grid, and by no one else."""
     import hashlib
 

@@ -110,3 +110,21 @@ def test_a_bad_holidays_file_names_its_line(tmp_path):
     assert str(caught.value) == (f"{conf}: holidays_file: {tmp_path / 'holidays.txt'}, line 2: 2027-02-08 is a "
                                  "Monday-Friday, already a working day; make-up working days fall on a Saturday "
                                  "or Sunday")
+
+
+def test_index_weights_are_validated():
+    from server.settings import Settings, SettingsError
+
+    s = Settings.from_mapping({"index_weights": {"discovery": 0.3}, "index_discovery_target": 4})
+    assert s.index_weights["discovery"] == 0.3 and s.index_weights["on_time"] == 0.25
+    assert s.index_discovery_target == 4
+    assert Settings().index_weights["satisfaction"] == 0.2
+    for bad, says in (({"index_weights": {"speed": 1}}, "index_weights.speed is not one of"),
+                      ({"index_weights": {"on_time": -1}}, "must be a number 0 or more"),
+                      ({"index_weights": dict.fromkeys(("on_time", "accepted_on_time", "satisfaction",
+                                                        "base_resolution", "visit_coverage", "discovery"), 0)},
+                       "all 0"),
+                      ({"index_weights": [0.25]}, "must be an object"),
+                      ({"index_discovery_target": 0}, "index_discovery_target must be a positive number")):
+        with pytest.raises(SettingsError, match=says):
+            Settings.from_mapping(bad)

@@ -43,6 +43,8 @@ CASES = {
     "c8": (GRID_B, "closed", "village", ago(days=20), ago(days=15), ago(days=12), ago(days=10)),  # late
     "c9": (GRID_B, "closed", "grid", ago(days=50), ago(days=47), ago(days=48), ago(days=40)),  # closed > 30 days ago
     "c10": (GRID_A, "rejected", "town", ago(days=2, hours=2), None, None, None),
+    # A dispute the town resolved, long ago: not at the base (base_resolution_rate, DESIGN §15).
+    "c11": (GRID_B, "closed", "town", ago(days=70), ago(days=60), ago(days=62), ago(days=61)),
 }
 # (case, at, from level, to level)
 ESCALATIONS = [("c2", ago(days=2), "grid", "village"), ("c4", ago(days=3), "grid", "village"),
@@ -108,12 +110,14 @@ def town(server):
 def test_kpis_and_status_by_level(town):
     assert town["division"] == {"code": TOWN, "name": "河东镇", "level": "town"}
     assert town["kpi"] == {"open": 6, "overdue_unaccepted": 1, "overdue_unresolved": 2, "escalated_7d": 3,
-                           "closed_30d": 2, "on_time_rate": 0.5}
+                           "closed_30d": 2, "on_time_rate": 0.5, "base_resolution_rate": 0.75}
+    # closed disputes c7 (grid), c8 (village), c9 (grid) at the base, c11 (town) not: 3 / 4.
+    assert town["base_resolution_rate"] == 0.75
     matrix = town["open_by_status_level"]
     nonzero = {(s, lvl): n for s, row in matrix.items() for lvl, n in row.items() if n}
     assert nonzero == {("reported", "grid"): 1, ("reported", "village"): 1, ("accepted", "grid"): 1,
                        ("in_progress", "town"): 1, ("in_progress", "grid"): 1, ("resolved", "grid"): 1}
-    assert set(matrix) == {"reported", "accepted", "in_progress", "resolved"}
+    assert set(matrix) == {"reported", "accepted", "in_progress", "resolved", "dispatched"}
 
 
 def test_overdue_list_oldest_due_first(town, server):

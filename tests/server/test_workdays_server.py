@@ -95,11 +95,13 @@ def test_changing_the_calendar_leaves_stored_due_dates_alone(tmp_path):
         assert case["due_at"] == "2026-10-03T15:00:00+08:00"
     finally:
         server.stop()
-    server = LiveServer(db).start()  # the default cn calendar now
+    # The same database (on PostgreSQL too: a new LiveServer would make a new one), the default
+    # cn calendar now.
+    server = LiveServer(db, db=server.db).start()
     try:
         gw = Api(server.url, token_for(server.url, "gw-001"))
         assert gw.get(f"/cases/{case['id']}").json()["due_at"] == "2026-10-03T15:00:00+08:00"
         fresh = _report_and_accept(gw, "2026-09-30T15:00:00+08:00")
         assert fresh["due_at"] == "2026-10-10T15:00:00+08:00"
     finally:
-        server.stop()
+        server.close()

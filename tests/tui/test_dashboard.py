@@ -32,6 +32,12 @@ def server_stats(server) -> dict:
                      headers={"Authorization": f"Bearer {token}"}).json()
 
 
+def server_index(server) -> dict:
+    token = token_for(server.url, "station-01")
+    return httpx.get(f"{server.url}/api/v1/stats/index", params={"division": "610822100", "period": "month"},
+                     headers={"Authorization": f"Bearer {token}"}).json()
+
+
 async def wait_loaded(app, pilot, times: int = 200) -> None:
     for _ in range(times):
         if app.loaded and not app.query_one("StatusHeader").busy:
@@ -72,7 +78,13 @@ async def test_shows_the_servers_figures_and_refreshes(station):
         assert [r[0] for r in overdue] == [c["serial"] or c["id"][:8] for c in stats["overdue"]]
         assert list(app.query_one("#reports").data) == [d["count"] for d in stats["reports_per_day"]]
         ranking = cells(app.query_one("#ranking"))
-        assert [r[1] for r in ranking] == [g["name"] for g in stats["grid_ranking"][:20]]
+        index = server_index(server)  # the ranking panel shows the governance index, ▲▼ rank change
+        assert [(r[0], r[2], r[3]) for r in ranking] == [
+            (str(g["rank"]), g["name"], "—" if g["score"] is None else f"{g['score']:.1f}") for g in index["items"][:20]]
+        assert [r[1] for r in ranking] == [
+            "·" if g["rank_change"] is None else ("=" if g["rank_change"] == 0 else
+                                                  (f"▲{g['rank_change']}" if g["rank_change"] > 0 else
+                                                   f"▼{-g['rank_change']}")) for g in index["items"][:20]]
         coverage = cells(app.query_one("#coverage"))
         assert [(r[1], r[2]) for r in coverage] == [(str(c["people"]), str(c["visited"])) for c in stats["visit_coverage"]]
         assert app.query_one("#escalations").row_count == len(stats["latest_escalations"])
@@ -315,3 +327,63 @@ def test_snapshot(snap_compare, monkeypatch, lang, size):
         assert snap_compare(app, terminal_size=size, run_before=settle)
     finally:
         set_lang(None)
+
+
+def _expected_queues(cases: list[dict]) -> dict[str, set]:
+    """The station's queues by hand from the server's cases (DESIGN §15), independently of the code."""
+    def followed_up(c):
+        for s in reversed(c["steps"]):
+            if s["action"] in ("follow_up", "close"):
+                return s["action"] == "follow_up"
+        return False
+
+    verify = {c["id"] for c in cases if c["status"] == "resolved"
+              and (c["level"] in ("grid", "village") or (c["level"] == "town" and c["unit"]))}
+    held = {c["id"] for c in cases if c["unit"] and c["status"] in ("dispatched", "accepted", "in_progress")}
+    todo = {c["id"] for c in cases if c["id"] not in held and (
+        (c["status"] in ("reported", "accepted", "in_progress") and c["level"] == "town")
+        or (c["assignee"] == "station-01" and c["status"] in ("reported", "accepted", "in_progress")))} | verify
+    follow = {c["id"] for c in cases if c["status"] == "closed" and not followed_up(c)}
+    dispatched = {c["id"] for c in cases if c["id"] in held and c["level"] == "town"}
+    return {"todo": todo, "verify": verify, "follow-up": follow, "dispatched": dispatched}
+
+
+@async_test
+async def test_station_queues_match_the_cases_and_enter_opens_a_case(station, ops_module):
+    from tui.dashboard.app import DashboardApp
+
+    server, client = station
+    token = token_for(server.url, "station-01")
+    cases = httpx.get(f"{server.url}/api/v1/cases", params={"limit": 1000},
+                      headers={"Authorization": f"Bearer {token}"}, timeout=30).json()["items"]
+    want = _expected_queues(cases)
+    assert all(want[q] for q in want), want  # the demo fills every queue
+    for queue, ids in want.items():
+        listed = ops_module.list_cases(client, queue=queue).items
+        assert {c["id"] for c in listed} == ids, queue
+        keys = [(not c.get("urgent"), c.get("due_at") or "~") for c in listed]
+        assert keys == sorted(keys), queue  # urgent first, then due time
+    app = DashboardApp(client, auto_refresh=False)
+    async with app.run_test(size=(160, 60)) as pilot:
+        await wait_loaded(app, pilot)
+        for queue in ("todo", "verify", "follow-up"):
+            assert str(app.query_one(f"#queue-{queue}").render()).startswith(str(len(want[queue]))), queue
+        stats = server_stats(server)
+        rate = stats["base_resolution_rate"]
+        assert rate is not None and str(app.query_one("#queue-base_resolution_rate").render()).startswith(f"{rate * 100:.1f}%")
+        table = app.query_one("#todo")
+        assert table.row_count == min(20, len(want["todo"]))
+        first = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        table.focus()
+        await pilot.press("enter")
+        for _ in range(100):
+            if type(app.screen).__name__ == "CaseDetailScreen" and app.screen.case:
+                break
+            await pilot.pause(0.05)
+        detail = app.screen
+        assert type(detail).__name__ == "CaseDetailScreen" and detail.case["id"] == first
+        shown = {b.id[4:] for b in detail.query("#detail-actions Button") if b.display}
+        assert shown == set(detail.allowed) and shown & {"accept", "dispatch", "close", "resolve", "start"}
+        await pilot.press("escape")
+        await wait_loaded(app, pilot)
+        assert type(app.screen).__name__ != "CaseDetailScreen"

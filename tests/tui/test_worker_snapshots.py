@@ -33,8 +33,32 @@ async def _open_first_case(pilot) -> None:
 
 
 async def _open_report(pilot) -> None:
+    from tui.worker.report import ReportScreen
+
     await _loaded(pilot)
     await pilot.press("n")
+    await _loaded(pilot)
+
+    def settled() -> bool:
+        # On a loaded machine the screen's mount (focus) and resize (narrow rows) handlers can run
+        # after the first pauses; the snapshot waits for the state they leave, not for time.
+        screen = pilot.app.screen
+        if not isinstance(screen, ReportScreen) or screen.focused is None or screen.focused.id != "report-title":
+            return False
+        narrow = screen.size.width < 110
+        return all(row.has_class("-narrow") == narrow for row in screen.query(".form-row"))
+
+    for _ in range(500):
+        if settled():
+            break
+        await pilot.pause()
+    assert settled(), "the report form never settled"
+    # The focused title's cursor blinks on a timer: whether the snapshot caught it lit depended on
+    # the machine's load. A steady cursor makes the picture the same every run.
+    from textual.widgets import Input
+
+    for widget in pilot.app.screen.query(Input):
+        widget.cursor_blink = False
     await _loaded(pilot)
 
 

@@ -27,8 +27,11 @@ from tui.dashboard.supervise_form import SuperviseForm, case_ref
 from tui.dashboard.tile import Tile
 
 LEVELS = ("grid", "village", "town", "county")
-STATUSES = ("reported", "accepted", "in_progress", "resolved")
+STATUSES = ("reported", "accepted", "in_progress", "resolved", "dispatched")  # dispatched: DESIGN §15
 KPIS = ("open", "overdue_unaccepted", "overdue_unresolved", "escalated_7d", "on_time_rate")
+# DESIGN §15: the station's own queues, and the share of disputes resolved at the base.
+QUEUE_TILES = ("todo", "verify", "follow-up", "base_resolution_rate")
+TODO_ROWS = 20
 # Tiles whose figure is a problem when above zero: marked by text style as well as colour.
 ALERT_KPIS = ("overdue_unaccepted", "overdue_unresolved")
 RANKING_ROWS = 20
@@ -91,6 +94,11 @@ class DashboardApp(App[int]):
             with Grid(id="tiles"):
                 for key in KPIS:
                     yield Tile(id=f"kpi-{key}", classes="tile")
+            with Grid(id="queue-tiles"):
+                for key in QUEUE_TILES:
+                    yield Tile(id=f"queue-{key}", classes="tile")
+            yield Label(tr("loop.dashboard.todo"), classes="section-title")
+            yield DataTable(id="todo", cursor_type="row", zebra_stripes=True)
             # The overdue list comes first: it is what the station acts on, and on 80×24 it is
             # what shows under the tiles without scrolling.
             yield Label(tr("tui.dashboard.overdue"), classes="section-title")
@@ -124,6 +132,9 @@ class DashboardApp(App[int]):
         self.query_one("#coverage", DataTable).add_columns(
             tr("tui.dashboard.tag"), tr("tui.dashboard.people"), tr("tui.dashboard.visited"), tr("tui.dashboard.ratio"))
         self._set_columns(self.size.width < NARROW)
+        self.query_one("#todo", DataTable).add_columns(
+            tr("tui.dashboard.ref"), tr("tui.dashboard.case_title"), tr("tui.dashboard.status"),
+            tr("loop.dashboard.level"), tr("tui.dashboard.due"), tr("loop.dashboard.flags"))
         self.query_one("#ranking", DataTable).add_columns(
             "#", tr("tui.dashboard.grid"), tr("tui.dashboard.open"), tr("tui.dashboard.overdue_n"),
             tr("tui.dashboard.closed_30d"), tr("tui.dashboard.on_time"))
@@ -153,6 +164,12 @@ class DashboardApp(App[int]):
             if not worker.is_cancelled:
                 self.call_from_thread(self.show_problem, str(exc))
             return
+        queues = getattr(self.source, "queues", None)
+        if callable(queues):
+            try:
+                figures.queues = queues()
+            except Exception:  # the queues are the client's own: never worth the figures
+                figures.queues = None
         # A refresh started since supersedes this one: its figures are newer.
         if not worker.is_cancelled:
             self.call_from_thread(self.show, figures)
@@ -180,10 +197,11 @@ class DashboardApp(App[int]):
         if not figures.online:
             banner.update(tr("tui.dashboard.stale", at=fmt_time(figures.fetched_at), age=fmt_age(age)))
         self._show_kpis(stats["kpi"])
+        self._show_queues(figures.queues, stats.get("base_resolution_rate", stats["kpi"].get("base_resolution_rate")))
         self._show_overdue(stats["overdue"])
         self._show_matrix(stats["open_by_status_level"])
         self._show_reports(stats["reports_per_day"])
-        self._show_ranking(stats["grid_ranking"])
+        self._show_ranking(stats["grid_ranking"], stats.get("governance_index"))
         self._show_coverage(stats["visit_coverage"])
         self._show_escalations(stats["latest_escalations"])
         self.loaded = True
@@ -193,6 +211,67 @@ class DashboardApp(App[int]):
             value = percent(kpi[key]) if key == "on_time_rate" else str(kpi[key])
             alert = key in ALERT_KPIS and bool(kpi[key])
             self.query_one(f"#kpi-{key}", Tile).show(value, tr(f"tui.dashboard.kpi.{key}"), alert)
+
+    def _show_queues(self, queues: dict | None, base_rate: float | None) -> None:
+        counts = (queues or {}).get("counts") or {}
+        for key in QUEUE_TILES:
+            if key == "base_resolution_rate":
+                value = percent(base_rate)
+            else:
+                value = str(counts[key]) if key in counts else "—"
+            self.query_one(f"#queue-{key}", Tile).show(value, tr(f"loop.dashboard.queue.{key}"))
+        todo = ((queues or {}).get("cases") or {}).get("todo") or []
+        self.todo_cases = {c["id"]: c for c in todo}
+
+        def flags(c: dict) -> str:
+            return "".join(mark for cond, mark in ((c.get("urgent"), "U"), (c.get("overdue"), "!")) if cond)
+
+        rows = [(case_ref(c), mask_phones(c.get("title") or ""), code_label("status", c.get("status")),
+                 code_label("level", c.get("level")), fmt_time(c.get("due_at"))[5:], flags(c)) for c in todo[:TODO_ROWS]]
+        fill(self.query_one("#todo", DataTable), rows, [c["id"] for c in todo[:TODO_ROWS]])
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on any case row opens the case with every action the user may take (DESIGN §15)."""
+        if event.data_table.id in ("todo", "overdue") and event.row_key is not None:
+            self.open_case(event.row_key.value)
+
+    def open_case(self, case_id: str) -> None:
+        from tui.worker.case_detail import CaseDetailScreen
+
+        self.push_screen(CaseDetailScreen(case_id), lambda _result=None: self.action_refresh())
+
+    # What the worker's case screen asks of its app (tui/worker/base.py), so it opens here too.
+    @property
+    def core(self):
+        if getattr(self, "_core", None) is None:
+            from tui.worker.core import Core
+
+            self._core = Core(self.client)
+        return self._core
+
+    def run_core(self, fn, done, *, group: str = "io", on_error=None) -> None:
+        def job() -> None:
+            try:
+                result = fn()
+            except Exception as exc:  # said as a notification, never a traceback
+                self.call_from_thread(self.notify, str(exc), severity="error", timeout=8)
+                return
+            self.call_from_thread(done, result)
+
+        self.run_worker(job, thread=True, group=group, exit_on_error=False)
+
+    def prime_header(self, header: StatusHeader) -> None:
+        try:
+            main = self.screen_stack[0].query_one("#header", StatusHeader)
+        except Exception:
+            return
+        header.user, header.online, header.cache_age = main.user, main.online, main.cache_age
+
+    def note(self, seen) -> None:
+        pass  # the dashboard's own header follows its figures
+
+    def refresh_status(self) -> None:
+        pass
 
     def _set_columns(self, narrow: bool) -> None:
         """The overdue and escalation lists show every column on a wide screen; on 80 columns
@@ -251,7 +330,14 @@ class DashboardApp(App[int]):
         if str(shown.content) != caption:
             shown.update(caption)
 
-    def _show_ranking(self, grids: list[dict]) -> None:
+    def _show_ranking(self, grids: list[dict], index: dict | None = None) -> None:
+        if index and index.get("items"):
+            from tui.dashboard.ranking import index_rows, use_index_columns
+
+            table = self.query_one("#ranking", DataTable)
+            use_index_columns(table)
+            fill(table, index_rows(index, RANKING_ROWS))
+            return
         fill(self.query_one("#ranking", DataTable),
              [(str(g["rank"]), g["name"], str(g["open"]), str(g["overdue"]), str(g["closed_30d"]),
                percent(g["on_time_rate"])) for g in grids[:RANKING_ROWS]])

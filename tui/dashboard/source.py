@@ -19,6 +19,7 @@ class Figures:
     online: bool
     fetched_at: datetime
     problem: str | None = None  # why these are the cached figures and not fresh ones
+    queues: dict | None = None  # the user's todo / verify / follow-up (DESIGN §15), from the client's cache
 
 
 class StatsSource:
@@ -45,9 +46,34 @@ class StatsSource:
             stats = self.client.api.stats_overview(self.division)
         except (Unreachable, ServerError) as exc:
             return self.cached(exc)
+        index = self._index()
+        if index is not None:
+            stats["governance_index"] = index
         now = datetime.now(timezone.utc)
         self._save(now, stats)
         return Figures(stats, True, now)
+
+    def queues(self) -> dict | None:
+        """Counts and first cases of the user's queues; None when the cache cannot be read."""
+        from gridctl import ops
+        from gridctl.errors import GridctlError
+
+        try:
+            return ops.queue_summary(self.client)
+        except GridctlError:
+            return None
+
+    def _index(self) -> dict | None:
+        """This month's governance index by grid for the ranking panel; None when the server
+        has none to give (an older server, a grid-level division) — the panel then shows the
+        overview's ranking."""
+        from gridctl.errors import GridctlError
+
+        try:
+            return self.client.api.request("GET", "/stats/index", params={
+                "division": self.division, "level": "grid", "period": "month"}).json()
+        except GridctlError:
+            return None
 
     def _save(self, when: datetime, stats: dict) -> None:
         # A full or read-only disk costs the offline copy, never the figures just fetched.

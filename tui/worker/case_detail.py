@@ -16,9 +16,20 @@ FIELDS = (
     ("serial", None), ("status", "status"), ("level", "level"), ("category", "category"),
     ("subcategory", None), ("scale", "scale"), ("urgent", None), ("grid_code", None),
     ("address", None), ("reporter", None), ("assignee", None), ("reported_at", None),
-    ("occurred_at", None), ("due_at", None), ("supervision", "supervision"), ("version", None),
-    ("sync", None),
+    ("occurred_at", None), ("due_at", None), ("supervision", "supervision"),
+    # DESIGN §15: the unit handling it, co-units, and the follow-up.
+    ("unit", None), ("co_units", None), ("satisfaction", "satisfaction"), ("followed_up_at", None),
+    ("version", None), ("sync", None),
 )
+
+
+def mediation_text(m: dict) -> str:
+    """One mediation record: when, result, method, agreement number, participants, note."""
+    parts = [fmt_time(m.get("at")), code_label("mediation_result", m.get("result")),
+             code_label("mediation_method", m.get("method")), m.get("agreement_no") or "",
+             "、".join(m.get("participants") or [])]
+    text = "  ".join(p for p in parts if p)
+    return text + (f"\n    {m['note']}" if m.get("note") else "")
 
 
 def subcategory_label(case: dict) -> str:
@@ -46,6 +57,8 @@ def field_value(case: dict, name: str, table: str | None) -> str:
         return tr("tui.sync." + (value or "synced"))
     if name == "serial" and not value:
         return tr("tui.cases.no_serial")
+    if name == "co_units":
+        return "、".join(value or [])
     return "" if value is None else str(value)
 
 
@@ -179,6 +192,10 @@ class CaseDetailScreen(WorkerScreen):
             value = field_value(case, name, table)
             if value:
                 lines.append(f"{tr(f'tui.field.{name}')}:  {value}")
+        mediations = case.get("mediations") or []
+        if mediations:
+            lines.append(tr("tui.field.mediations") + ":")
+            lines.extend("  " + mediation_text(m) for m in mediations)
         self.query_one("#detail-fields", Static).update("\n".join(lines))
         self.query_one("#detail-description", Static).update(case.get("description") or tr("tui.none"))
         parties = case.get("parties") or []
@@ -214,7 +231,8 @@ class CaseDetailScreen(WorkerScreen):
         if self.case is None or action not in self.allowed:
             self.notify(tr("tui.detail.not_allowed", action=code_label("action", action)), severity="warning")
             return
-        self.app.push_screen(ActionForm(action, self.case), self._submit)
+        units = self.core.cached_units(self.case) if action == "dispatch" else None
+        self.app.push_screen(ActionForm(action, self.case, units=units), self._submit)
 
     def _submit(self, params: dict | None) -> None:
         if not params:

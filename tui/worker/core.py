@@ -50,7 +50,7 @@ def _listing_seen(listing: Any) -> Seen:
 
 def _write_seen(result: Any, offline: bool) -> Seen:
     state = getattr(result, "sync_state", None)
-    if state in ("applied", "duplicate", "synced", "conflict", "rejected"):
+    if state in ("applied", "duplicate", "synced", "conflict", "rejected", "waiting"):
         return Seen(online=True)
     if state == "pending" and not offline:
         # Saved locally but the immediate sync did not get through: the server is unreachable.
@@ -95,7 +95,11 @@ class Core:
 
     # --- cases ----------------------------------------------------------------------------
     def list_cases(self) -> Rows:
-        listing = self.ops.list_cases(self.client, mine=True)
+        # A unit user's app shows its unit's cases (DESIGN §15); everyone else, what to do now.
+        if self.user().get("role") == "unit":
+            listing = self.ops.list_cases(self.client, mine=False, queue="unit")
+        else:
+            listing = self.ops.list_cases(self.client, mine=True)
         items = list(listing.items)
         # The list marks what is still unsent, as the case view does.
         unsent = self._unsent()
@@ -109,7 +113,22 @@ class Core:
 
     def show_case(self, ref: str) -> tuple[dict, list[str]]:
         case = self.ops.show_case(self.client, ref)
-        return case, list(self.ops.allowed_actions(self.client, case))
+        allowed = list(self.ops.allowed_actions(self.client, case))
+        if "dispatch" in allowed and not self.offline:
+            try:  # refresh the units the dispatch form offers (kept in the cache for offline use)
+                self.ops.list_units(self.client)
+            except Exception:  # the form falls back to typing a code
+                pass
+        return case, allowed
+
+    def cached_units(self, case: dict) -> list[dict]:
+        """The cached units serving the case's area (for the dispatch form)."""
+        from gridctl.ops.directory import UNITS_KEY
+
+        store = getattr(self.client, "store", None)
+        units = (store.get_meta(UNITS_KEY) if store is not None and hasattr(store, "get_meta") else None) or []
+        grid = case.get("grid_code") or ""
+        return [u for u in units if grid.startswith(u.get("division") or "~")]
 
     def act(self, ref: str, action: str, **params: Any) -> tuple[dict, Seen]:
         params = {k: v for k, v in params.items() if v not in (None, "")}

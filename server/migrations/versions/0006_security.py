@@ -5,8 +5,8 @@ version back still starts on this database). blob_refs is filled from the photos
 visits already name, so a photo stays readable to everyone whose scope holds a record naming it;
 who uploaded an older photo is not known, so blob_uploads starts empty.
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-11-29
 """
 
@@ -16,8 +16,8 @@ import re
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0004"
-down_revision = "0003"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,77 @@
+"""Reads of the governance index and the periodic report's data (DESIGN §16).
+
+Both are computed by the server over the whole division (no local cache holds the county), so
+they need it online. Parameters are checked here first so a bad flag is named before any
+request is made.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from gridctl.errors import InvalidInput
+from gridctl.ops.client import Client
+
+LEVELS = ("grid", "village", "town", "worker")
+PERIODS = ("week", "month", "quarter")
+REPORT_PERIODS = {"weekly": "week", "monthly": "month"}
+
+
+def _params(division: str | None, at: str | None, **more: str | None) -> dict:
+    from schemas.validators import InvalidValue, level_of_code
+
+    params = {k: v for k, v in more.items() if v is not None}
+    if division is not None:
+        try:
+            level_of_code(division, field="division")
+        except InvalidValue:
+            raise InvalidInput("governance.error.division", field="division", hint_key="governance.hint.division",
+                               value=division) from None
+        params["division"] = division.strip()
+    if at is not None:
+        try:
+            params["at"] = date.fromisoformat(at.strip()).isoformat()
+        except ValueError:
+            raise InvalidInput("governance.error.at", field="at", hint_key="governance.hint.at", value=at) from None
+    return params
+
+
+def governance_index(client: Client, *, division: str | None = None, level: str = "grid", period: str = "month",
+                     at: str | None = None) -> dict:
+    """The ranked index: ``{division, level, period, start, end, weights, items: [{rank, code, name,
+    score, components, rank_change, score_change, ...}]}`` (server/services/index.py)."""
+    if level not in LEVELS:
+        raise InvalidInput("governance.error.level", field="level", hint_key="governance.hint.level", value=level)
+    if period not in PERIODS:
+        raise InvalidInput("governance.error.period", field="period", hint_key="governance.hint.period", value=period)
+    params = _params(division, at, level=level, period=period)
+    return client.api.request("GET", "/stats/index", params=params).json()
+
+
+def report_data(client: Client, kind: str, *, division: str | None = None, at: str | None = None) -> dict:
+    """The data of the weekly or monthly report (server/services/report.py)."""
+    if kind not in REPORT_PERIODS:
+        raise InvalidInput("governance.error.report_kind", field="kind", value=kind)
+    params = _params(division, at, period=REPORT_PERIODS[kind])
+    return client.api.request("GET", "/stats/report", params=params).json()
+
+
+def write_report(client: Client, kind: str, out: str, *, division: str | None = None, at: str | None = None,
+                 lang: str = "zh") -> dict:
+    """Fetch the report's data and write it to ``out`` (.xlsx or .html, by its suffix); returns the data."""
+    suffix = out.lower().rsplit(".", 1)[-1] if "." in out else ""
+    if suffix not in ("xlsx", "html", "htm"):
+        raise InvalidInput("report.error.out", field="out", hint_key="report.hint.out", value=out)
+    data = report_data(client, kind, division=division, at=at)
+    try:
+        if suffix == "xlsx":
+            from gridctl.report_xlsx import write_xlsx
+
+            write_xlsx(data, out, lang)
+        else:
+            from gridctl.report_html import write_html
+
+            write_html(data, out, lang)
+    except OSError as exc:
+        raise InvalidInput("report.error.write", field="out", path=out, detail=exc.strerror or str(exc)) from None
+    return data

@@ -1,0 +1,354 @@
+"""``/stats/index``: the governance index (社会治理指数, DESIGN §16) by grid, village, town or worker.
+
+Every unit of the level gets a score 0–100 for a period (``week`` Monday-based, ``month``,
+``quarter``, in field time +08:00): a weighted sum of components, each a rate in [0, 1], minus
+penalties (yellow card 0.02, red card 0.05 each, capped at 0.3), times 100:
+
+- ``on_time``: of the cases resolved in the period, the share resolved by their due time;
+- ``accepted_on_time``: of the accept steps in the period, the share within the accept limit
+  (``accept_hours``, or ``accept_urgent_hours`` for urgent cases, counted from reporting);
+- ``satisfaction``: (satisfied + 0.5 × basic) ÷ followed up in the period — "no data" while the
+  ``cases.satisfaction``/``followed_up_at`` columns (DESIGN §15) are absent from the database;
+- ``base_resolution``: closed ``dispute`` cases of the period resolved at grid or village level
+  ÷ closed ``dispute`` cases of the period (DESIGN §15);
+- ``visit_coverage``: special-population people (a tag with a visit frequency) whose household
+  was visited within their most demanding frequency before the period's end (today's end for
+  the running period) ÷ all of them;
+- ``discovery``: cases reported from the field (source ``field`` or ``visit``) in the period per
+  100 households, divided by the target (``index_discovery_target`` per 100 households per
+  30 days, scaled to the period's length — its days so far for the running period) and capped at 1.
+
+A component whose denominator is 0 is *excluded* and the weights of the others are renormalised
+to sum to 1 (``weights_used`` per unit says so). Why not a neutral 1.0: a grid with no disputes
+would then outrank one that resolved 9 of 10 at the base; why not 0: a quiet grid would be
+punished for having nothing to do. Excluding scores each unit on what it actually did. A unit
+with no component at all has score ``null`` and ranks last.
+
+Worker level: a grid worker (role ``gridworker``) whose scope lies in the division; the case
+components count the cases the worker reported (``reporter``), visit coverage and households
+those of the grids in the worker's scope.
+
+Each component is one grouped SQL query over the unit's code prefix (``substr(grid_code, 1, n)``),
+so the cost is a handful of index scans, not a pass per unit.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta, timezone
+
+from sqlalchemy import case as when, func, literal_column, select
+from sqlalchemy.engine import Engine
+
+from schemas.validators import CST, format_time
+from server.db import case_steps, cases, divisions, households, persons, users, visits
+from server.errors import invalid, not_found
+from server.scope import prefix_clause
+from server.services.stats import division_code  # one rule for which division a figure is about
+
+COMPONENTS = ("on_time", "accepted_on_time", "satisfaction", "base_resolution", "visit_coverage", "discovery")
+DEFAULT_WEIGHTS = {"on_time": 0.25, "accepted_on_time": 0.10, "satisfaction": 0.20, "base_resolution": 0.15,
+                   "visit_coverage": 0.20, "discovery": 0.10}
+DEFAULT_DISCOVERY_TARGET = 2.0  # field reports per 100 households per 30 days that earn the full component
+PENALTY = {"yellow": 0.02, "red": 0.05}
+PENALTY_CAP = 0.3
+LEVELS = ("grid", "village", "town", "worker")
+PERIODS = ("week", "month", "quarter")
+CODE_LENGTH = {"town": 9, "village": 12, "grid": 15}
+FIELD_SOURCES = ("field", "visit")
+# Grouped by the output columns' names: PostgreSQL refuses a GROUP BY that repeats an expression
+# with bound parameters (each is a new parameter), and both databases accept output names.
+PERIOD_NO, UNIT_KEY = "period_no", "unit_key"
+BY_PERIOD_AND_UNIT = (literal_column(PERIOD_NO), literal_column(UNIT_KEY))
+
+
+# --- periods --------------------------------------------------------------------------------
+
+def period_bounds(period: str, at: date) -> tuple[date, date]:
+    """[start, end) of the period holding ``at``: a Monday-based week, a month or a quarter."""
+    if period == "week":
+        start = at - timedelta(days=at.weekday())
+        return start, start + timedelta(days=7)
+    if period == "month":
+        start = at.replace(day=1)
+    else:
+        start = at.replace(month=(at.month - 1) // 3 * 3 + 1, day=1)
+    months = 1 if period == "month" else 3
+    year, month = divmod(start.month - 1 + months, 12)
+    return start, date(start.year + year, month + 1, 1)
+
+
+def previous_period(period: str, at: date) -> tuple[date, date]:
+    start, _ = period_bounds(period, at)
+    return period_bounds(period, start - timedelta(days=1))
+
+
+def _t(day: date) -> str:
+    """Midnight of ``day`` in field time, as stored text (text order is time order)."""
+    return format_time(datetime(day.year, day.month, day.day, tzinfo=CST))
+
+
+def parse_params(period: str | None, level: str | None, at: str | None, now: datetime | None = None,
+                 levels: tuple[str, ...] = LEVELS) -> tuple[str, str, date]:
+    """The checked ``period``, ``level`` and ``at`` (today in field time by default)."""
+    period = (period or "month").strip()
+    if period not in PERIODS:
+        raise invalid("period", f"must be one of {', '.join(PERIODS)}, got {period!r}", "stats.period",
+                      value=period, allowed=", ".join(PERIODS))
+    level = (level or "grid").strip()
+    if level not in levels:
+        raise invalid("level", f"must be one of {', '.join(levels)}, got {level!r}", "stats.level",
+                      value=level, allowed=", ".join(levels))
+    if at is None or not at.strip():
+        day = (now or datetime.now(timezone.utc)).astimezone(CST).date()
+    else:
+        try:
+            day = date.fromisoformat(at.strip())
+        except ValueError:
+            raise invalid("at", f"must be a date YYYY-MM-DD, got {at!r}", "stats.at", value=at) from None
+    return period, level, day
+
+
+# --- the index ------------------------------------------------------------------------------
+
+def governance_index(engine: Engine, user: dict, division: str | None, level: str | None = None,
+                     period: str | None = None, at: str | None = None, *, settings=None,
+                     now: datetime | None = None) -> dict:
+    code = division_code(user, division)
+    period, level, day = parse_params(period, level, at, now)
+    weights = dict(getattr(settings, "index_weights", None) or DEFAULT_WEIGHTS)
+    target = float(getattr(settings, "index_discovery_target", None) or DEFAULT_DISCOVERY_TARGET)
+    frequencies = dict(getattr(settings, "visit_frequency_days", None) or {})
+    accept_hours = _accept_hours(settings)
+    start, end = period_bounds(period, day)
+    prev_start, prev_end = previous_period(period, day)
+    with engine.connect() as conn:
+        div = conn.execute(select(divisions).where(divisions.c.code == code)).first()
+        if div is None:
+            raise not_found("division")
+        units = _units(conn, code, level)
+        if level != "worker" and len(code) > CODE_LENGTH[level]:
+            raise invalid("level", f"a {div.level} has no {level}s under it; choose a lower level than the division",
+                          "stats.level_above", value=level, division=code)
+        today = (now or datetime.now(timezone.utc)).astimezone(CST).date() + timedelta(days=1)
+        current, previous = _scores(conn, code, level, units, [(start, end), (prev_start, prev_end)], weights,
+                                    target, frequencies, accept_hours, today)
+    ranking = _rank(current)
+    before = {r["code"]: r for r in _rank(previous)}
+    for r in ranking:
+        p = before.get(r["code"])
+        r["previous_rank"] = p["rank"] if p and p["score"] is not None else None
+        r["previous_score"] = p["score"] if p else None
+        r["rank_change"] = (r["previous_rank"] - r["rank"]
+                            if r["previous_rank"] is not None and r["score"] is not None else None)
+        r["score_change"] = (round(r["score"] - r["previous_score"], 2)
+                             if r["score"] is not None and r["previous_score"] is not None else None)
+    return {
+        "division": {"code": div.code, "name": div.name, "level": div.level},
+        "level": level, "period": period, "at": day.isoformat(),
+        "start": start.isoformat(), "end": (end - timedelta(days=1)).isoformat(),
+        "previous": {"start": prev_start.isoformat(), "end": (prev_end - timedelta(days=1)).isoformat()},
+        "weights": weights, "discovery_target": target,
+        "penalties": {"yellow": PENALTY["yellow"], "red": PENALTY["red"], "cap": PENALTY_CAP},
+        "zero_denominator": "excluded",
+        "has_satisfaction": "satisfaction" in cases.c,
+        "items": ranking,
+    }
+
+
+def _accept_hours(settings) -> tuple[float, float]:
+    limits = getattr(settings, "limits", None)
+    if limits is None:
+        return 24.0, 2.0
+    return limits.accept / timedelta(hours=1), limits.accept_urgent / timedelta(hours=1)
+
+
+def _units(conn, code: str, level: str) -> dict[str, dict]:
+    """Every unit of the level in the division, quiet ones too: code → {name, grids (worker)}."""
+    if level != "worker":
+        rows = conn.execute(select(divisions.c.code, divisions.c.name)
+                            .where(prefix_clause(divisions.c.code, code), divisions.c.level == level)).all()
+        return {r.code: {"name": r.name} for r in rows}
+    out = {}
+    for r in conn.execute(select(users.c.username, users.c.display_name, users.c.scope)
+                          .where(users.c.role == "gridworker").order_by(users.c.username)):
+        scope = [s for s in json.loads(r.scope or "[]") if isinstance(s, str)]
+        if scope and all(s.startswith(code) for s in scope):
+            out[r.username] = {"name": r.display_name, "scope": scope}
+    return out
+
+
+def _count(condition):
+    return func.coalesce(func.sum(when((condition, 1), else_=0)), 0)
+
+
+def _scores(conn, code, level, units, periods, weights, target, frequencies, accept_hours,
+            today_end: date) -> list[list[dict]]:
+    """Scores of every unit for each of ``periods`` (the current and the previous one, adjacent):
+    each component is one grouped query over both, split by a period column, so the index costs
+    one pass per component. ``today_end``: the end of today; a period still running is judged on
+    its days so far (visit coverage as of today, the discovery target for the days elapsed)."""
+    bounds = [(_t(start), _t(end)) for start, end in periods]
+    lo, hi = min(b[0] for b in bounds), max(b[1] for b in bounds)
+    # The code filter on an expression no index matches, so SQLite (and PostgreSQL) range-scan
+    # the covering index of each query's time column instead of every case of the division.
+    within = prefix_clause(cases.c.grid_code.concat(literal_column("''")), code)
+    key = (cases.c.reporter if level == "worker"
+           else func.substr(cases.c.grid_code, 1, CODE_LENGTH[level]))
+    figures: list[dict[str, dict[str, list]]] = [{u: {} for u in units} for _ in periods]
+
+    later = max(b[0] for b in bounds)
+
+    def which(column):
+        """In SQL: 0 for the earlier period, 1 for the later one, by the time column."""
+        return when((column >= later, 1), else_=0)
+
+    def put(p: int, component: str, unit: str, num: float, den: float) -> None:
+        if unit in figures[p]:
+            figures[p][unit][component] = [num, den]
+
+    ordered = sorted(range(len(periods)), key=lambda i: bounds[i][0])  # SQL's 0/1 → index in periods
+    # on_time: resolved in the period.
+    for p, unit, n, ok in conn.execute(
+            select(which(cases.c.resolved_at).label(PERIOD_NO), key.label(UNIT_KEY), func.count(),
+                   _count(cases.c.resolved_at <= cases.c.due_at))
+            .where(within, cases.c.resolved_at >= lo, cases.c.resolved_at < hi)
+            .group_by(*BY_PERIOD_AND_UNIT)):
+        put(ordered[p], "on_time", unit, ok, n)
+    # accepted_on_time: accept steps in the period; the limit runs from reporting (hours, calendar).
+    acc: dict[tuple[int, str], list] = {}
+    steps = case_steps.join(cases, cases.c.id == case_steps.c.case_id)
+    for p, unit, reported_at, urgent, at in conn.execute(
+            select(which(case_steps.c.at).label(PERIOD_NO), key.label(UNIT_KEY), cases.c.reported_at, cases.c.urgent,
+                   case_steps.c.at)
+            .select_from(steps)
+            .where(within, case_steps.c.action == "accept", case_steps.c.at >= lo, case_steps.c.at < hi)):
+        hours = accept_hours[1] if urgent else accept_hours[0]
+        limit = format_time(datetime.fromisoformat(reported_at) + timedelta(hours=hours))
+        pair = acc.setdefault((ordered[p], unit), [0, 0])
+        pair[0] += at <= limit
+        pair[1] += 1
+    for (p, unit), (ok, n) in acc.items():
+        put(p, "accepted_on_time", unit, ok, n)
+    # satisfaction: only once the closed loop's columns exist (DESIGN §15).
+    if "satisfaction" in cases.c and "followed_up_at" in cases.c:
+        sat, fu = cases.c.satisfaction, cases.c.followed_up_at
+        for p, unit, n, good, basic in conn.execute(
+                select(which(fu).label(PERIOD_NO), key.label(UNIT_KEY), func.count(), _count(sat == "satisfied"),
+                       _count(sat == "basic"))
+                .where(within, fu >= lo, fu < hi, sat.isnot(None)).group_by(*BY_PERIOD_AND_UNIT)):
+            put(ordered[p], "satisfaction", unit, good + 0.5 * basic, n)
+    # base_resolution: closed disputes of the period, resolved at grid or village level.
+    for p, unit, n, base in conn.execute(
+            select(which(cases.c.closed_at).label(PERIOD_NO), key.label(UNIT_KEY), func.count(),
+                   _count(cases.c.level.in_(("grid", "village"))))
+            .where(within, cases.c.status == "closed", cases.c.closed_at >= lo, cases.c.closed_at < hi,
+                   cases.c.category == "dispute").group_by(*BY_PERIOD_AND_UNIT)):
+        put(ordered[p], "base_resolution", unit, base, n)
+    # discovery: field reports of the period per 100 households.
+    reports: dict[tuple[int, str], int] = {}
+    for p, unit, n in conn.execute(
+            select(which(cases.c.reported_at).label(PERIOD_NO), key.label(UNIT_KEY), func.count())
+            .where(within, cases.c.reported_at >= lo, cases.c.reported_at < hi, cases.c.source.in_(FIELD_SOURCES))
+            .group_by(*BY_PERIOD_AND_UNIT)):
+        reports[(ordered[p], unit)] = n
+    grid_households = dict(conn.execute(
+        select(households.c.grid_code, func.count()).where(prefix_clause(households.c.grid_code, code))
+        .group_by(households.c.grid_code)).all())
+    as_of = [min(end, max(today_end, start + timedelta(days=1))) for start, end in periods]
+    coverage = _grid_coverage(conn, code, as_of, frequencies)
+    homes_of: dict[str, int] = {}
+    cov_of: dict[tuple[int, str], list[int]] = {}
+    for grid in set(grid_households) | set(coverage):
+        for unit in _units_of_grid(grid, level, units):
+            homes_of[unit] = homes_of.get(unit, 0) + grid_households.get(grid, 0)
+            for p, (visited, people) in enumerate(coverage.get(grid, [(0, 0)] * len(periods))):
+                pair = cov_of.setdefault((p, unit), [0, 0])
+                pair[0] += visited
+                pair[1] += people
+    for p, (start, _end) in enumerate(periods):
+        scale = (as_of[p] - start).days / 30
+        for unit in units:
+            homes = homes_of.get(unit, 0)
+            if homes:
+                rate = reports.get((p, unit), 0) * 100 / homes / (target * scale)
+                figures[p][unit]["discovery"] = [min(1.0, rate), 1]
+            visited, people = cov_of.get((p, unit), (0, 0))
+            if people:
+                figures[p][unit]["visit_coverage"] = [visited, people]
+    # penalties: yellow and red cards given in the period.
+    cards: dict[tuple[int, str], tuple[int, int]] = {}
+    card = case_steps.c.extra
+    for p, unit, yellow, red in conn.execute(
+            select(which(case_steps.c.at).label(PERIOD_NO), key.label(UNIT_KEY), _count(card.contains('"yellow"')),
+                   _count(card.contains('"red"')))
+            .select_from(steps)
+            .where(within, case_steps.c.action == "supervise", case_steps.c.at >= lo, case_steps.c.at < hi)
+            .group_by(*BY_PERIOD_AND_UNIT)):
+        cards[(ordered[p], unit)] = (yellow, red)
+    return [[_score(unit, info["name"], figures[p][unit], weights, *cards.get((p, unit), (0, 0)))
+             for unit, info in units.items()] for p in range(len(periods))]
+
+
+def _units_of_grid(grid: str, level: str, units: dict[str, dict]) -> list[str]:
+    """The units a grid's households and people count for: its ancestor of the level, or every
+    worker whose scope holds it."""
+    if level != "worker":
+        unit = grid[:CODE_LENGTH[level]]
+        return [unit] if unit in units else []
+    return [u for u, info in units.items() if any(grid.startswith(s) for s in info["scope"])]
+
+
+def _grid_coverage(conn, code: str, ends: list[date], frequencies: dict[str, int]) -> dict[str, list[tuple[int, int]]]:
+    """grid → [(visited, people) for each of ``ends``]: tagged people whose household was visited
+    within their most demanding tag's frequency before that end; one grouped query for all ends.
+
+    The inner query reads each person's tags once (their shortest frequency); the outer one only
+    compares times."""
+    freq = sorted(((days, tag) for tag, days in frequencies.items() if tag != "household"))
+    if not freq:
+        return {}
+    every = when(*[(persons.c.tags.contains(f'"{tag}"', autoescape=True), days) for days, tag in freq], else_=None)
+    tagged = (select(persons.c.grid_code, persons.c.household_id, every.label("every"))
+              .where(prefix_clause(persons.c.grid_code, code), persons.c.tags != "[]").subquery("tagged"))
+    columns = [_count(tagged.c.every.isnot(None))]
+    joined = tagged
+    for n, end in enumerate(ends):
+        last = (select(visits.c.household_id, func.max(visits.c.visited_at).label("last"))
+                .where(prefix_clause(visits.c.grid_code, code), visits.c.visited_at < _t(end))
+                .group_by(visits.c.household_id).subquery(f"last_visit_{n}"))
+        threshold = when(*[(tagged.c.every == days, _t(end - timedelta(days=days)))
+                           for days in sorted({d for d, _ in freq})], else_=None)
+        columns.append(_count(last.c.last >= threshold))
+        joined = joined.outerjoin(last, last.c.household_id == tagged.c.household_id)
+    rows = conn.execute(select(tagged.c.grid_code, *columns).select_from(joined).group_by(tagged.c.grid_code)).all()
+    return {r[0]: [(visited, r[1]) for visited in r[2:]] for r in rows if r[1]}
+
+
+def _score(unit: str, name: str, figures: dict[str, list], weights: dict[str, float], yellow: int, red: int) -> dict:
+    components = {}
+    for c in COMPONENTS:
+        if c in figures and figures[c][1]:
+            num, den = figures[c]
+            components[c] = round(num / den, 4)
+        else:
+            components[c] = None
+    present = {c: weights.get(c, 0) for c, v in components.items() if v is not None and weights.get(c, 0) > 0}
+    total = sum(present.values())
+    penalty = round(min(PENALTY_CAP, PENALTY["yellow"] * yellow + PENALTY["red"] * red), 4)
+    if total:
+        used = {c: round(w / total, 6) for c, w in present.items()}
+        raw = sum(components[c] * w for c, w in present.items()) / total
+        score = round(100 * max(0.0, min(1.0, raw) - penalty), 2)
+    else:
+        used, score = {}, None
+    return {"code": unit, "name": name, "score": score, "components": components, "weights_used": used,
+            "penalty": penalty, "cards": {"yellow": yellow, "red": red},
+            "counts": {c: {"numerator": figures[c][0], "denominator": figures[c][1]} for c in figures}}
+
+
+def _rank(rows: list[dict]) -> list[dict]:
+    ranked = sorted(rows, key=lambda r: (r["score"] is None, -(r["score"] or 0), r["code"]))
+    for i, r in enumerate(ranked, start=1):
+        r["rank"] = i
+    return ranked
