@@ -12,6 +12,7 @@ from commands.errors import handled
 from commands.output import Output, write_result
 from commands.params import OUTPUT
 from commands.state import open_client
+from commands.stdin_ids import fill_party, party_slots, read_id_numbers
 from gridctl.i18n import t
 
 
@@ -34,12 +35,16 @@ def register(app: typer.Typer) -> None:
         scale: str = typer.Option("individual", "--scale", help=t("cli.opt.scale")),
         occurred_at: str = typer.Option(None, "--occurred-at", help=t("cli.opt.occurred_at")),
         household: str = typer.Option(None, "--household", help=t("cli.opt.household")),
-        party: List[str] = typer.Option([], "--party", help=t("cli.opt.party")),
+        party: List[str] = typer.Option([], "--party", help=t("secure.opt.party")),
         photo: List[Path] = typer.Option([], "--photo", help=t("cli.opt.photo")),
         output: Output = OUTPUT,
     ) -> int:
         from gridctl import ops
 
+        slots = party_slots(party)
+        if slots:
+            numbers = read_id_numbers([f"--party {party[i].split(',')[0]}" for i in slots])
+            party = [fill_party(p, numbers[slots.index(i)]) if i in slots else p for i, p in enumerate(party)]
         client = open_client()
         category = code_arg("category", category, "--category")
         scale = code_arg("scale", scale, "--scale")

@@ -11,6 +11,7 @@ from commands.columns import PERSON_FIELDS, PERSON_SEARCH_LIST
 from commands.errors import handled
 from commands.output import Output, cache_note, render, render_fields, say, write_result
 from commands.params import OUTPUT
+from commands.stdin_ids import STDIN, read_id_numbers
 from commands.state import open_client
 from gridctl.i18n import t
 
@@ -63,7 +64,7 @@ def register(app: typer.Typer) -> None:
     @handled
     def add(household: str = typer.Argument(..., metavar="HOUSEHOLD", help=t("cli.arg.household")),
             name: str = typer.Option(..., "--name", help=t("cli.opt.name")),
-            id_number: str = typer.Option(None, "--id-number", help=t("cli.opt.id_number")),
+            id_number: str = typer.Option(None, "--id-number", help=t("secure.opt.id_number")),
             sex: str = typer.Option(None, "--sex", help=t("cli.opt.sex")),
             birth_date: str = typer.Option(None, "--birth-date", help=t("cli.opt.birth_date")),
             phone: str = typer.Option(None, "--phone", help=t("cli.opt.phone")),
@@ -74,6 +75,8 @@ def register(app: typer.Typer) -> None:
             output: Output = OUTPUT) -> int:
         from gridctl import ops
 
+        if id_number == STDIN:
+            [id_number] = read_id_numbers(["--id-number"])
         fields = _fields(name, id_number, sex, birth_date, phone, relation, residence, tag, care_level)
         result = ops.add_person(open_client(), household, **{k: v for k, v in fields.items() if v is not None})
         return write_result(result, output, "cli.person.saved")
@@ -82,7 +85,7 @@ def register(app: typer.Typer) -> None:
     @handled
     def update(ref: str = typer.Argument(..., metavar="ID", help=t("cli.arg.person")),
                name: str = typer.Option(None, "--name", help=t("cli.opt.name")),
-               id_number: str = typer.Option(None, "--id-number", help=t("cli.opt.id_number")),
+               id_number: str = typer.Option(None, "--id-number", help=t("secure.opt.id_number")),
                sex: str = typer.Option(None, "--sex", help=t("cli.opt.sex")),
                birth_date: str = typer.Option(None, "--birth-date", help=t("cli.opt.birth_date")),
                phone: str = typer.Option(None, "--phone", help=t("cli.opt.phone")),
@@ -93,6 +96,8 @@ def register(app: typer.Typer) -> None:
                output: Output = OUTPUT) -> int:
         from gridctl import ops
 
+        if id_number == STDIN:
+            [id_number] = read_id_numbers(["--id-number"])
         fields = _fields(name, id_number, sex, birth_date, phone, relation, residence, tag, care_level)
         result = ops.update_person(open_client(), ref, **{k: v for k, v in fields.items() if v is not None})
         return write_result(result, output, "cli.person.saved")

@@ -215,6 +215,8 @@ def _paged_rows(api: Any, kind: str, reveal: bool, filters: dict, params: dict) 
     houses = _Households(api, grid if kind == "persons" else None) if kind in ("persons", "visits") else None
     columns = COLUMNS[kind]
     params = {k: v for k, v in params.items() if not (kind == "persons" and k == "grid")}
+    if reveal:
+        params["reveal"] = "true"  # the server audits each page an export reveals (DESIGN §14)
     for item in api.iterate(kind, page_size=PAGE_SIZE, **params):
         if kind == "persons":
             if grid and not str(item.get("grid_code") or "").startswith(grid):

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from gridctl.csvsource import Record, Source, count_lines, open_source
+from gridctl.private_files import open_private
 from gridctl.errors import Forbidden, GridctlError, InvalidInput, Unreachable
 from gridctl.i18n import t
 
@@ -193,7 +194,8 @@ class _ErrorsFile:
         self.path = path
         self.columns = [c for c in columns if c not in ("row", "error")]
         try:
-            self._fh = path.open("w", encoding="utf-8-sig", newline="")
+            # Rejected rows hold personal data (full ID numbers): readable by the user alone (DESIGN §14).
+            self._fh = open_private(path, "w", encoding="utf-8-sig", newline="")
         except OSError as exc:
             raise InvalidInput("importer.error.errors_file", field="--errors", path=str(path), detail=exc.strerror) from None
         self._writer = csv.writer(self._fh)

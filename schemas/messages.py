@@ -113,6 +113,50 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "必填项不能为空",
         "this field is required",
     ),
+    "text.control": (
+        "不能包含控制字符（如空字符、退格）{where}",
+        "must not contain control characters (NUL, backspace and the like){where}",
+    ),
+    "text.bidi": (
+        "不能包含改变文字方向的隐藏字符（U+202A–U+202E、U+2066–U+2069）",
+        "must not contain hidden direction overrides (U+202A-U+202E, U+2066-U+2069)",
+    ),
+    "text.blank": (
+        "不能只有空白或不可见字符",
+        "must not be only blanks or invisible characters",
+    ),
+    "date.range": (
+        "日期{value}不合理：应在{low}到{high}之间",
+        "date {value} is not plausible: it must lie between {low} and {high}",
+    ),
+    "time.range": (
+        "时间{value}不合理：不能早于{low}，也不能晚于现在",
+        "time {value} is not plausible: not before {low} and not in the future",
+    ),
+    "time.offset": (
+        "时间“{value}”缺少时区，请写明偏移量，例如2026-11-22T09:30:00+08:00",
+        "time {value!r} has no offset; give one, e.g. 2026-11-22T09:30:00+08:00",
+    ),
+    "register.taken_id_number": (
+        "该身份证号已登记，请联系乡镇（街道）综治中心核实",
+        "this ID number is already registered; ask the station to check it",
+    ),
+    "register.taken_household_no": (
+        "该户号已登记，请联系乡镇（街道）综治中心核实",
+        "this household number is already registered; ask the station to check it",
+    ),
+    "ref.household_not_found": (
+        "住户“{ref}”不存在或不在您的管辖范围内",
+        "household {ref!r} was not found in your scope",
+    ),
+    "ref.person_not_found": (
+        "人员“{ref}”不存在或不在您的管辖范围内",
+        "person {ref!r} was not found in your scope",
+    ),
+    "photo.not_held": (
+        "照片{sha}不在服务器上（或您无权使用），请先上传照片再同步",
+        "photo {sha} is not on the server (or not yours to name); upload it first, then sync",
+    ),
     "choice.unknown": (
         "取值“{value}”无效，可选：{choices}",
         "unknown value {value!r}; expected one of: {choices}",
@@ -290,6 +334,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "stats.unknown_param": (
         "未知的查询参数{name}；可用参数：{allowed}",
         "unknown query parameter {name}; known: {allowed}",
+    ),
+    "stats.empty_param": (
+        "查询参数{name}为空；如需默认值，请不带该参数",
+        "query parameter {name} is empty; leave it out for its default",
     ),
     "stats.period": (
         "统计周期应为{allowed}之一，实际为“{value}”",

@@ -10,16 +10,21 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from schemas import codes
 from schemas.validators import (
     InvalidValue,
+    check_birth_date,
+    check_event_time,
+    check_next_visit_due,
+    check_text,
     level_of_code,
     normalize_grid_code,
     normalize_id_number,
     normalize_phone,
     parse_time,
+    require_offset,
 )
 
 T = TypeVar("T")
@@ -45,14 +50,36 @@ def _code_of(table: str):
 
 
 def _aware(value: datetime) -> datetime:
-    return parse_time(value)
+    # A wire time without an offset is refused (DESIGN §14): guessing the zone shifts it by hours.
+    return require_offset(value)
 
 
 GridCode = Annotated[str, AfterValidator(_wrap(normalize_grid_code))]
 DivisionCode = Annotated[str, AfterValidator(_wrap(lambda c: (level_of_code(c), c)[1]))]
 IdNumber = Annotated[str, AfterValidator(_wrap(normalize_id_number))]
 Phone = Annotated[str, AfterValidator(_wrap(normalize_phone))]
-Time = Annotated[datetime, AfterValidator(_aware)]
+def _not_a_number(value):
+    # Pydantic would read 0 or 1.7e9 as a Unix timestamp; a wire time is RFC 3339 text.
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise ValueError("expected an RFC 3339 time such as 2026-11-22T09:30:00+08:00, not a number")
+    return value
+
+
+Time = Annotated[datetime, BeforeValidator(_not_a_number), AfterValidator(_aware)]
+# Text rules of DESIGN §14: no controls (tab/newline only in multi-line fields), no bidi overrides.
+# The patterns document the rule in /openapi.json; the validators enforce it with a clear message.
+_LINE = r"^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$"
+_LINES = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$"
+Line = Annotated[str, AfterValidator(_wrap(check_text)), Field(json_schema_extra={"pattern": _LINE})]
+Lines = Annotated[str, AfterValidator(_wrap(lambda v: check_text(v, multiline=True))),
+                  Field(json_schema_extra={"pattern": _LINES})]
+Title = Annotated[str, AfterValidator(_wrap(lambda v: check_text(v, required=True))),
+                  Field(json_schema_extra={"pattern": _LINE})]
+EventTime = Annotated[datetime, BeforeValidator(_not_a_number), AfterValidator(_aware),
+                     AfterValidator(_wrap(check_event_time))]
+BirthDate = Annotated[date, AfterValidator(_wrap(check_birth_date))]
+NextVisit = Annotated[date, AfterValidator(_wrap(check_next_visit_due))]
+Ref = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_wrap(check_text))]
 Category = Annotated[str, AfterValidator(_code_of("category"))]
 Scale = Annotated[str, AfterValidator(_code_of("scale"))]
 Source = Annotated[str, AfterValidator(_code_of("source"))]
@@ -115,10 +142,10 @@ class Problem(BaseModel):
 # --- auth and users -------------------------------------------------------------------------
 
 class TokenRequest(Strict):
-    username: str = Field(min_length=1, max_length=64)
+    username: Line = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=256)
-    device_id: str | None = Field(default=None, max_length=128)
-    device_name: str | None = Field(default=None, max_length=128)
+    device_id: Line | None = Field(default=None, max_length=128)
+    device_name: Line | None = Field(default=None, max_length=128)
 
 
 class User(Out):
@@ -220,10 +247,11 @@ class Visit(Out):
 # --- cases ----------------------------------------------------------------------------------
 
 class Party(Strict):
-    name: str = Field(min_length=1, max_length=50)
+    name: Title = Field(min_length=1, max_length=50)
     id_number: IdNumber | None = None
     phone: Phone | None = None
     role: Annotated[str, AfterValidator(_code_of("party_role"))] = "party"
+    person_id: Ref | None = None  # the party's register entry, when known; must be in the writer's scope
 
 
 class Step(Out):
@@ -291,19 +319,19 @@ class _Located(Strict):
 
 class CaseReport(_Located):
     id: Uuid
-    title: str = Field(min_length=1, max_length=100)
-    description: str | None = Field(default=None, max_length=5000)
+    title: Title = Field(min_length=1, max_length=100)
+    description: Lines | None = Field(default=None, max_length=5000)
     category: Category
     subcategory: str | None = Field(default=None, max_length=8)
     scale: Scale = "individual"
     urgent: bool = False
     parties: list[Party] = Field(default=[], max_length=50)
-    occurred_at: Time | None = None
-    reported_at: Time | None = None
+    occurred_at: EventTime | None = None
+    reported_at: EventTime | None = None
     grid_code: GridCode
-    address: str | None = Field(default=None, max_length=200)
+    address: Line | None = Field(default=None, max_length=200)
     source: Source = "field"
-    household_id: str | None = None
+    household_id: Ref | None = None
     photos: list[Sha256] = Field(default=[], max_length=20)
 
     @field_validator("subcategory")
@@ -315,12 +343,12 @@ class CaseReport(_Located):
 
 
 class CaseAct(Strict):
-    case_id: str = Field(min_length=1, max_length=64)  # UUID or serial
+    case_id: Ref  # UUID or serial
     action: Action
-    note: str | None = Field(default=None, max_length=2000)
-    reason: str | None = Field(default=None, max_length=2000)
+    note: Lines | None = Field(default=None, max_length=2000)
+    reason: Lines | None = Field(default=None, max_length=2000)
     to_level: Level | None = None
-    assignee: str | None = Field(default=None, max_length=64)
+    assignee: Line | None = Field(default=None, max_length=64)
     supervision: Supervision | None = None
     # DESIGN §15: dispatch names units; follow_up records satisfaction; mediate a mediation.
     unit: UnitCode | None = None
@@ -334,33 +362,33 @@ class CaseAct(Strict):
 
 class VisitLog(_Located):
     id: Uuid
-    household_id: str = Field(min_length=1, max_length=64)
-    person_ids: list[str] = Field(default=[], max_length=50)
-    visited_at: Time
+    household_id: Ref
+    person_ids: list[Ref] = Field(default=[], max_length=50)
+    visited_at: EventTime
     method: Method = "in_person"
     purpose: Purpose
     met: bool = True
-    note: str | None = Field(default=None, max_length=2000)
-    concern: str | None = Field(default=None, max_length=2000)
-    next_visit_due: date | None = None
+    note: Lines | None = Field(default=None, max_length=2000)
+    concern: Lines | None = Field(default=None, max_length=2000)
+    next_visit_due: NextVisit | None = None
     photos: list[Sha256] = Field(default=[], max_length=20)
 
 
 class HouseholdUpsert(_Located):
     id: Uuid
-    household_no: str = Field(min_length=1, max_length=40)
+    household_no: Title = Field(min_length=1, max_length=40)
     grid_code: GridCode
-    address: str | None = Field(default=None, max_length=200)
-    head_person_id: str | None = None
+    address: Line | None = Field(default=None, max_length=200)
+    head_person_id: Ref | None = None
 
 
 class PersonUpsert(Strict):
     id: Uuid
-    household_id: str = Field(min_length=1, max_length=64)
-    name: str = Field(min_length=1, max_length=50)
+    household_id: Ref
+    name: Title = Field(min_length=1, max_length=50)
     id_number: IdNumber | None = None
     sex: Sex | None = None
-    birth_date: date | None = None
+    birth_date: BirthDate | None = None
     phone: Phone | None = None
     relation_to_head: Relation | None = None
     residence: Residence = "registered"
@@ -396,7 +424,7 @@ class Mutation(Strict):
 
 
 class PushRequest(Strict):
-    device_id: str = Field(min_length=1, max_length=128)
+    device_id: Line = Field(min_length=1, max_length=128)
     mutations: list[Mutation] = Field(max_length=500)
 
 
@@ -427,6 +455,20 @@ class PullResponse(BaseModel):
     cursor: str
     has_more: bool
     reset: bool = False
+
+
+# --- audit ----------------------------------------------------------------------------------
+
+class AuditEntry(Out):
+    """One access to sensitive data (DESIGN §14): who, when, what, which records, from where."""
+
+    id: int
+    at: datetime
+    username: str
+    action: str
+    record_ids: list[str] = []
+    client: str | None = None
+    path: str | None = None
 
 
 # --- import ---------------------------------------------------------------------------------

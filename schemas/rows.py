@@ -20,6 +20,8 @@ from schemas.validators import (
     _ID_CHECK,
     CST,
     InvalidValue,
+    check_birth_date,
+    check_text,
     level_of_code,
     normalize_division_code,
     normalize_grid_code,
@@ -194,6 +196,14 @@ def validate_row_coded(kind: str, row: dict[str, Any], lang: str = "en") -> tupl
             _add(problems, name, "row.too_long", lang, limit=limit)
             text = None
         values[name] = text
+        if text is not None:
+            # DESIGN §14: no controls or bidi overrides in any cell, nor names made of nothing visible.
+            try:
+                check_text(text, name, required=True)
+            except InvalidValue as exc:
+                _invalid(exc, name, lang, problems)
+                text = None
+                values[name] = None
     for name in _REQUIRED[kind]:
         if values.get(name) is None and not any(p[0] == name for p in problems):
             _add(problems, name, "row.required", lang)
@@ -313,7 +323,7 @@ def _person(v, clean, problems, lang) -> None:
     birth = None
     if v["birth_date"]:
         try:
-            birth = parse_date(v["birth_date"], "birth_date")
+            birth = check_birth_date(parse_date(v["birth_date"], "birth_date"))
         except InvalidValue as exc:
             _invalid(exc, "birth_date", lang, problems)
     if v["id_number"]:

@@ -28,7 +28,7 @@ class InvalidValue(CodedError, ValueError):
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
-_ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
+_ID_SHAPE = re.compile(r"^[0-9]{17}[0-9X]\Z")
 
 
 def id_check_char(first17: str) -> str:
@@ -65,7 +65,7 @@ def normalize_id_number(
     ``sex`` ('male'/'female') and ``birth_date``, when given, must agree with the number.
     """
     raw = (value or "").strip().replace(" ", "")
-    if re.fullmatch(r"\d{15}", raw):
+    if re.fullmatch(r"[0-9]{15}", raw):
         raw = upgrade_legacy_id(raw)
     v = raw.upper()
     if len(v) != 18:
@@ -129,7 +129,7 @@ def is_masked(value: str | None) -> bool:
 
 LEVEL_BY_LENGTH = {15: "grid", 12: "village", 9: "town", 6: "county"}
 LENGTH_BY_LEVEL = {level: n for n, level in LEVEL_BY_LENGTH.items()}
-_DIGITS = re.compile(r"^\d+$")
+_DIGITS = re.compile(r"^[0-9]+\Z")
 
 
 def level_of_code(code: str, *, field: str = "code") -> str:
@@ -165,8 +165,8 @@ def in_scope(grid_code: str, scope: Iterable[str]) -> bool:
 
 # --- phones --------------------------------------------------------------------------------
 
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
-_LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}(?:-\d{1,6})?$")
+_MOBILE = re.compile(r"^1[3-9][0-9]{9}\Z")
+_LANDLINE = re.compile(r"^0[0-9]{2,3}-?[0-9]{7,8}(?:-[0-9]{1,6})?\Z")
 
 
 def normalize_phone(value: str, *, field: str = "phone") -> str:
@@ -201,7 +201,7 @@ def parse_date(value: str | date, field: str = "date") -> date:
     if isinstance(value, date):
         return value
     v = (value or "").strip()
-    m = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", v) or re.fullmatch(r"(\d{4})(\d{2})(\d{2})", v)
+    m = re.fullmatch(r"([0-9]{4})[-/.年]([0-9]{1,2})[-/.月]([0-9]{1,2})日?", v) or re.fullmatch(r"([0-9]{4})([0-9]{2})([0-9]{2})", v)
     if not m:
         raise InvalidValue("date.format", field, value=value)
     try:
@@ -268,4 +268,80 @@ def check_event_times(
 def check_length(value: str | None, limit: int, field: str) -> str | None:
     if value is not None and len(value) > limit:
         raise InvalidValue("text.too_long", field, limit=limit, length=len(value))
+    return value
+
+
+# --- text and plausible dates (DESIGN §14) --------------------------------------------------
+
+# Bidirectional overrides and isolates: they make "abc.exe" show as something else.
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Characters that show nothing: a title made only of these (and blanks) says nothing.
+_INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff\u180e\u00ad")
+
+
+def is_ascii_digits(value: str) -> bool:
+    """Only 0-9 (``str.isdigit`` also takes ², ٣ and other digits ``int`` or SQL would not)."""
+    return bool(value) and value.isascii() and value.isdigit()
+
+
+def check_text(value: str | None, field: str = "text", *, multiline: bool = False,
+               required: bool = False) -> str | None:
+    """Refuse NUL and other C0/C1 controls (tab and newline only when ``multiline``), bidi
+    overrides, and — when ``required`` — text of only blanks and invisible characters."""
+    if value is None:
+        return None
+    for ch in value:
+        o = ord(ch)
+        if o < 0x20 or 0x7F <= o <= 0x9F:
+            if multiline and ch in "\t\n\r":
+                continue
+            raise InvalidValue("text.control", field, where=f" (U+{o:04X})")
+        if ch in _BIDI:
+            raise InvalidValue("text.bidi", field)
+    if required and all(ch.isspace() or ch in _INVISIBLE for ch in value):
+        raise InvalidValue("text.blank", field)
+    return value
+
+
+EARLIEST_BIRTH = date(1900, 1, 1)
+EARLIEST_EVENT = datetime(2000, 1, 1, tzinfo=CST)
+NEXT_VISIT_HORIZON = timedelta(days=731)  # two years, a leap day included
+
+
+def check_birth_date(value: date | None, field: str = "birth_date", *, today: date | None = None) -> date | None:
+    if value is None:
+        return None
+    today = today or datetime.now(CST).date()
+    if not EARLIEST_BIRTH <= value <= today:
+        raise InvalidValue("date.range", field, value=value.isoformat(), low=EARLIEST_BIRTH.isoformat(),
+                           high=today.isoformat())
+    return value
+
+
+def check_event_time(value: datetime | None, field: str = "time", *, at: datetime | None = None,
+                     skew: timedelta = CLOCK_SKEW) -> datetime | None:
+    """A visit or event time: not before 2000 and not in the future beyond the clock-skew allowance."""
+    if value is None:
+        return None
+    current = at or now()
+    if value < EARLIEST_EVENT or value > current + skew:
+        raise InvalidValue("time.range", field, value=format_time(value), low=EARLIEST_EVENT.date().isoformat())
+    return value
+
+
+def check_next_visit_due(value: date | None, field: str = "next_visit_due", *, today: date | None = None) -> date | None:
+    if value is None:
+        return None
+    today = today or datetime.now(CST).date()
+    high = today + NEXT_VISIT_HORIZON
+    if not EARLIEST_EVENT.date() <= value <= high:
+        raise InvalidValue("date.range", field, value=value.isoformat(), low=EARLIEST_EVENT.date().isoformat(),
+                           high=high.isoformat())
+    return value
+
+
+def require_offset(value: datetime, field: str = "time") -> datetime:
+    """Wire times must say their offset: a naive time is ambiguous by up to a day."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise InvalidValue("time.offset", field, value=value.isoformat())
     return value

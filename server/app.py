@@ -54,7 +54,10 @@ def create_app(db_url: str = "sqlite:///gridctl-server.db", *, settings: Setting
     async def _invalid(request: Request, exc: RequestValidationError):
         errors = []
         for e in exc.errors():
-            loc = [str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path")]
+            raw = list(e.get("loc", ()))
+            if raw and raw[0] in ("query", "path", "header"):
+                raw = raw[:2]  # a parameter's name, not the union member that failed (since.date)
+            loc = [str(p) for p in raw if p not in ("body", "query", "path", "header")]
             errors.append({"field": ".".join(loc) or "body", "message": str(e.get("msg", "")).removeprefix("Value error, ")})
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         return _problem(422, "Invalid input", detail, errors, "invalid")
@@ -98,4 +101,8 @@ def create_app(db_url: str = "sqlite:///gridctl-server.db", *, settings: Setting
         (429, "Too many requests"))}
     for router in (api.router, stats.router, governance.router, imports.router, exports.router):
         app.include_router(router, responses=documented)
+    from server.guard import Guard
+
+    # Outermost of the app's own layers: body cap, control characters in parameters, nosniff.
+    app.add_middleware(Guard)
     return app

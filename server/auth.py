@@ -9,11 +9,11 @@ import json
 import secrets
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
 from schemas.validators import format_time
-from server.db import login_failures, tokens, users
+from server.db import tokens, users
 from server.errors import ApiProblem
 from server.settings import Settings
 
@@ -58,28 +58,15 @@ def user_dict(row) -> dict:
 
 def login(conn: Connection, username: str, password: str, device_id: str | None, device_name: str | None,
           settings: Settings | None = None) -> dict:
-    """Check the password and issue a token; too many recent failures answer 429.
-
-    Only failures count, so scripts and tests that log in often are never limited.
-    """
+    """Check the password and issue a token. The caller counts attempts first
+    (``server.services.login_limits``: 429 when too many failed), so only failures count and
+    scripts that log in often are never limited."""
     settings = settings or Settings()
-    since = format_time(now() - settings.login_window)
-    failures = conn.execute(
-        select(func.count()).select_from(login_failures).where(
-            login_failures.c.username == username, login_failures.c.at >= since
-        )
-    ).scalar_one()
-    if failures >= settings.login_max_failures:
-        raise ApiProblem(
-            429, "Too Many Requests", "too many failed logins; wait and try again",
-            code="login_limited", headers={"Retry-After": str(int(settings.login_window.total_seconds()))},
-        )
     row = conn.execute(select(users).where(users.c.username == username)).first()
     # Hash even for unknown users so that timing does not tell which usernames exist.
     ok = verify_password(password, row.password_hash if row else "scrypt$AAAA$AAAA")
     if not row or not ok:
         raise ApiProblem(401, "Unauthorized", "wrong username or password", code="bad_credentials")
-    conn.execute(delete(login_failures).where(login_failures.c.username == username))
     token = secrets.token_urlsafe(32)
     expires = now() + settings.token_lifetime
     conn.execute(
@@ -89,11 +76,6 @@ def login(conn: Connection, username: str, password: str, device_id: str | None,
         )
     )
     return {"access_token": token, "token_type": "bearer", "expires_at": format_time(expires), "user": user_dict(row)}
-
-
-def record_failure(conn: Connection, username: str) -> None:
-    """Kept in its own transaction by the caller: the failed request itself is rolled back."""
-    conn.execute(insert(login_failures).values(username=username, at=format_time(now())))
 
 
 def authenticate(conn: Connection, token: str) -> dict:

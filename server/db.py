@@ -256,6 +256,52 @@ Index("feed_txid_seq", feed.c.txid, feed.c.seq)
 FEED_TXID_DEFAULT = "ALTER TABLE feed ALTER COLUMN txid SET DEFAULT (pg_current_xact_id()::text::bigint)"
 event.listen(feed, "after_create", DDL(FEED_TXID_DEFAULT).execute_if(dialect="postgresql"))
 
+# --- security (DESIGN §14) ---------------------------------------------------------------------
+
+# Login limits: one row per (username, address) and per address; see server/services/login_limits.py.
+login_attempts = Table(
+    "login_attempts",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("failures", Integer, nullable=False, default=0),
+    Column("last_at", String(32)),
+    Column("blocked_until", String(32)),
+)
+
+# Who uploaded a photo: an uploader may read it back before any record names it.
+blob_uploads = Table(
+    "blob_uploads",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("username", String(64), primary_key=True),
+    Column("at", String(32), nullable=False),
+)
+
+# Which record names a photo, with that record's grid: the scope check of GET /blobs/{sha}.
+blob_refs = Table(
+    "blob_refs",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("entity", String(12), primary_key=True),
+    Column("entity_id", String(36), primary_key=True),
+    Column("grid_code", String(15), nullable=False),
+)
+
+# Access to sensitive data (full ID numbers, revealed exports, special populations): one row per
+# response, naming the records it carried (JSON list). See server/services/audit.py.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", String(32), nullable=False, index=True),
+    Column("username", String(64), nullable=False, index=True),
+    Column("action", String(40), nullable=False),
+    Column("record_ids", Text, nullable=False),
+    Column("client", String(64)),
+    Column("path", String(200)),
+    sqlite_autoincrement=True,
+)
+
 Index("cases_grid_status", cases.c.grid_code, cases.c.status)
 # Covering indexes for the dashboard's aggregates (server/services/stats.py).
 Index("cases_status_grid_level_due", cases.c.status, cases.c.grid_code, cases.c.level, cases.c.due_at)

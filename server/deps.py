@@ -41,3 +41,8 @@ def require_admin(user: dict = Depends(current_user)) -> dict:
     if user["role"] != "admin":
         raise ApiProblem(403, "Forbidden", "only an admin may do this", code="forbidden")
     return user
+
+
+def client_address(request: Request) -> str:
+    """The peer's address as the server sees it (no forwarding header is trusted here)."""
+    return request.client.host if request.client else "unknown"

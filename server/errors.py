@@ -77,3 +77,13 @@ def request_lang(request) -> str:
 
 def forbidden(detail: str, code: str = "forbidden") -> ApiProblem:
     return ApiProblem(403, "Forbidden", detail, code=code)
+
+
+def coded(status: int, field: str, code: str, **params) -> ApiProblem:
+    """A problem whose client code is a ``schemas.messages`` code: written in English here and
+    worded in the request's language by ``ApiProblem.worded`` (``says``)."""
+    from schemas.messages import message
+
+    text = message(code, "en", **params)
+    return ApiProblem(status, "Invalid input", f"{field}: {text}", code=code,
+                      errors=[{"field": field, "message": text, "code": code}], says=(field, code, params))

@@ -96,9 +96,14 @@ def format_position(pos: Position) -> str:
     return f"{txid}:{seq}" if txid else str(seq)
 
 
+def _is_number(text: str) -> bool:
+    # ASCII digits only ('²'.isdigit() is True but int('²') fails) and within a BIGINT.
+    return text.isascii() and text.isdigit() and len(text) <= 18
+
+
 def parse_position(value: str) -> Position | None:
     txid, _, seq = value.rpartition(":")
-    if not seq.isdigit() or (txid and not txid.isdigit()):
+    if not _is_number(seq) or (txid and not _is_number(txid)):
         return None
     return (int(txid or 0), int(seq))
 

@@ -112,9 +112,10 @@ def serve(
         if on_ready is not None:
             _notify_when_healthy(f"http://{host}:{port}", lambda url: on_ready(url, summary))
         uvicorn.run("server.runner:app_from_env", factory=True, host=host, port=port, workers=workers,
-                    log_level=log_level, access_log=False)
+                    log_level=log_level, access_log=False, proxy_headers=False)
         return
-    config = uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False)
+    # proxy_headers=False: X-Forwarded-For from a local client must not choose the address login limits count.
+    config = uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False, proxy_headers=False)
     server = uvicorn.Server(config)
     if on_ready is not None:
         url = f"http://{host}:{port}"
@@ -140,7 +141,7 @@ class BackgroundServer:
         self.port = port or free_port(host)
         self.url = f"http://{host}:{self.port}"
         self._server = uvicorn.Server(uvicorn.Config(self.app, host=host, port=self.port, log_level="warning",
-                                                     access_log=False))
+                                                     access_log=False, proxy_headers=False))
         self._thread = threading.Thread(target=self._server.run, daemon=True)
 
     def start(self) -> "BackgroundServer":

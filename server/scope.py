@@ -21,7 +21,7 @@ def prefix_clause(column, code: str):
 
 def scope_clause(column, scope: list[str]):
     """Records under any of the scope codes; no scope sees nothing."""
-    codes = [c for c in scope if c and c.isdigit()]
+    codes = [c for c in scope if c and c.isascii() and c.isdigit()]
     if not codes:
         return false()
     return or_(*(prefix_clause(column, code) for code in codes))

@@ -10,6 +10,7 @@ Defaults are those of DESIGN §3/§4. A deployment changes them with a JSON file
      "visit_frequency_days": {"elderly_alone": 7, "key_person": 30, ...},
      "token_days": 30, "login_max_failures": 5, "login_window_minutes": 5,
      "calendar": "cn", "holidays_file": "holidays-2027.txt",
+     "login_max_failures_per_address": 10,
      "index_weights": {"on_time": 0.25, "accepted_on_time": 0.10, "satisfaction": 0.20,
                        "base_resolution": 0.15, "visit_coverage": 0.20, "discovery": 0.10},
      "index_discovery_target": 2}
@@ -74,6 +75,9 @@ class Settings:
     token_lifetime: timedelta = timedelta(days=30)
     login_max_failures: int = 5
     login_window: timedelta = timedelta(minutes=5)
+    # Failures from one client address over all usernames (a password spray); above the per-user
+    # limit so that a few colleagues behind one office address can still mistype.
+    login_max_failures_per_address: int = 10
     index_weights: Mapping[str, float] = field(default_factory=lambda: dict(_index_defaults()[0]))
     index_discovery_target: float = 2.0
 
@@ -85,7 +89,8 @@ class Settings:
             raise SettingsError(f"{where}: expected a JSON object of settings")
         known = {"accept_hours", "accept_urgent_hours", "resolve_days", "resolve_urgent_hours",
                  "visit_frequency_days", "token_days", "login_max_failures", "login_window_minutes",
-                 "calendar", "holidays_file", "index_weights", "index_discovery_target"}
+                 "calendar", "holidays_file", "login_max_failures_per_address", "index_weights",
+                 "index_discovery_target"}
         unknown = sorted(set(data) - known)
         if unknown:
             raise SettingsError(f"{where}: unknown key {unknown[0]!r}; known keys: {', '.join(sorted(known))}")
@@ -134,6 +139,7 @@ class Settings:
             token_lifetime=timedelta(days=number("token_days", 30)),
             login_max_failures=int(number("login_max_failures", 5, integer=True)),
             login_window=timedelta(minutes=number("login_window_minutes", 5)),
+            login_max_failures_per_address=int(number("login_max_failures_per_address", 10, integer=True)),
             index_weights=_index_weights(data, where),
             index_discovery_target=float(number("index_discovery_target", _index_defaults()[1])),
         )

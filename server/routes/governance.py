@@ -31,6 +31,10 @@ def _strict(request: Request, allowed: set[str]) -> None:
     if unknown:
         raise invalid(unknown[0], f"unknown query parameter; known: {', '.join(sorted(allowed))}",
                       "stats.unknown_param", name=unknown[0], allowed=", ".join(sorted(allowed)))
+    # An empty value is a mistake, not "the default": leaving the parameter out gives the default.
+    for name, value in request.query_params.multi_items():
+        if not value.strip():
+            raise invalid(name, "empty; leave the parameter out for its default", "stats.empty_param", name=name)
 
 
 class Weights(BaseModel):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Request
 from starlette.concurrency import run_in_threadpool
 
 from schemas.models import ImportRequest
@@ -13,7 +15,7 @@ router = APIRouter(prefix="/api/v1", tags=["import"])
 
 
 @router.post("/import/{kind}")
-async def import_rows(kind: str, body: ImportRequest, request: Request, dry_run: bool = False,
+async def import_rows(kind: Annotated[str, Path(pattern=r"^[a-z_]{1,20}$", description="divisions, grids, users, households or persons")], body: ImportRequest, request: Request, dry_run: bool = False,
                       user: dict = Depends(require_admin), engine=Depends(get_engine)) -> dict:
     """Validated upserts in one transaction: ``{created, updated, unchanged, rejected, errors, created_indexes}``.
 

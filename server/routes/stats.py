@@ -118,7 +118,7 @@ class Overview(BaseModel):
 def overview(division: str | None = Query(
         None, description="a division code (6, 9, 12 or 15 digits) in your scope; your first scope code if left out",
         # Documented, not enforced by FastAPI: the service answers a malformed code with a clearer message.
-        json_schema_extra={"pattern": r"^\d{6}(\d{3}){0,3}$"}),
+        json_schema_extra={"pattern": r"^[0-9]{6}([0-9]{3}){0,3}$"}, max_length=15),
         user: dict = Depends(current_user), engine=Depends(get_engine)) -> dict:
     """Figures for one division in the caller's scope; the caller's first scope code by default.
 
@@ -130,4 +130,8 @@ def overview(division: str | None = Query(
     ratio}], latest_escalations: [{case_id, serial, title, grid_code, at, actor, from_level,
     to_level, reason}]}``
     """
+    if division == "":
+        from server.errors import invalid  # an empty code is a malformed one, not "the default"
+
+        raise invalid("division", "expected a division code of 6, 9, 12 or 15 digits", "division.format")
     return stats.overview(engine, user, division)

@@ -11,9 +11,10 @@ from sqlalchemy.engine import Connection
 from schemas import workflow as wf
 from schemas.validators import CST, InvalidValue, check_event_times, format_time, in_scope, parse_time
 from server import feed
-from server.db import case_steps, case_units, cases, divisions, households, serial_counters, units, users
-from server.errors import ApiProblem, invalid, not_found
-from server.services import records
+from server.db import case_steps, case_units, cases, divisions, households, persons, serial_counters, units, users
+from server.errors import ApiProblem, coded, invalid, not_found
+from server.scope import scope_clause
+from server.services import blobs, records
 
 
 class Conflict(Exception):
@@ -75,11 +76,18 @@ def report(conn: Connection, user: dict, payload, created_at: datetime,
                       code=payload.grid_code)
     if conn.execute(select(divisions.c.code).where(divisions.c.code == payload.grid_code)).first() is None:
         raise invalid("grid_code", f"grid {payload.grid_code} does not exist", "division.unknown", code=payload.grid_code)
+    # Every id the payload names must be in the writer's scope, refused exactly like a missing one.
     if payload.household_id and conn.execute(
-        select(households.c.id).where(households.c.id == payload.household_id)
+        select(households.c.id).where(households.c.id == payload.household_id,
+                                      scope_clause(households.c.grid_code, user["scope"]))
     ).first() is None:
-        raise invalid("household_id", "household not found", "not_found",
-                      says="register.household_not_found", household=payload.household_id)
+        raise coded(422, "household_id", "ref.household_not_found", ref=payload.household_id)
+    for i, party in enumerate(payload.parties):
+        if party.person_id and conn.execute(
+            select(persons.c.id).where(persons.c.id == party.person_id, scope_clause(persons.c.grid_code, user["scope"]))
+        ).first() is None:
+            raise coded(422, f"parties.{i}.person_id", "ref.person_not_found", ref=party.person_id)
+    blobs.check_named(conn, user, payload.photos)
     now = datetime.now(timezone.utc)
     reported = min(payload.reported_at or created_at, now)
     try:
@@ -97,7 +105,7 @@ def report(conn: Connection, user: dict, payload, created_at: datetime,
     conn.execute(insert(cases).values(
         id=payload.id, serial=serial, title=payload.title, description=payload.description,
         category=payload.category, subcategory=payload.subcategory, scale=payload.scale, urgent=payload.urgent,
-        parties=json.dumps([p.model_dump() for p in payload.parties], ensure_ascii=False),
+        parties=json.dumps([p.model_dump(exclude_none=False) for p in payload.parties], ensure_ascii=False),
         occurred_at=format_time(payload.occurred_at), reported_at=format_time(reported),
         grid_code=payload.grid_code, address=payload.address, lat=payload.lat, lon=payload.lon,
         source=payload.source, reporter=user["username"], household_id=payload.household_id,
@@ -105,6 +113,7 @@ def report(conn: Connection, user: dict, payload, created_at: datetime,
         level_entered_at=format_time(reported), supervision="none", version=1,
         photos=json.dumps(payload.photos),
     ))
+    blobs.record_refs(conn, payload.photos, "case", payload.id, payload.grid_code)
     return {"entity": "case", "entity_id": payload.id, "version": 1}
 
 

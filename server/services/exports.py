@@ -88,14 +88,19 @@ def _person_rows(rows, user: dict, reveal: bool) -> list[list]:
     return out
 
 
-def stream(engine: Engine, user: dict, kind: str, *, grid: str | None, reveal: bool) -> Iterator[bytes]:
-    """JSON lines: the columns, then chunks of rows. The connection lives as long as the stream."""
+def stream(engine: Engine, user: dict, kind: str, *, grid: str | None, reveal: bool,
+           sent: list[str] | None = None) -> Iterator[bytes]:
+    """JSON lines: the columns, then chunks of rows. The connection lives as long as the stream.
+    ``sent`` collects the ids (codes) of the rows sent, for the audit trail."""
     yield (json.dumps({"columns": COLUMNS[kind]}) + "\n").encode()
+    key = COLUMNS[kind].index("id" if "id" in COLUMNS[kind] else "code")
     with engine.connect() as conn:
         result = conn.execution_options(stream_results=True, yield_per=CHUNK).execute(_query(kind, user, grid))
         n = 0
         for part in result.partitions(CHUNK):
             rows = _person_rows(part, user, reveal) if kind == "persons" else [list(r) for r in part]
             n += len(rows)
+            if sent is not None:
+                sent.extend(r[key] for r in rows)
             yield (json.dumps(rows, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
     yield (json.dumps({"rows": n}) + "\n").encode()

@@ -10,9 +10,10 @@ from typing import Any
 from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.engine import Connection
 
-from schemas.validators import format_time, is_valid_id_number, mask_id_number
+from schemas.validators import InvalidValue, check_text, format_time, is_valid_id_number, mask_id_number
 from schemas.workflow import UNFINISHED_STATUSES
 from server.db import case_steps, cases, divisions, households, persons, visits
+from server import params
 from server.errors import ApiProblem, not_found
 from server.scope import case_scope, prefix_clause, scope_clause
 
@@ -111,20 +112,38 @@ def encode_cursor(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
 
 
+def _bad_cursor() -> ApiProblem:
+    return ApiProblem(
+        400, "Bad Request", "the cursor is not one this server gave out; start again without it",
+        code="bad_cursor", errors=[{"field": "cursor", "message": "unknown cursor"}],
+    )
+
+
+MAX_CURSOR = 512  # the server's cursors are two short strings; anything longer is not one of them
+
+
 def decode_cursor(cursor: str | None) -> list[Any] | None:
+    """The values a cursor carries: a list of short strings (every sort column is text), else 400.
+
+    Checked before any SQL sees them: junk JSON, deep arrays and huge numbers are refused here.
+    """
     if not cursor:
         return None
+    if len(cursor) > MAX_CURSOR or not cursor.isascii():
+        raise _bad_cursor()
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        if not isinstance(values, list):
-            raise ValueError
-        return values
-    except ValueError:
-        raise ApiProblem(
-            400, "Bad Request", "the cursor is not one this server gave out; start again without it",
-            code="bad_cursor", errors=[{"field": "cursor", "message": "unknown cursor"}],
-        ) from None
+    except (ValueError, RecursionError, TypeError):
+        raise _bad_cursor() from None
+    if not isinstance(values, list) or not all(isinstance(v, str) and len(v) <= 64 for v in values):
+        raise _bad_cursor()
+    try:
+        for v in values:
+            check_text(v, "cursor")
+    except InvalidValue:
+        raise _bad_cursor() from None
+    return values
 
 
 def clamp_limit(limit: int | None, default: int = 100) -> int:
@@ -143,7 +162,7 @@ def page(conn: Connection, query, sort_cols: list, cursor: str | None, limit: in
     after = decode_cursor(cursor)
     if after is not None:
         if len(after) != len(sort_cols):
-            raise decode_cursor("!")  # same error as any malformed cursor
+            raise _bad_cursor()
         cmp = (lambda c, v: c < v) if descending else (lambda c, v: c > v)
         # (a, b) > (x, y)  ==  a > x OR (a = x AND b > y), written out for portability.
         clauses = []
@@ -174,6 +193,7 @@ def contains(column, text: str):
 
 
 def list_divisions(conn: Connection, user: dict, parent: str | None) -> list[dict]:
+    parent = params.division(parent, "parent")
     q = select(divisions).where(scope_clause(divisions.c.code, user["scope"]))
     if parent:
         q = q.where(divisions.c.parent == parent)
@@ -181,9 +201,10 @@ def list_divisions(conn: Connection, user: dict, parent: str | None) -> list[dic
 
 
 def list_households(conn, user, *, grid=None, q=None, tag=None, cursor=None, limit=None):
+    grid, q, tag = params.division(grid, "grid"), params.text(q, "q"), params.tag(tag)
     query = select(households).where(scope_clause(households.c.grid_code, user["scope"]))
     if grid:
-        query = query.where(prefix_clause(households.c.grid_code, grid)) if grid.isdigit() else query.where(false())
+        query = query.where(prefix_clause(households.c.grid_code, grid))
     if q:
         query = query.where(or_(contains(households.c.household_no, q), contains(households.c.address, q)))
     if tag:
@@ -207,9 +228,11 @@ def get_household(conn, user, hid: str) -> dict:
 
 
 def list_persons(conn, user, *, household=None, q=None, tag=None, grid=None, cursor=None, limit=None):
+    household, q, tag = params.text(household, "household"), params.text(q, "q"), params.tag(tag)
+    grid = params.division(grid, "grid")
     query = select(persons).where(scope_clause(persons.c.grid_code, user["scope"]))
     if grid:
-        query = query.where(prefix_clause(persons.c.grid_code, grid)) if grid.isdigit() else query.where(false())
+        query = query.where(prefix_clause(persons.c.grid_code, grid))
     if household:
         query = query.where(persons.c.household_id == household)
     if q:
@@ -242,6 +265,7 @@ def get_person(conn, user, pid: str) -> dict:
 
 
 def list_visits(conn, user, *, household=None, worker=None, since=None, cursor=None, limit=None):
+    household, worker, since = params.text(household, "household"), params.text(worker, "worker"), params.since(since)
     query = select(visits).where(scope_clause(visits.c.grid_code, user["scope"]))
     if household:
         query = query.where(visits.c.household_id == household)
@@ -255,6 +279,8 @@ def list_visits(conn, user, *, household=None, worker=None, since=None, cursor=N
 
 def list_cases(conn, user, *, status=None, level=None, grid=None, assignee=None, overdue=None, category=None, q=None,
                cursor=None, limit=None):
+    status, level, assignee = params.statuses(status), params.level(level), params.text(assignee, "assignee")
+    grid, q = params.division(grid, "grid"), params.text(q, "q")
     query = select(cases).where(case_scope(cases, user))
     if category:
         query = query.where(cases.c.category == category)
@@ -266,7 +292,7 @@ def list_cases(conn, user, *, status=None, level=None, grid=None, assignee=None,
     if level:
         query = query.where(cases.c.level == level)
     if grid:
-        query = query.where(prefix_clause(cases.c.grid_code, grid)) if grid.isdigit() else query.where(false())
+        query = query.where(prefix_clause(cases.c.grid_code, grid))
     if assignee:
         query = query.where(cases.c.assignee == assignee)
     if overdue is not None:

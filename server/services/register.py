@@ -11,10 +11,15 @@ from sqlalchemy.engine import Connection
 from schemas.validators import CLOCK_SKEW, format_time, in_scope, is_masked
 from server import feed
 from server.db import divisions, households, persons, visits
-from server.errors import invalid, not_found
+from server.errors import ApiProblem, coded, invalid, not_found
 from server.scope import scope_clause
-from server.services import records
+from server.services import blobs, records
 from server.services.cases import Conflict
+
+
+def taken(field: str) -> ApiProblem:
+    """A uniqueness refusal that reveals nothing about the record holding the value (zh/en by code)."""
+    return coded(422, field, f"register.taken_{field}")
 
 
 PATCH_STORED = {
@@ -57,8 +62,7 @@ def _household(conn: Connection, user: dict, hid: str):
         select(households).where(households.c.id == hid, scope_clause(households.c.grid_code, user["scope"]))
     ).first()
     if row is None:
-        raise invalid("household_id", f"household {hid} not found in your scope", "not_found",
-                      says="register.household_not_found", household=hid)
+        raise coded(422, "household_id", "ref.household_not_found", ref=hid)
     return row
 
 
@@ -68,6 +72,12 @@ def log_visit(conn: Connection, user: dict, p) -> dict:
         raise invalid("id", "a visit with this id exists already", "duplicate_id", says="record.duplicate_id")
     if p.visited_at > datetime.now(timezone.utc) + CLOCK_SKEW:
         raise invalid("visited_at", "the visit time is in the future", "time.future", value=format_time(p.visited_at))
+    for i, pid in enumerate(p.person_ids):
+        # In scope, refused exactly like a missing person (DESIGN §14).
+        if conn.execute(select(persons.c.id).where(
+                persons.c.id == pid, scope_clause(persons.c.grid_code, user["scope"]))).first() is None:
+            raise coded(422, f"person_ids.{i}", "ref.person_not_found", ref=pid)
+    blobs.check_named(conn, user, p.photos)
     conn.execute(insert(visits).values(
         id=p.id, household_id=p.household_id, grid_code=hh.grid_code, person_ids=json.dumps(p.person_ids),
         worker=user["username"], visited_at=format_time(p.visited_at), method=p.method, purpose=p.purpose,
@@ -75,6 +85,7 @@ def log_visit(conn: Connection, user: dict, p) -> dict:
         next_visit_due=p.next_visit_due.isoformat() if p.next_visit_due else None,
         lat=p.lat, lon=p.lon, photos=json.dumps(p.photos), version=1,
     ))
+    blobs.record_refs(conn, p.photos, "visit", p.id, hh.grid_code)
     feed.record(conn, "visit", p.id, hh.grid_code, 1)
     return {"entity": "visit", "entity_id": p.id, "version": 1}
 
@@ -84,19 +95,24 @@ def upsert_household(conn: Connection, user: dict, p, base_version: int | None) 
         raise invalid("grid_code", f"grid {p.grid_code} is outside your scope", "division.out_of_scope", code=p.grid_code)
     if conn.execute(select(divisions.c.code).where(divisions.c.code == p.grid_code)).first() is None:
         raise invalid("grid_code", f"grid {p.grid_code} does not exist", "division.unknown", code=p.grid_code)
+    row = conn.execute(select(households).where(households.c.id == p.id)).first()
+    if row is not None and not in_scope(row.grid_code, user["scope"]):
+        raise not_found("household")
+    if p.head_person_id and conn.execute(select(persons.c.id).where(
+            persons.c.id == p.head_person_id, scope_clause(persons.c.grid_code, user["scope"]))).first() is None \
+            and conn.execute(select(persons.c.id).where(persons.c.id == p.head_person_id)).first() is not None:
+        # A head not yet synced may come later (same push); one outside the scope is refused.
+        raise coded(422, "head_person_id", "ref.person_not_found", ref=p.head_person_id)
     same_no = conn.execute(select(households.c.id).where(households.c.household_no == p.household_no)).first()
     if same_no is not None and same_no.id != p.id:
-        raise invalid("household_no", f"household number {p.household_no} belongs to another household", "duplicate",
-                          says="register.household_no_taken", household_no=p.household_no)
-    row = conn.execute(select(households).where(households.c.id == p.id)).first()
+        # Never say where: the number may belong to a household outside the writer's scope.
+        raise taken("household_no")
     values = dict(household_no=p.household_no, grid_code=p.grid_code, address=p.address, lat=p.lat, lon=p.lon,
                   head_person_id=p.head_person_id)
     if row is None:
         conn.execute(insert(households).values(id=p.id, version=1, **values))
         version = 1
     else:
-        if not in_scope(row.grid_code, user["scope"]):
-            raise not_found("household")
         if base_version is not None and base_version != row.version:
             raise Conflict(records.household_out(row), "the household changed meanwhile")
         version = row.version + 1
@@ -119,12 +135,13 @@ def _move_members(conn: Connection, household_id: str, grid_code: str) -> None:
 def upsert_person(conn: Connection, user: dict, p, base_version: int | None) -> dict:
     hh = _household(conn, user, p.household_id)
     row = conn.execute(select(persons).where(persons.c.id == p.id)).first()
+    if row is not None and not in_scope(row.grid_code, user["scope"]):
+        raise not_found("person")
     id_number = p.id_number  # never masked: upsert_payload refused that
     if id_number:
         other = conn.execute(select(persons.c.id).where(persons.c.id_number == id_number)).first()
         if other is not None and other.id != p.id:
-            raise invalid("id_number", "another person already has this ID number", "duplicate",
-                          says="register.id_number_taken")
+            raise taken("id_number")
     values = dict(
         household_id=p.household_id, grid_code=hh.grid_code, name=p.name, id_number=id_number, sex=p.sex,
         birth_date=p.birth_date.isoformat() if p.birth_date else None, phone=p.phone,

@@ -5,8 +5,9 @@ from __future__ import annotations
 import httpx
 
 from tests.conftest import token_for
+from tests.server.helpers import image_bytes
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x01" * 80
+PNG = image_bytes("test_field_day")
 
 
 def server_case(server, case_id: str, user: str = "county-admin") -> dict:

@@ -128,7 +128,7 @@ def test_one_refused_write_holds_back_only_what_builds_on_it(cli, login, server_
     waiting_lines = [ln for ln in result.err.splitlines() if "free it with" in ln]
     assert len(waiting_lines) == 2, result.err
     assert all(dup_mutation["id"] in ln and "outbox retry|discard" in ln for ln in waiting_lines)
-    assert "another person already has this ID number" in result.err
+    assert "this ID number is already registered" in result.err  # says nothing of who holds it (DESIGN 14)
     # Everything unrelated is on the server; nothing of the refused person.
     assert _rows(server, "SELECT COUNT(*) FROM visits WHERE household_id = ?", hh["id"])[0][0] >= 12
     assert _rows(server, "SELECT COUNT(*) FROM persons WHERE id = ?", dup["id"]) == [(0,)]

@@ -47,3 +47,17 @@ def report(grid: str = GW1_GRID, title: str = "楼道堆放杂物", **extra) -> 
 def act(case_id: str, action: str, base_version: int | None = None, **params) -> dict:
     return {"id": uuid7(), "type": "case.act", "created_at": now_text(), "base_version": base_version,
             "payload": {"case_id": case_id, "action": action, **params}}
+
+
+def image_bytes(seed: int | str = 0, fmt: str = "PNG") -> bytes:
+    """A small real image (Pillow), different for each seed: the server decodes every upload."""
+    import io
+    import zlib
+
+    from PIL import Image
+
+    n = zlib.crc32(str(seed).encode())
+    img = Image.new("RGB", (4, 3), ((n >> 16) & 255, (n >> 8) & 255, n & 255))
+    out = io.BytesIO()
+    img.save(out, format=fmt)
+    return out.getvalue()

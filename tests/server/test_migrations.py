@@ -154,3 +154,72 @@ def test_the_overdue_index_names_the_unfinished_statuses():
     from server.db import UNFINISHED_PREDICATE
 
     assert UNFINISHED_PREDICATE == "status IN (" + ", ".join(f"'{s}'" for s in UNFINISHED_STATUSES) + ")"
+
+
+def _png(seed: int) -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (4, 4), (seed % 256, 40, 90)).save(out, format="PNG")
+    return out.getvalue()
+
+
+@pytest.mark.slow
+def test_photos_of_a_0003_database_stay_readable_in_scope_after_the_upgrade(server_factory, tmp_path):
+    """Migration 0006 fills blob_refs from the photos records already name: after the upgrade a
+    case's and a visit's photos are readable by a worker of that grid, and by no one else."""
+    import hashlib
+
+    from alembic import command
+
+    from server import migrate
+    from server.auth import hash_password
+
+    db = TestDatabase(tmp_path / "at-0003.db")
+    with db.engine().begin() as conn:
+        command.upgrade(migrate._config(conn), "0003")
+    grid1, grid2 = "610822100200001", "610822100200002"
+    for code, name, level, parent in (("610822", "府谷县", "county", None), ("610822100", "府谷镇", "town", "610822"),
+                                      ("610822100200", "一村", "village", "610822100"),
+                                      (grid1, "一村第一网格", "grid", "610822100200"),
+                                      (grid2, "一村第二网格", "grid", "610822100200")):
+        db.execute("INSERT INTO divisions (code, name, level, parent, kind) VALUES (:c, :n, :l, :p, :k)",
+                   c=code, n=name, l=level, p=parent, k="rural" if level == "grid" else None)
+    for username, grid in (("gw-one", grid1), ("gw-two", grid2)):
+        db.execute("INSERT INTO users (username, display_name, phone, role, scope, password_hash, created_at) "
+                   "VALUES (:u, :u, NULL, 'gridworker', :scope, :h, :t)",
+                   u=username, scope=json.dumps([grid]), h=hash_password("old-pass-1"), t=T)
+    case_photo, visit_photo = _png(1), _png(2)
+    case_sha, visit_sha = (hashlib.sha256(b).hexdigest() for b in (case_photo, visit_photo))
+    for sha, data in ((case_sha, case_photo), (visit_sha, visit_photo)):
+        db.execute("INSERT INTO blobs (sha256, content_type, size, data, created_at) VALUES (:s, 'image/png', :n, :d, :t)",
+                   s=sha, n=len(data), d=data, t=T)
+    db.execute("INSERT INTO cases (id, serial, title, description, category, subcategory, scale, urgent, parties, "
+               "occurred_at, reported_at, grid_code, address, lat, lon, source, reporter, household_id, status, level, "
+               "assignee, due_at, level_entered_at, resolved_at, closed_at, supervision, version, photos) VALUES "
+               "('c-old-1', '610822-20260302-0001', '旧事件', NULL, 'dispute', NULL, 'small', :f, '[]', NULL, :t, "
+               ":g, NULL, NULL, NULL, 'worker', 'gw-one', NULL, 'reported', 'grid', NULL, NULL, :t, "
+               "NULL, NULL, 'none', 1, :p)", f=False, t=T, g=grid1, p=json.dumps([case_sha]))
+    db.execute("INSERT INTO visits (id, household_id, grid_code, person_ids, worker, visited_at, method, purpose, met, "
+               "photos, version) VALUES ('v-old-1', 'h-old-1', :g, '[]', 'gw-one', :t, 'home', 'routine', :m, :p, 1)",
+               g=grid1, t=T, m=True, p=json.dumps([visit_sha, "not-a-hash"]))
+    assert migrate.status(db.engine()).current == "0003"
+
+    server = server_factory(scale=None, db=db)
+    assert db.scalar("SELECT version_num FROM alembic_version") == migrate.head()
+    assert sorted(db.rows("SELECT entity, entity_id, grid_code FROM blob_refs")) == [
+        ("case", "c-old-1", grid1), ("visit", "v-old-1", grid1)]
+
+    def get(username: str, sha: str) -> httpx.Response:
+        r = httpx.post(server.url + "/api/v1/auth/token", json={"username": username, "password": "old-pass-1"},
+                       timeout=10)
+        assert r.status_code == 200, r.text
+        return httpx.get(f"{server.url}/api/v1/blobs/{sha}", timeout=10,
+                         headers={"Authorization": f"Bearer {r.json()['access_token']}"})
+
+    for sha, data in ((case_sha, case_photo), (visit_sha, visit_photo)):
+        mine = get("gw-one", sha)
+        assert mine.status_code == 200 and mine.content == data
+        assert get("gw-two", sha).status_code == 404  # another grid: answered like a missing photo

@@ -8,9 +8,9 @@ import httpx
 import pytest
 
 from tests.conftest import token_for
-from tests.server.helpers import GW1_GRID, Api
+from tests.server.helpers import GW1_GRID, Api, image_bytes
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = image_bytes("test_server_api")
 
 
 def test_health_and_openapi(live_server):

@@ -1,0 +1,19 @@
+"""Files that may hold personal data (rejected import rows, revealed exports, initial passwords)
+are created readable by the user alone, whatever the umask (DESIGN §14)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def open_private(path: Path, mode: str = "w", **kw):
+    """Open ``path`` for writing, created (or truncated) with mode 0600 whatever the umask."""
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if "a" in mode else os.O_TRUNC)
+    fd = os.open(path, flags, 0o600)
+    try:
+        os.fchmod(fd, 0o600)  # an existing file keeps its old mode through os.open
+        return os.fdopen(fd, mode, **kw)
+    except BaseException:
+        os.close(fd)
+        raise
