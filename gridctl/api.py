@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import time
+import uuid
 from typing import Any, Iterator
 
 from gridctl import __version__
@@ -183,8 +184,10 @@ class ApiClient:
 
     def import_rows(self, kind: str, rows: list[dict], dry_run: bool = False) -> dict:
         # One transaction per request on the server, and rows are upserts: safe to repeat.
+        # The key is the same for every attempt of this batch: a retry after a lost answer is told
+        # what the first attempt did (created), not what the retry found (unchanged).
         return self.request("POST", f"/import/{kind}", idempotent=True, params={"dry_run": str(dry_run).lower()},
-                            json={"rows": rows}, json_body=True)
+                            headers={"Idempotency-Key": uuid.uuid4().hex}, json={"rows": rows}, json_body=True)
 
     def export_lines(self, kind: str, **params: Any) -> Iterator[bytes]:
         """The JSON lines of ``/export/{kind}`` as they arrive (a generator: the request is made on

@@ -302,6 +302,18 @@ audit_log = Table(
     sqlite_autoincrement=True,
 )
 
+# The answer to each import request that carried an Idempotency-Key, written in the request's own
+# transaction: a retry after a lost answer gets the first answer again (server/services/receipts.py).
+import_receipts = Table(
+    "import_receipts",
+    metadata,
+    Column("username", String(64), primary_key=True),
+    Column("key", String(64), primary_key=True),
+    Column("kind", String(20), nullable=False),
+    Column("created_at", String(32), nullable=False, index=True),
+    Column("response", Text),
+)
+
 Index("cases_grid_status", cases.c.grid_code, cases.c.status)
 # Covering indexes for the dashboard's aggregates (server/services/stats.py).
 Index("cases_status_grid_level_due", cases.c.status, cases.c.grid_code, cases.c.level, cases.c.due_at)

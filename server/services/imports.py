@@ -32,6 +32,7 @@ from server import auth, feed
 from server.db import divisions, households, persons, units, users
 from server.db import feed as feed_table
 from server.errors import ApiProblem
+from server.services import receipts
 
 MAX_ROWS = 5000
 _CHUNK = 500  # keys per IN (...): well under SQLite's and PostgreSQL's parameter limits
@@ -171,7 +172,28 @@ class _Result:
         return out
 
 
-def run(engine: Engine, user: dict, kind: str, rows: list[Any], dry_run: bool, lang: str = "en") -> dict:
+def run(engine: Engine, user: dict, kind: str, rows: list[Any], dry_run: bool, lang: str = "en",
+        key: str | None = None) -> dict:
+    """Validated upserts of ``rows`` in one transaction. With ``key`` (the request's Idempotency-Key)
+    a repeat of a committed request answers as the first did (server/services/receipts.py)."""
+    if kind == "users":
+        # Its answer may hold generated initial passwords, which are never kept at rest: no receipt.
+        key = None
+    try:
+        return _run(engine, user, kind, rows, dry_run, lang, key)
+    except receipts.Replay:
+        answer = receipts.stored(engine, user, key)
+        if answer is None:  # the first was a dry run: nothing was kept, and doing it again is harmless
+            return _run(engine, user, kind, rows, dry_run, lang, None)
+        return answer
+
+
+def _timings(started: float, validated: float) -> dict:
+    """Where the request's time went (the client's bench adds them up): validation, database."""
+    return {"validate": round(validated - started, 4), "database": round(time.perf_counter() - validated, 4)}
+
+
+def _run(engine: Engine, user: dict, kind: str, rows: list[Any], dry_run: bool, lang: str, key: str | None) -> dict:
     if kind not in row_rules.KINDS:
         raise ApiProblem(404, "Not Found", f"unknown import kind {kind!r}; use one of: {', '.join(row_rules.KINDS)}",
                          code="not_found")
@@ -194,6 +216,8 @@ def run(engine: Engine, user: dict, kind: str, rows: list[Any], dry_run: bool, l
     prepared = _PREPARE.get(kind, lambda *_: None)(engine, good, result, dry_run)
     try:
         with engine.begin() as conn, _big_cache(conn):
+            if key and not dry_run:
+                receipts.claim(conn, user, key, kind)  # first: a repeat waits here for this one
             _IMPORTERS[kind](conn, user, good, result, prepared)
             # New records (version 1) have no feed row yet: a plain insert, as feed.record_many
             # would do; records that changed go through it for their tombstones.
@@ -202,10 +226,14 @@ def run(engine: Engine, user: dict, kind: str, rows: list[Any], dry_run: bool, l
             feed.record_many(conn, [f for f in result.feed if f[3] != 1])
             if dry_run:
                 raise _Rollback
+            result.errors.sort(key=lambda e: e["index"])
+            if key:  # its answer, timings included, is the one a repeat is given
+                result.timings = _timings(started, validated)
+                receipts.store(conn, user, key, result.as_dict(dry_run))
     except _Rollback:
         pass
-    # Where the request's time went (the client's bench adds them up): validation, database.
-    result.timings = {"validate": round(validated - started, 4), "database": round(time.perf_counter() - validated, 4)}
+    if not result.timings:
+        result.timings = _timings(started, validated)
     result.errors.sort(key=lambda e: e["index"])
     return result.as_dict(dry_run)
 
