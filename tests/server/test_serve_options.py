@@ -74,7 +74,7 @@ def test_serve_with_workers_runs_that_many_processes_on_one_database(tmp_path):
 
 
 @pytest.mark.parametrize("url, words", [
-    ("not-a-url", "Could not parse"),
+    ("://not-a-url", "Could not parse"),  # a bare path is a SQLite file (gridctl serve --db)
     ("postgresql://nobody:secret@127.0.0.1:1/nothing", "127.0.0.1"),
     ("sqlite:////nonexistent-dir/x.db", "unable to open"),
 ])
