@@ -93,6 +93,7 @@ _EXTRA_MESSAGES = {
     "row.unit_only": ("只有角色为职能部门(unit)的用户才有所属单位", "only a user of role unit belongs to a unit"),
     "import.unit_unknown": ("单位{code}不存在，请先导入单位", "unit {code} does not exist; import units first"),
     "row.not_object": ("每行应为一个对象（列名: 值）", "a row must be an object of column: value"),
+    "row.width": ("此行有{count}个值，而columns有{expected}列", "a row of {count} values for {expected} columns"),
     # Checks that need the database: the server's /import/{kind} says these.
     "import.parent_missing": ("上级区划{parent}不存在：请先导入，或放在本文件更前面",
                               "parent division {parent} does not exist; import it first or earlier in the file"),
@@ -213,6 +214,31 @@ def validate_row_coded(kind: str, row: dict[str, Any], lang: str = "en") -> tupl
     if problems:
         return None, problems
     return clean, []
+
+
+def values_checker(kind: str, names: list[str], lang: str = "en"):
+    """``validate_row_coded`` for rows given as lists of values in the order of ``names`` (one
+    value per name; names that are no column of ``kind`` are ignored, as unknown keys are)."""
+    if kind not in _COLUMNS:
+        raise ValueError(f"unknown import kind {kind!r}; expected one of: {', '.join(KINDS)}")
+    take = [(name, names.index(name)) for name in columns(kind) if name in names]  # the first of a doubled name
+
+    def as_dict(values: list) -> dict[str, Any]:
+        return {name: values[i] for name, i in take}
+
+    if kind != "persons":
+        return lambda values: validate_row_coded(kind, as_dict(values), lang)
+    # persons: the fast path reads the values in the standard order without making a dict
+    order = [names.index(name) if name in names else None for name in _PERSON_NAMES]
+    same = order == list(range(len(names)))
+
+    def check(values: list) -> tuple[dict | None, list[tuple[str, str, str]]]:
+        clean = _fast_person_values(values if same else [None if i is None else values[i] for i in order])
+        if clean is not None:
+            return clean, []
+        return validate_row_coded(kind, as_dict(values), lang)
+
+    return check
 
 
 def _invalid(exc: InvalidValue, column: str, lang: str, problems: list) -> None:

@@ -22,7 +22,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Iterable
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Float, Integer, String, bindparam, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from schemas import rows as row_rules
@@ -48,14 +48,30 @@ def _chunked(items: list, size: int = _CHUNK) -> Iterable[list]:
 
 
 def _existing(conn: Connection, column, keys: Iterable[str | None], *cols) -> dict[str, Any]:
-    """Rows whose ``column`` is one of ``keys``, by that key."""
+    """Rows whose ``column`` is one of ``keys``, by that key.
+
+    Written as SQL for the driver when every column read is text or a number (no type of
+    SQLAlchemy's to convert it): compiling an ``IN`` of 500 parameters costs more than running it.
+    """
     keys = list(dict.fromkeys(k for k in keys if k))
     found: dict[str, Any] = {}
     table = column.table
+    read = list(cols or table.columns)
+    if not all(isinstance(c.type, _PLAIN) for c in read):
+        for chunk in _chunked(keys):
+            for row in conn.execute(select(*read).where(column.in_(chunk))):
+                found[row._mapping[column.name]] = row
+        return found
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    at = [c.name for c in read].index(column.name)
+    head = f"SELECT {', '.join(c.name for c in read)} FROM {table.name} WHERE {column.name} IN "
     for chunk in _chunked(keys):
-        for row in conn.execute(select(*(cols or (table,))).where(column.in_(chunk))):
-            found[row._mapping[column.name]] = row
+        for row in conn.exec_driver_sql(head + f"({', '.join([mark] * len(chunk))})", tuple(chunk)):
+            found[row[at]] = row
     return found
+
+
+_PLAIN = (String, Integer, Float)  # Text is a String
 
 
 def _insert_many(conn: Connection, table, rows: list[dict]) -> None:
@@ -173,18 +189,19 @@ class _Result:
 
 
 def run(engine: Engine, user: dict, kind: str, rows: list[Any], dry_run: bool, lang: str = "en",
-        key: str | None = None) -> dict:
-    """Validated upserts of ``rows`` in one transaction. With ``key`` (the request's Idempotency-Key)
-    a repeat of a committed request answers as the first did (server/services/receipts.py)."""
+        key: str | None = None, columns: list[str] | None = None) -> dict:
+    """Validated upserts of ``rows`` in one transaction: objects of column: value, or lists of values
+    in the order of ``columns``. With ``key`` (the request's Idempotency-Key) a repeat of a
+    committed request answers as the first did (server/services/receipts.py)."""
     if kind == "users":
         # Its answer may hold generated initial passwords, which are never kept at rest: no receipt.
         key = None
     try:
-        return _run(engine, user, kind, rows, dry_run, lang, key)
+        return _run(engine, user, kind, rows, dry_run, lang, key, columns)
     except receipts.Replay:
         answer = receipts.stored(engine, user, key)
         if answer is None:  # the first was a dry run: nothing was kept, and doing it again is harmless
-            return _run(engine, user, kind, rows, dry_run, lang, None)
+            return _run(engine, user, kind, rows, dry_run, lang, None, columns)
         return answer
 
 
@@ -193,7 +210,8 @@ def _timings(started: float, validated: float) -> dict:
     return {"validate": round(validated - started, 4), "database": round(time.perf_counter() - validated, 4)}
 
 
-def _run(engine: Engine, user: dict, kind: str, rows: list[Any], dry_run: bool, lang: str, key: str | None) -> dict:
+def _run(engine: Engine, user: dict, kind: str, rows: list[Any], dry_run: bool, lang: str, key: str | None,
+         columns: list[str] | None) -> dict:
     if kind not in row_rules.KINDS:
         raise ApiProblem(404, "Not Found", f"unknown import kind {kind!r}; use one of: {', '.join(row_rules.KINDS)}",
                          code="not_found")
@@ -203,11 +221,19 @@ def _run(engine: Engine, user: dict, kind: str, rows: list[Any], dry_run: bool, 
     started = time.perf_counter()
     result = _Result(lang)
     good: list[tuple[int, dict]] = []
+    by_values = row_rules.values_checker(kind, columns, lang) if columns is not None else None
+    width = len(columns) if columns is not None else 0
     for index, raw in enumerate(rows):
-        if not isinstance(raw, dict):
+        if type(raw) is list and by_values is not None:
+            if len(raw) != width:
+                result.error(index, None, "row.width", count=len(raw), expected=width)
+                continue
+            clean, problems = by_values(raw)
+        elif not isinstance(raw, dict):
             result.error(index, None, "row.not_object")
             continue
-        clean, problems = row_rules.validate_row_coded(kind, raw, lang)
+        else:
+            clean, problems = row_rules.validate_row_coded(kind, raw, lang)
         if problems:
             result.reject(index, problems)
             continue
@@ -221,8 +247,8 @@ def _run(engine: Engine, user: dict, kind: str, rows: list[Any], dry_run: bool, 
             _IMPORTERS[kind](conn, user, good, result, prepared)
             # New records (version 1) have no feed row yet: a plain insert, as feed.record_many
             # would do; records that changed go through it for their tombstones.
-            _insert_many(conn, feed_table, [{"entity": e, "entity_id": i, "grid_code": g, "version": 1,
-                                             "deleted": False} for e, i, g, v in result.feed if v == 1])
+            _insert_rows(conn, feed_table, ("entity", "entity_id", "grid_code", "version", "deleted"),
+                         [(e, i, g, 1, False) for e, i, g, v in result.feed if v == 1])
             feed.record_many(conn, [f for f in result.feed if f[3] != 1])
             if dry_run:
                 raise _Rollback
