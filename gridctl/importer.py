@@ -420,19 +420,17 @@ class _Checker:
     def __init__(self, kind: str, columns: ColumnMap | None, lang: str) -> None:
         from schemas import rows
 
-        self.kind, self.lang = kind, lang
+        self.kind, self.lang, self.rows = kind, lang, rows
         self.names = rows.columns(kind)
         self.standard = columns.standard if columns is not None else None
         self.values = rows.values_checker(kind, self.names, lang)
         self.header_of = columns.header_of if columns is not None else (lambda f: f)
 
     def __call__(self, row: _Row, data: list | dict) -> None:
-        from schemas import rows
-
         if isinstance(data, list):
             clean, problems = self.values(data)
         else:
-            clean, problems = rows.validate_row_coded(self.kind, data, lang=self.lang)
+            clean, problems = self.rows.validate_row_coded(self.kind, data, lang=self.lang)
         row.data = data
         if problems:
             row.errors.extend((self.header_of(col), msg) for col, _code, msg in problems)
