@@ -20,6 +20,7 @@ import time
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -423,6 +424,9 @@ class _Checker:
         self.kind, self.lang, self.rows = kind, lang, rows
         self.names = rows.columns(kind)
         self.standard = columns.standard if columns is not None else None
+        # A file with every column: one C call takes a row's values in the standard order.
+        self.take = itemgetter(*self.standard) if self.standard and len(self.standard) > 1 \
+            and None not in self.standard else None
         self.values = rows.values_checker(kind, self.names, lang)
         self.header_of = columns.header_of if columns is not None else (lambda f: f)
 
@@ -457,8 +461,11 @@ def _prepare(kind: str, rec: Record, columns: ColumnMap | None, lang: str | None
             for col, shown in rec.cell_errors:
                 row.errors.append((col, t("bulk.xlsx_precision", lang=lang, shown=shown)))
             return row
-        get = rec.values.get
-        check(row, [None if h is None else get(h) for h in check.standard])
+        if check.take is not None:
+            check(row, list(check.take(rec.values)))
+        else:
+            get = rec.values.get
+            check(row, [None if h is None else get(h) for h in check.standard])
         return row
     else:
         aliases = _aliases(kind)

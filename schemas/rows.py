@@ -392,13 +392,16 @@ _MOBILE_FAST = re.compile(r"1[3-9]\d{9}")
 _ASCII_DIGITS = frozenset("0123456789")
 
 
-def _lookup(table: str):
-    rev = codes._reverse(codes.TABLES[table])
+class _Labels(dict):
+    """label or code -> code; ``labels[text]`` is a C lookup for the exact text, else (a rare
+    miss) the text in lower case, else None."""
 
-    def get(value: str) -> str | None:
-        return rev.get(value) or rev.get(value.lower())
+    def __missing__(self, value: str) -> str | None:
+        return dict.get(self, value.lower())
 
-    return get
+
+def _lookup(table: str) -> _Labels:
+    return _Labels(codes._reverse(codes.TABLES[table]))
 
 
 _SEX, _RELATION, _TAG, _RESIDENCE, _CARE = (_lookup(t) for t in ("sex", "relation", "tag", "residence", "care_level"))
@@ -463,12 +466,12 @@ def _fast_person_values(values: list) -> dict | None:
     if iso_birth is None:
         return None
     id_sex = "male" if idn[16] in "13579" else "female"
-    if sex is not None and _SEX(sex) != id_sex:
+    if sex is not None and _SEX[sex] != id_sex:
         return None
     if birth is not None and birth != iso_birth:  # iso_birth is YYYY-MM-DD: equal means ISO too
         return None
     if relation is not None:
-        relation = _RELATION(relation)
+        relation = _RELATION[relation]
         if relation is None:
             return None
     if phone is not None and not _MOBILE_FAST.fullmatch(phone):
@@ -478,19 +481,19 @@ def _fast_person_values(values: list) -> dict | None:
         for part in _SPLIT.split(tags_text):
             part = part.strip()
             if part:
-                code = _TAG(part)
+                code = _TAG[part]
                 if code is None:
                     return None
                 if code not in tags:
                     tags.append(code)
     residence = "registered"
     if residence_text is not None:
-        residence = _RESIDENCE(residence_text)
+        residence = _RESIDENCE[residence_text]
         if residence is None:
             return None
     care = None
     if care_text is not None:
-        care = _CARE(care_text)
+        care = _CARE[care_text]
         if care is None:
             return None
     return {"household_no": number, "grid_code": grid, "address": address, "name": name,
