@@ -367,6 +367,10 @@ def make_engine(url: str) -> Engine:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=FULL")
+            # A checkpoint every 40 MB of WAL instead of every 4 MB (1,000 pages): each one copies
+            # the pages of hot indexes into the database file and syncs it, and a bulk import made
+            # them a third of its database time on a busy disk. Commits are synced as before.
+            cur.execute("PRAGMA wal_autocheckpoint=10000")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
 
