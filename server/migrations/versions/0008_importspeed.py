@@ -3,15 +3,15 @@ households_grid_id (grid_code, id) start with the same column and answer every q
 while each index an import writes costs it time (a tenth of the persons insert, measured on
 200,000 people).
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-29
 """
 
 from alembic import op
 
-revision = "0006"
-down_revision = "0005"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
