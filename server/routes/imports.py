@@ -26,4 +26,5 @@ async def import_rows(kind: Annotated[str, Path(pattern=r"^[a-z_]{1,20}$", descr
     stop the good ones. ``dry_run=true`` checks everything and writes nothing.
     """
     lang = "zh" if request.headers.get("accept-language", "").lower().startswith("zh") else "en"
-    return await run_in_threadpool(imports.run, engine, user, kind, body.rows, dry_run, lang, idempotency_key)
+    return await run_in_threadpool(imports.run, engine, user, kind, body.rows, dry_run, lang, idempotency_key,
+                                   body.columns)

@@ -64,6 +64,10 @@ def test_fast_path_of_person_rows_agrees_with_the_full_checks(monkeypatch):
         "residence": ["", "户籍", "floating", "无"],
         "care_level": ["", "高", "low", "很高"],
         "grid_code": ["610822100200001", "61082210020000１", "6108221002", ""],
+        # the limits of the columns the fast path measures itself
+        "household_no": ["B" * 40, "B" * 41],
+        "name": ["张" * 50, "张" * 51],
+        "address": ["路" * 200, "路" * 201],
     }
     base = {"household_no": "B1", "grid_code": "610822100200001", "address": "路", "name": "张三",
             "id_number": male}
