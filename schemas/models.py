@@ -102,7 +102,7 @@ Action = Literal[
     "dispatch", "sign", "refuse", "follow_up", "mediate",
 ]
 # A unit's code: the division it serves, '-', capital letters (DESIGN §15), e.g. 610822100-ZF.
-UnitCode = Annotated[str, Field(pattern=r"^\d{6}(\d{3})?-[A-Z]{1,12}$", max_length=22)]
+UnitCode = Annotated[str, Field(pattern=r"^[0-9]{6}([0-9]{3})?-[A-Z]{1,12}$", max_length=22)]
 UnitKind = Literal["department", "police", "mediation", "other"]
 Satisfaction = Literal["satisfied", "basic", "unsatisfied"]
 FollowUpMethod = Literal["phone", "in_person"]

@@ -289,7 +289,7 @@ def _user(v, clean, problems, lang) -> None:
     if clean["role"] == "unit":
         if not unit:
             _add(problems, "unit", "row.unit_required", lang)
-        elif not re.fullmatch(r"\d{6}(\d{3})?-[A-Z]{1,12}", unit):
+        elif not re.fullmatch(r"[0-9]{6}([0-9]{3})?-[A-Z]{1,12}", unit):
             _add(problems, "unit", "row.unit_code", lang)
         clean["scope"] = []
     elif clean["role"]:
@@ -388,7 +388,7 @@ def _person(v, clean, problems, lang) -> None:
 _PERSON_NAMES = [name for name, _zh, _limit in _COLUMNS["persons"]]
 _MAX_NO, _MAX_NAME, _MAX_ADDRESS, _MAX_TAGS = (
     {name: limit for name, _zh, limit in _COLUMNS["persons"]}[c] for c in ("household_no", "name", "address", "tags"))
-_MOBILE_FAST = re.compile(r"1[3-9]\d{9}")
+_MOBILE_FAST = re.compile(r"1[3-9][0-9]{9}")  # not \d: it matches full-width and other digits too
 _ASCII_DIGITS = frozenset("0123456789")
 
 
@@ -503,7 +503,7 @@ def _fast_person_values(values: list) -> dict | None:
 
 def _unit(v, clean, problems, lang) -> None:
     code = (v["code"] or "").strip().upper()
-    if v["code"] and not re.fullmatch(r"\d{6}(\d{3})?-[A-Z]{1,12}", code):
+    if v["code"] and not re.fullmatch(r"[0-9]{6}([0-9]{3})?-[A-Z]{1,12}", code):
         _add(problems, "code", "row.unit_code", lang)
     clean["code"] = code
     clean["name"] = v["name"]
