@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import ROOT, TestDatabase
+from tests.conftest import ROOT, TestDatabase, _free_port
 from tests.server.helpers import Api, report
 
 LEGACY_SQL = ROOT / "tests" / "data" / "schema-0.1.0"
@@ -126,9 +126,9 @@ def test_no_migrate_refuses_an_old_database(tmp_path, lang, words):
     try:
         _build_legacy(db)
         env = {**os.environ, "GRIDCTL_LANG": lang}
-        for cmd in ([sys.executable, "-m", "server", "--db", db.url, "--no-migrate", "--port", "1"],
+        for cmd in ([sys.executable, "-m", "server", "--db", db.url, "--no-migrate", "--port", str(_free_port())],
                     [sys.executable, "-m", "gridctl", "--lang", lang, "serve", "--db", db.url, "--no-migrate",
-                     "--port", "1"]):
+                     "--port", str(_free_port())]):
             r = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
             assert r.returncode == 2, (cmd, r.stdout, r.stderr)
             assert words in r.stderr and "Traceback" not in r.stderr, r.stderr
