@@ -316,6 +316,58 @@ import_receipts = Table(
     Column("response", Text),
 )
 
+# Early warning (DESIGN 16, server/services/alerts.py): one row per (kind, subject); a condition
+# that ends clears its row, one that comes back opens the same row again.
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("severity", String(8), nullable=False),
+    Column("subject_type", String(12), nullable=False),  # case, household, person, party, grid
+    Column("subject_id", String(64), nullable=False),
+    Column("grid_code", String(15), nullable=False, index=True),  # scope: the subject's grid
+    Column("level", String(8)),  # the case's level, for case alerts
+    Column("audience", String(80), nullable=False),  # ",role,role,": who sees it (DESIGN 16 "for")
+    Column("assignee", String(64)),  # also sees a case alert
+    Column("params", Text, nullable=False, default="{}"),  # JSON: what the zh/en text says
+    Column("state", String(12), nullable=False),  # open, acknowledged, cleared
+    Column("raised_at", String(32), nullable=False),
+    Column("cleared_at", String(32)),
+    Column("acked_by", String(64)),
+    Column("acked_at", String(32)),
+    Column("ack_note", Text),
+    Column("updated_at", String(32), nullable=False),
+    Column("version", Integer, nullable=False, default=1),
+    UniqueConstraint("kind", "subject_type", "subject_id", name="alerts_one_per_kind_and_subject"),
+)
+
+# The ID numbers named by each case's parties, so that "three cases naming one person" is an
+# indexed lookup rather than a scan of the parties' JSON. Only a digest of the number is kept.
+case_parties = Table(
+    "case_parties",
+    metadata,
+    Column("case_id", String(36), nullable=False),
+    Column("id_digest", String(32), nullable=False),
+    Column("reported_at", String(32), nullable=False),
+    UniqueConstraint("case_id", "id_digest", name="case_parties_once"),
+)
+
+# When the time-based alert sweep last ran (one row per sweep name), shared by all processes.
+alert_sweeps = Table(
+    "alert_sweeps",
+    metadata,
+    Column("name", String(16), primary_key=True),
+    Column("last_at", String(32), nullable=False),
+)
+
+Index("alerts_state_kind", alerts.c.state, alerts.c.kind)
+Index("case_parties_digest", case_parties.c.id_digest, case_parties.c.reported_at)
+# Range queries of the alert sweep and the incremental checks.
+Index("cases_due", cases.c.due_at)
+Index("cases_household_reported", cases.c.household_id, cases.c.reported_at)
+Index("cases_grid_category_reported", cases.c.grid_code, cases.c.category, cases.c.reported_at)
+
 Index("cases_grid_status", cases.c.grid_code, cases.c.status)
 # Covering indexes for the dashboard's aggregates (server/services/stats.py).
 Index("cases_status_grid_level_due", cases.c.status, cases.c.grid_code, cases.c.level, cases.c.due_at)

@@ -29,6 +29,7 @@ from server.db import applied_mutations, case_units, cases, divisions, feed, hou
 from server import feed as feed_log
 from server.errors import ApiProblem
 from server.scope import case_scope, scope_clause
+from server.services import alerts as alert_service
 from server.services import cases as case_service
 from server.services import records, register
 from server.settings import Settings
@@ -57,6 +58,15 @@ def _apply(conn, user: dict, m: Mutation, lang: str, settings: Settings) -> dict
         payload = register.upsert_payload(conn, user, m.type, m.payload, lang)
     else:
         payload = PAYLOADS[m.type].model_validate(m.payload)
+    if m.type == "alert.ack":
+        return alert_service.ack(conn, user, payload.alert_id, payload.note)
+    result = _apply_record(conn, user, m, payload, lang, settings)
+    # Early warning: re-evaluate what this mutation touched, in its transaction (DESIGN 16).
+    alert_service.after_mutation(conn, m.type, payload, result, dict(settings.visit_frequency_days))
+    return result
+
+
+def _apply_record(conn, user: dict, m: Mutation, payload, lang: str, settings: Settings) -> dict:
     if m.type == "case.report":
         return case_service.report(conn, user, payload, m.created_at, limits=settings.limits)
     if m.type == "case.act":
@@ -128,7 +138,10 @@ def push_one(engine: Engine, user: dict, device_id: str, m: Mutation, lang: str 
 def push(engine: Engine, user: dict, device_id: str, mutations: list[Mutation], lang: str = "en", *,
          settings: Settings | None = None) -> dict:
     """Problems are worded in ``lang`` ('zh' or 'en', from Accept-Language); codes stay the same."""
-    return {"results": [push_one(engine, user, device_id, m, lang, settings) for m in mutations]}
+    settings = settings or Settings()
+    results = {"results": [push_one(engine, user, device_id, m, lang, settings) for m in mutations]}
+    alert_service.maybe_sweep(engine, dict(settings.visit_frequency_days))
+    return results
 
 
 # --- pull ----------------------------------------------------------------------------------
@@ -168,6 +181,8 @@ def _fetch(conn, user: dict, entity: str, ids: list[str]) -> dict[str, dict]:
         elif entity == "division":
             for r in conn.execute(select(divisions).where(divisions.c.code.in_(chunk))):
                 out[r.code] = records.division_out(r)
+        elif entity == "alert":
+            out.update(alert_service.fetch_for(conn, user, chunk))
     return out
 
 
