@@ -361,10 +361,19 @@ alert_sweeps = Table(
     Column("last_at", String(32), nullable=False),
 )
 
+# When a subject's time-based alert next changes (a case's due-soon window opens, it falls due, its
+# follow-up falls due; a person's visit becomes 7 days late): the sweep reads only rows now due.
+alert_timers = Table(
+    "alert_timers",
+    metadata,
+    Column("subject_type", String(12), primary_key=True),
+    Column("subject_id", String(64), primary_key=True),
+    Column("at", String(32), nullable=False, index=True),
+)
+
 Index("alerts_state_kind", alerts.c.state, alerts.c.kind)
 Index("case_parties_digest", case_parties.c.id_digest, case_parties.c.reported_at)
-# Range queries of the alert sweep and the incremental checks.
-Index("cases_due", cases.c.due_at)
+# The incremental checks of repeated incidents and spikes.
 Index("cases_household_reported", cases.c.household_id, cases.c.reported_at)
 Index("cases_grid_category_reported", cases.c.grid_code, cases.c.category, cases.c.reported_at)
 

@@ -11,9 +11,9 @@ Who triggers what:
   grid and category (spike); a visit its household's people; a person upsert that person;
 - the sweep (``maybe_sweep``) handles what changes with the clock alone. It runs at most once a
   minute across all server processes (a conditional UPDATE of ``alert_sweeps`` elects one) and
-  only looks at the time ranges that passed since the previous sweep: cases whose due time (or
-  due-soon window) was crossed, cases closed seven days ago, households whose last visit became
-  too old, plus the few repeat/spike alerts still standing (their windows slide).
+  reads only ``alert_timers`` rows now due — each evaluation records when its subject next
+  changes by the clock (a due-soon window opening, a due time, seven days after closing, a visit
+  becoming seven days late) — plus the few repeat/spike alerts still standing (windows slide).
 No request rescans the county; ``rebuild`` does, once, for data that arrived without mutations
 (the demo seed, bulk imports).
 """
@@ -29,12 +29,13 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
 
 from schemas.messages import message
 from schemas.validators import CST, format_time, mask_id_number, parse_time
 from schemas.workflow import LEVEL_ORDER, UNFINISHED_STATUSES
 from server import feed
-from server.db import alert_sweeps, alerts, case_parties, cases, households, persons, visits
+from server.db import alert_sweeps, alert_timers, alerts, case_parties, cases, households, persons, visits
 from server.errors import ApiProblem, not_found
 from server.scope import scope_clause
 
@@ -47,9 +48,6 @@ SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
 REPEAT_CASES, REPEAT_DAYS = 3, 30
 SPIKE_WEEKS, SPIKE_SIGMAS, SPIKE_MIN = 8, 3, 5
 DUE_SOON_SHARE, DUE_SOON_MIN = 0.2, timedelta(hours=2)
-# No time limit is longer than this (county, 15 working days with holidays): bounds the range
-# of due times whose due-soon window can open between two sweeps.
-LONGEST_WINDOW = timedelta(days=10)
 VISIT_GRACE = timedelta(days=7)
 FOLLOW_UP_AFTER = timedelta(days=7)
 SWEEP_EVERY = timedelta(minutes=1)
@@ -89,12 +87,31 @@ def digest(id_number: str) -> str:
 
 # --- one row per (kind, subject) ---------------------------------------------------------------
 
+_UNREAD = object()
+
+
+def _rows(conn: Connection, subject_type: str, subject_id: str) -> dict:
+    """The alert rows of one subject by kind: one query instead of one per kind."""
+    return {r.kind: r for r in conn.execute(select(alerts).where(alerts.c.subject_type == subject_type,
+                                                                  alerts.c.subject_id == subject_id))}
+
+
+def _timer(conn: Connection, subject_type: str, subject_id: str, at: datetime | None) -> None:
+    """When this subject's time-based alerts next change (None: not by the clock alone)."""
+    key = and_(alert_timers.c.subject_type == subject_type, alert_timers.c.subject_id == subject_id)
+    conn.execute(alert_timers.delete().where(key))
+    if at is not None:
+        conn.execute(insert(alert_timers).values(subject_type=subject_type, subject_id=subject_id, at=format_time(at)))
+
+
 def _set(conn: Connection, kind: str, subject_type: str, subject_id: str, active: bool, now: datetime, *,
          grid_code: str | None = None, audience: str | None = None, params: dict | None = None,
-         level: str | None = None, assignee: str | None = None, severity: str | None = None) -> None:
-    """Make the alert (kind, subject) agree with whether its condition holds now."""
-    row = conn.execute(select(alerts).where(alerts.c.kind == kind, alerts.c.subject_type == subject_type,
-                                            alerts.c.subject_id == subject_id)).first()
+         level: str | None = None, assignee: str | None = None, severity: str | None = None, row=_UNREAD) -> None:
+    """Make the alert (kind, subject) agree with whether its condition holds now. ``row``: the
+    current row when the caller read it already (None: there is none)."""
+    if row is _UNREAD:
+        row = conn.execute(select(alerts).where(alerts.c.kind == kind, alerts.c.subject_type == subject_type,
+                                                alerts.c.subject_id == subject_id)).first()
     at = format_time(now)
     if not active:
         if row is not None and row.state != "cleared":
@@ -126,32 +143,38 @@ def _has(column: str) -> bool:
 
 
 def evaluate_case(conn: Connection, case_id: str, now: datetime) -> None:
-    """due_soon, overdue, group, unsatisfied and follow_up_due of one case."""
+    """due_soon, overdue, group, unsatisfied and follow_up_due of one case, and its next timer."""
     row = conn.execute(select(cases).where(cases.c.id == case_id)).first()
     if row is None:
         return
+    have = _rows(conn, "case", row.id)
     running = row.status in UNFINISHED_STATUSES and bool(row.due_at)
     due = parse_time(row.due_at) if row.due_at else None
     overdue = running and now > due
-    soon = False
+    soon, next_at = False, None
     if running and not overdue:
         window = max((due - parse_time(row.level_entered_at)) * DUE_SOON_SHARE, DUE_SOON_MIN)
         soon = due - now <= window
+        next_at = due + timedelta(seconds=1) if soon else due - window
     params = {"serial": row.serial, "title": row.title, "due_at": row.due_at}
     common = dict(grid_code=row.grid_code, params=params, level=row.level, assignee=row.assignee)
-    _set(conn, "due_soon", "case", row.id, soon, now, audience=_case_audience(row.level), **common)
-    _set(conn, "overdue", "case", row.id, overdue, now,
+    _set(conn, "due_soon", "case", row.id, soon, now, audience=_case_audience(row.level), row=have.get("due_soon"), **common)
+    _set(conn, "overdue", "case", row.id, overdue, now, row=have.get("overdue"),
          audience=_case_audience(row.level, "station", "county", "admin"), **common)
     _set(conn, "group", "case", row.id, row.scale in ("group", "major") and row.status not in ("closed", "rejected"),
-         now, severity="critical", **dict(common, params=dict(params, scale=row.scale)))
+         now, severity="critical", row=have.get("group"), **dict(common, params=dict(params, scale=row.scale)))
     if _has("satisfaction"):
         _set(conn, "unsatisfied", "case", row.id, row.satisfaction == "unsatisfied", now,
-             audience=_audience("station"), **common)
+             audience=_audience("station"), row=have.get("unsatisfied"), **common)
     if _has("followed_up_at"):
         closed = parse_time(row.closed_at) if row.closed_at else None
-        due_follow = (row.status == "closed" and closed is not None and row.followed_up_at is None
-                      and now - closed >= FOLLOW_UP_AFTER)
-        _set(conn, "follow_up_due", "case", row.id, due_follow, now, **dict(common, params=dict(params, closed_at=row.closed_at)))
+        waiting = row.status == "closed" and closed is not None and row.followed_up_at is None
+        due_follow = waiting and now - closed >= FOLLOW_UP_AFTER
+        if waiting and not due_follow:
+            next_at = closed + FOLLOW_UP_AFTER
+        _set(conn, "follow_up_due", "case", row.id, due_follow, now, row=have.get("follow_up_due"),
+             **dict(common, params=dict(params, closed_at=row.closed_at)))
+    _timer(conn, "case", row.id, next_at)
 
 
 def evaluate_household(conn: Connection, household_id: str, now: datetime) -> None:
@@ -222,7 +245,9 @@ def evaluate_person(conn: Connection, person_id: str, now: datetime, frequency: 
     if every is not None and not looked_up:
         last_visit = conn.execute(select(func.max(visits.c.visited_at)).where(visits.c.household_id == p.household_id)).scalar()
     # A person never visited has no due date yet (``visit due`` lists them as due today).
-    late = every is not None and last_visit is not None and now > parse_time(last_visit) + timedelta(days=every) + VISIT_GRACE
+    late_at = parse_time(last_visit) + timedelta(days=every) + VISIT_GRACE if every is not None and last_visit else None
+    late = late_at is not None and now > late_at
+    _timer(conn, "person", p.id, late_at + timedelta(seconds=1) if late_at is not None and not late else None)
     due = (parse_time(last_visit) + timedelta(days=every)).astimezone(CST).date().isoformat() if late else None
     _set(conn, "visit_overdue", "person", p.id, late, now, grid_code=p.grid_code,
          severity="critical" if late and "key_person" in tags else None,
@@ -277,7 +302,6 @@ def after_mutation(conn: Connection, mutation_type: str, payload, result: dict, 
 
 def maybe_sweep(engine: Engine, frequency: dict[str, int], now: datetime | None = None, *, force: bool = False) -> bool:
     """Run the time-based sweep if a minute has passed since the last one (in any process)."""
-    global _next_local_check
     mono = time.monotonic()
     if not force and mono < _next_local_check.get(id(engine), 0):
         return False
@@ -289,46 +313,37 @@ def maybe_sweep(engine: Engine, frequency: dict[str, int], now: datetime | None 
             try:
                 with conn.begin_nested():
                     conn.execute(insert(alert_sweeps).values(name="time", last_at=format_time(now)))
-            except Exception:  # another process inserted it first: it sweeps
+            except IntegrityError:  # another process inserted it first: it sweeps
                 return False
-            last = None
         else:
-            last = parse_time(last_text)
-            if not force and now - last < SWEEP_EVERY:
+            if not force and now - parse_time(last_text) < SWEEP_EVERY:
                 return False
+            # Elect one process: only the UPDATE that still sees the old time wins.
             claimed = conn.execute(update(alert_sweeps).where(alert_sweeps.c.name == "time",
                                                               alert_sweeps.c.last_at == last_text)
                                    .values(last_at=format_time(now)))
             if claimed.rowcount != 1:
                 return False
-        sweep(conn, last, now, frequency)
+        sweep(conn, now, frequency)
     return True
 
 
 _next_local_check: dict[int, float] = {}
 
 
-def sweep(conn: Connection, last: datetime | None, now: datetime, frequency: dict[str, int]) -> None:
-    """What the clock changed between ``last`` (None: ever) and ``now``."""
-    low = format_time(last - LONGEST_WINDOW) if last else None
-    # Cases whose due time, or due-soon window, opened since the last sweep.
-    crossing = select(cases.c.id).where(cases.c.status.in_(UNFINISHED_STATUSES), cases.c.due_at <= format_time(now + LONGEST_WINDOW))
-    if low:
-        crossing = crossing.where(cases.c.due_at > low)
-    ids = set(conn.execute(crossing).scalars())
-    # Standing case alerts (due_soon turning overdue, follow-up windows) and sliding windows.
-    standing = conn.execute(select(alerts.c.kind, alerts.c.subject_type, alerts.c.subject_id).where(
-        alerts.c.state != "cleared", alerts.c.kind.in_(("due_soon", "repeat", "spike")))).all()
-    ids |= {s for k, t, s in standing if t == "case"}
-    if _has("followed_up_at"):
-        closed = select(cases.c.id).where(cases.c.status == "closed", cases.c.closed_at <= format_time(now - FOLLOW_UP_AFTER),
-                                          cases.c.followed_up_at.is_(None))
-        if last:
-            closed = closed.where(cases.c.closed_at > format_time(last - FOLLOW_UP_AFTER - timedelta(minutes=1)))
-        ids |= set(conn.execute(closed).scalars())
-    for cid in ids:
-        evaluate_case(conn, cid, now)
-    for kind, subject_type, subject_id in standing:
+def sweep(conn: Connection, now: datetime, frequency: dict[str, int]) -> None:
+    """What the clock changed: the subjects whose timer is due, and the standing repeat and spike
+    alerts (their 30-day and weekly windows slide; there are few)."""
+    due = conn.execute(select(alert_timers.c.subject_type, alert_timers.c.subject_id)
+                       .where(alert_timers.c.at <= format_time(now))).all()
+    for subject_type, subject_id in due:
+        if subject_type == "case":
+            evaluate_case(conn, subject_id, now)
+        elif subject_type == "person":
+            evaluate_person(conn, subject_id, now, frequency)
+    standing = conn.execute(select(alerts.c.subject_type, alerts.c.subject_id).where(
+        alerts.c.state != "cleared", alerts.c.kind.in_(("repeat", "spike")))).all()
+    for subject_type, subject_id in standing:
         if subject_type == "household":
             evaluate_household(conn, subject_id, now)
         elif subject_type == "party":
@@ -336,16 +351,6 @@ def sweep(conn: Connection, last: datetime | None, now: datetime, frequency: dic
         elif subject_type == "grid":
             grid, _, category = subject_id.partition(":")
             evaluate_spike(conn, grid, category, now)
-    # Households whose last visit became too old for some tag's frequency since the last sweep.
-    households: set[str] = set()
-    for days in sorted({d for t, d in frequency.items() if t != "household"}):
-        upper = now - timedelta(days=days) - VISIT_GRACE
-        q = select(visits.c.household_id).where(visits.c.visited_at <= format_time(upper)).distinct()
-        if last:
-            q = q.where(visits.c.visited_at > format_time(last - timedelta(days=days) - VISIT_GRACE - timedelta(minutes=1)))
-        households |= set(conn.execute(q).scalars())
-    for hid in households:
-        evaluate_household_people(conn, hid, now, frequency)
 
 
 def rebuild(engine: Engine, frequency: dict[str, int], now: datetime | None = None) -> None:
