@@ -168,7 +168,7 @@ def test_a_group_case_alerts_station_and_county_at_once_and_clears_when_rejected
     assert find(station, "group", cid)["state"] == "cleared"
 
 
-def test_a_key_person_8_days_late_for_a_visit_alerts_worker_and_village_then_a_visit_clears_it(api):
+def test_a_key_person_8_days_late_for_a_visit_alerts_worker_and_village_then_a_visit_clears_it(server, api):
     gw1 = api("gw-001")
     hid = new_household(gw1)
     pid = uuid7()
@@ -186,6 +186,10 @@ def test_a_key_person_8_days_late_for_a_visit_alerts_worker_and_village_then_a_v
     assert find(gw1, "visit_overdue", pid) is None
     applied(gw1.push(visit(days=38)))  # an older visit changes nothing: the last one counts
     assert find(gw1, "visit_overdue", pid) is None
+    # Two days on, the clock alone makes it late: the sweep's timer for this person fires.
+    sweep_at(server, days=2)
+    assert find(gw1, "visit_overdue", pid)["params"]["days_late"] == 8
+    sweep_now(server)
     # A person whose household was last visited 38 days ago: 8 days past the 30-day due date.
     hid2 = new_household(gw1)
     pid2 = uuid7()
