@@ -212,16 +212,16 @@ def week_start(now: datetime) -> datetime:
 
 
 def evaluate_spike(conn: Connection, grid_code: str, category: str, now: datetime) -> None:
+    """Counted in SQL over the (grid, category, reported_at) index: cases since each of the nine
+    week starts, so that a busy grid's weeks are never read row by row."""
+    from sqlalchemy import case as when
+
     start = week_start(now)
-    first = start - timedelta(weeks=SPIKE_WEEKS)
-    times = conn.execute(select(cases.c.reported_at).where(
-        cases.c.grid_code == grid_code, cases.c.category == category,
-        cases.c.reported_at >= format_time(first))).scalars().all()
-    weeks = [0] * (SPIKE_WEEKS + 1)
-    for t in times:
-        i = int((parse_time(t) - first) / timedelta(weeks=1))
-        if 0 <= i <= SPIKE_WEEKS:
-            weeks[i] += 1
+    bounds = [format_time(start - timedelta(weeks=SPIKE_WEEKS - i)) for i in range(SPIKE_WEEKS + 1)]
+    since = conn.execute(select(*[func.coalesce(func.sum(when((cases.c.reported_at >= b, 1), else_=0)), 0) for b in bounds])
+                         .where(cases.c.grid_code == grid_code, cases.c.category == category,
+                                cases.c.reported_at >= bounds[0])).one()
+    weeks = [int(since[i]) - int(since[i + 1]) for i in range(SPIKE_WEEKS)] + [int(since[SPIKE_WEEKS])]
     base, this = weeks[:SPIKE_WEEKS], weeks[SPIKE_WEEKS]
     mean, sigma = statistics.fmean(base), statistics.pstdev(base)
     _set(conn, "spike", "grid", f"{grid_code}:{category}", this > mean + SPIKE_SIGMAS * sigma and this >= SPIKE_MIN, now,
@@ -379,10 +379,51 @@ def rebuild(engine: Engine, frequency: dict[str, int], now: datetime | None = No
         for grid, category in conn.execute(select(cases.c.grid_code, cases.c.category).where(
                 cases.c.reported_at >= format_time(week_start(now))).distinct()).all():
             evaluate_spike(conn, grid, category, now)
-        for hid in conn.execute(select(persons.c.household_id).where(persons.c.tags != "[]").distinct()).scalars():
-            evaluate_household_people(conn, hid, now, frequency)
+        _rebuild_visits(conn, now, frequency)
         conn.execute(alert_sweeps.delete().where(alert_sweeps.c.name == "time"))
         conn.execute(insert(alert_sweeps).values(name="time", last_at=format_time(now)))
+
+
+def _rebuild_visits(conn: Connection, now: datetime, frequency: dict[str, int]) -> None:
+    """visit_overdue for every tagged person in a few set queries (a county has tens of
+    thousands): new alerts and all timers are inserted in bulk; existing alerts go through _set."""
+    last = dict(conn.execute(select(visits.c.household_id, func.max(visits.c.visited_at)).group_by(visits.c.household_id)).all())
+    existing = {r.subject_id: r for r in conn.execute(select(alerts).where(alerts.c.kind == "visit_overdue"))}
+    conn.execute(alert_timers.delete().where(alert_timers.c.subject_type == "person"))
+    new_alerts, timers, feed_rows = [], [], []
+    at = format_time(now)
+    for pid in existing:
+        evaluate_person(conn, pid, now, frequency)
+    rows = conn.execute(select(persons.c.id, persons.c.name, persons.c.grid_code, persons.c.household_id, persons.c.tags)
+                        .where(persons.c.tags != "[]")).all()
+    for p in rows:
+        if p.id in existing:
+            continue
+        tags = json.loads(p.tags or "[]")
+        every = _visit_every(tags, frequency)
+        seen = last.get(p.household_id)
+        if every is None or seen is None:
+            continue
+        late_at = parse_time(seen) + timedelta(days=every) + VISIT_GRACE
+        if now <= late_at:
+            timers.append({"subject_type": "person", "subject_id": p.id, "at": format_time(late_at + timedelta(seconds=1))})
+            continue
+        due = (parse_time(seen) + timedelta(days=every)).astimezone(CST).date()
+        params = {"name": p.name, "due": due.isoformat(), "tags": [t for t in tags if t in frequency],
+                  "days_late": (now.astimezone(CST).date() - due).days}
+        aid = str(uuid.uuid4())
+        new_alerts.append({"id": aid, "kind": "visit_overdue", "severity": "critical" if "key_person" in tags else "warning",
+                           "subject_type": "person", "subject_id": p.id, "grid_code": p.grid_code, "level": None,
+                           "audience": AUDIENCE["visit_overdue"], "assignee": None,
+                           "params": json.dumps(params, ensure_ascii=False, sort_keys=True), "state": "open",
+                           "raised_at": at, "updated_at": at, "version": 1})
+        feed_rows.append(("alert", aid, p.grid_code, 1))
+    for chunk in range(0, len(new_alerts), 500):
+        conn.execute(insert(alerts), new_alerts[chunk : chunk + 500])
+    for chunk in range(0, len(timers), 500):
+        conn.execute(insert(alert_timers), timers[chunk : chunk + 500])
+    if feed_rows:
+        feed.record_many(conn, feed_rows)
 
 
 # --- reading and acknowledging -------------------------------------------------------------
