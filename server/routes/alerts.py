@@ -7,7 +7,7 @@ outbox (mutation ``alert.ack``), so that an acknowledgement made offline is not 
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
@@ -18,6 +18,9 @@ from server.services import alerts as service
 from server.settings import Settings
 
 router = APIRouter(prefix="/api/v1", tags=["alerts"])
+# The OpenAPI document names the allowed values (kept equal to service.KINDS / STATES).
+Kind = Literal["due_soon", "overdue", "repeat", "spike", "group", "visit_overdue", "unsatisfied", "follow_up_due"]
+State = Literal["open", "acknowledged", "cleared"]
 Me = Annotated[dict, Depends(current_user)]
 Db = Annotated[Engine, Depends(get_engine)]
 Conf = Annotated[Settings, Depends(get_settings)]
@@ -66,8 +69,9 @@ def _strict(request_params, allowed: set[str]) -> None:
 
 @router.get("/alerts", response_model=AlertPage)
 def list_alerts(user: Me, engine: Db, settings: Conf, request: Request,
-                division: str | None = None, kind: Annotated[list[str] | None, Query()] = None,
-                state: Annotated[list[str] | None, Query()] = None, cursor: str | None = None,
+                division: Annotated[str | None, Query(pattern=r"^[0-9]{6}([0-9]{3}){0,3}$")] = None,
+                kind: Annotated[list[Kind] | None, Query()] = None,
+                state: Annotated[list[State] | None, Query()] = None, cursor: str | None = None,
                 limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict:
     _strict(request.query_params.keys(), {"division", "kind", "state", "cursor", "limit"})
     service.maybe_sweep(engine, dict(settings.visit_frequency_days))

@@ -285,7 +285,7 @@ def test_the_pull_feed_delivers_alerts_in_scope_only(api):
 def test_bad_list_parameters_are_refused_naming_the_parameter(api, params, field):
     r = api("station-01").get("/alerts", **params)
     assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json")
-    assert r.json()["errors"][0]["field"] == field
+    assert r.json()["errors"][0]["field"].split(".")[0] == field
 
 
 def test_list_pages_critical_first_without_repeats(api):
