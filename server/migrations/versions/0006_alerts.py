@@ -1,8 +1,8 @@
 """Early warning (DESIGN 16): alerts, their timers and sweep clock, case parties' ID digests, and
 the indexes of the repeat and spike checks.
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-11-29
 """
 
@@ -10,8 +10,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = "0004"
-down_revision = "0003"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
