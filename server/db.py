@@ -330,6 +330,7 @@ alerts = Table(
     Column("level", String(8)),  # the case's level, for case alerts
     Column("audience", String(80), nullable=False),  # ",role,role,": who sees it (DESIGN 16 "for")
     Column("assignee", String(64)),  # also sees a case alert
+    Column("units", String(200)),  # ",unit,co-unit,": the case's units, whose `unit` users see it (DESIGN 15)
     Column("params", Text, nullable=False, default="{}"),  # JSON: what the zh/en text says
     Column("state", String(12), nullable=False),  # open, acknowledged, cleared
     Column("raised_at", String(32), nullable=False),
@@ -339,7 +340,8 @@ alerts = Table(
     Column("ack_note", Text),
     Column("updated_at", String(32), nullable=False),
     Column("version", Integer, nullable=False, default=1),
-    UniqueConstraint("kind", "subject_type", "subject_id", name="alerts_one_per_kind_and_subject"),
+    # Subject first: a subject's rows of every kind are one index range.
+    UniqueConstraint("subject_type", "subject_id", "kind", name="alerts_one_per_kind_and_subject"),
 )
 
 # The ID numbers named by each case's parties, so that "three cases naming one person" is an
@@ -361,8 +363,10 @@ alert_sweeps = Table(
     Column("last_at", String(32), nullable=False),
 )
 
-# When a subject's time-based alert next changes (a case's due-soon window opens, it falls due, its
-# follow-up falls due; a person's visit becomes 7 days late): the sweep reads only rows now due.
+# When a subject's alerts must next be evaluated: by the clock (a case's due-soon window opens, it
+# falls due, its follow-up falls due; a person's visit becomes 7 days late; a repeat's oldest case
+# leaves its 30 days; a spike's week ends), or now, because a mutation changed it (marked in the
+# mutation's transaction, evaluated right after the push; the sweep catches any a crash left).
 alert_timers = Table(
     "alert_timers",
     metadata,
@@ -371,11 +375,20 @@ alert_timers = Table(
     Column("at", String(32), nullable=False, index=True),
 )
 
+# Running counts of cases per (grid:category, week starting Monday, China time), kept by each
+# report in its transaction: the spike check reads nine rows instead of counting cases.
+alert_counts = Table(
+    "alert_counts",
+    metadata,
+    Column("subject", String(80), primary_key=True),
+    Column("week", String(10), primary_key=True),
+    Column("n", Integer, nullable=False),
+)
+
 Index("alerts_state_kind", alerts.c.state, alerts.c.kind)
 Index("case_parties_digest", case_parties.c.id_digest, case_parties.c.reported_at)
-# The incremental checks of repeated incidents and spikes.
+# The repeat check: a household's cases of the last 30 days, one index range.
 Index("cases_household_reported", cases.c.household_id, cases.c.reported_at)
-Index("cases_grid_category_reported", cases.c.grid_code, cases.c.category, cases.c.reported_at)
 
 Index("cases_grid_status", cases.c.grid_code, cases.c.status)
 # Covering indexes for the dashboard's aggregates (server/services/stats.py).

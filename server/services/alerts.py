@@ -1,33 +1,43 @@
 """Early warning (DESIGN 16): alerts derived from the data and kept current incrementally.
 
 Every kind is a condition on one subject (a case, a household, a party's ID number, a person, a
-grid and category). ``evaluate_*`` decides the condition for one subject and brings its row in
-``alerts`` up to date: raised (``open``), still true (left as it is, acknowledged or not), ended
-(``cleared``), or true again after clearing (``open`` again, the acknowledgement forgotten).
+grid and category). ``evaluate`` decides the conditions of many subjects at once and brings their
+rows in ``alerts`` up to date: raised (``open``), still true (left as it is, acknowledged or not),
+ended (``cleared``), or true again after clearing (``open`` again, the acknowledgement forgotten).
 
 Who triggers what:
-- a pushed mutation (``after_mutation``, inside the mutation's transaction) re-evaluates only the
-  subjects it touched: the case; on a report also its household, its parties' ID numbers and its
-  grid and category (spike); a visit its household's people; a person upsert that person;
+- a pushed mutation (``after_mutation``, inside the mutation's transaction) keeps the running
+  weekly count of its grid and category (``alert_counts``) and marks the subjects it touched as
+  due now in ``alert_timers`` — one statement: the case; on a report also its household, its
+  parties' ID numbers and its grid and category; a visit or household its tagged people;
+- once the push's mutations are applied, ``drain`` evaluates what they marked, in one
+  transaction and a few statements per kind (a household is one index range of its last 30
+  days, a spike nine counter rows): no rescans, nothing counted twice in a batch;
 - the sweep (``maybe_sweep``) handles what changes with the clock alone. It runs at most once a
   minute across all server processes (a conditional UPDATE of ``alert_sweeps`` elects one) and
   reads only ``alert_timers`` rows now due — each evaluation records when its subject next
   changes by the clock (a due-soon window opening, a due time, seven days after closing, a visit
-  becoming seven days late) — plus the few repeat/spike alerts still standing (windows slide).
+  becoming seven days late, a repeat's oldest case leaving the 30 days, a spike's week ending) —
+  and any mark a process left unevaluated when it died.
 No request rescans the county; ``rebuild`` does, once, for data that arrived without mutations
-(the demo seed, bulk imports).
+(the demo seed).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import statistics
 import time
 import uuid
+from collections import defaultdict
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
+from typing import Iterable
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, false, func, insert, or_, select, tuple_, update
+from sqlalchemy import text as sql
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -35,7 +45,9 @@ from schemas.messages import message
 from schemas.validators import CST, format_time, mask_id_number, parse_time
 from schemas.workflow import LEVEL_ORDER, UNFINISHED_STATUSES
 from server import feed
-from server.db import alert_sweeps, alert_timers, alerts, case_parties, cases, households, persons, visits
+from server.db import feed as feed_table
+from server.db import (alert_counts, alert_sweeps, alert_timers, alerts, case_parties, cases, households, persons,
+                       visits)
 from server.errors import ApiProblem, not_found
 from server.scope import scope_clause
 
@@ -53,6 +65,8 @@ FOLLOW_UP_AFTER = timedelta(days=7)
 SWEEP_EVERY = timedelta(minutes=1)
 
 # The roles of DESIGN 16's "for" column; admin acts at county level and sees what county sees.
+log = logging.getLogger("gridctl.server")
+
 _ROLE_AT = {"grid": ("gridworker",), "village": ("village",), "town": ("station",), "county": ("county", "admin")}
 
 
@@ -71,7 +85,7 @@ AUDIENCE = {
     "spike": _audience("station", "county", "admin"),
     "group": _audience("station", "county", "admin"),
     "visit_overdue": _audience("gridworker", "village"),
-    "unsatisfied": _audience("station"),
+    "unsatisfied": _audience("station", "unit"),
     "follow_up_due": _audience("village", "station"),
 }
 
@@ -85,69 +99,159 @@ def digest(id_number: str) -> str:
     return hashlib.sha256(id_number.strip().upper().encode()).hexdigest()[:32]
 
 
-# --- one row per (kind, subject) ---------------------------------------------------------------
+# --- writing: one row per (kind, subject) ------------------------------------------------------
 
-_UNREAD = object()
-
-
-def _rows(conn: Connection, subject_type: str, subject_id: str) -> dict:
-    """The alert rows of one subject by kind: one query instead of one per kind."""
-    return {r.kind: r for r in conn.execute(select(alerts).where(alerts.c.subject_type == subject_type,
-                                                                  alerts.c.subject_id == subject_id))}
+_MUTABLE = ("severity", "grid_code", "audience", "params", "level", "assignee", "units", "state", "raised_at",
+            "cleared_at", "acked_by", "acked_at", "ack_note", "updated_at", "version")
+_CHUNK = 500
 
 
-def _timer(conn: Connection, subject_type: str, subject_id: str, at: datetime | None) -> None:
-    """When this subject's time-based alerts next change (None: not by the clock alone)."""
-    key = and_(alert_timers.c.subject_type == subject_type, alert_timers.c.subject_id == subject_id)
-    conn.execute(alert_timers.delete().where(key))
-    if at is not None:
-        conn.execute(insert(alert_timers).values(subject_type=subject_type, subject_id=subject_id, at=format_time(at)))
+def _chunks(items: list) -> Iterable[list]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]
 
 
-def _set(conn: Connection, kind: str, subject_type: str, subject_id: str, active: bool, now: datetime, *,
-         grid_code: str | None = None, audience: str | None = None, params: dict | None = None,
-         level: str | None = None, assignee: str | None = None, severity: str | None = None, row=_UNREAD) -> None:
-    """Make the alert (kind, subject) agree with whether its condition holds now. ``row``: the
-    current row when the caller read it already (None: there is none)."""
-    if row is _UNREAD:
-        row = conn.execute(select(alerts).where(alerts.c.kind == kind, alerts.c.subject_type == subject_type,
-                                                alerts.c.subject_id == subject_id)).first()
-    at = format_time(now)
-    if not active:
-        if row is not None and row.state != "cleared":
-            conn.execute(update(alerts).where(alerts.c.id == row.id).values(
-                state="cleared", cleared_at=at, updated_at=at, version=row.version + 1))
-            feed.record(conn, "alert", row.id, row.grid_code, row.version + 1)
-        return
-    values = {"severity": severity or SEVERITY[kind], "grid_code": grid_code, "audience": audience or AUDIENCE[kind],
-              "params": json.dumps(params or {}, ensure_ascii=False, sort_keys=True), "level": level, "assignee": assignee}
-    if row is None:
-        new_id = str(uuid.uuid4())
-        conn.execute(insert(alerts).values(id=new_id, kind=kind, subject_type=subject_type, subject_id=subject_id,
-                                           state="open", raised_at=at, updated_at=at, version=1, **values))
-        feed.record(conn, "alert", new_id, grid_code, 1)
-        return
-    if row.state == "cleared":
-        values.update(state="open", raised_at=at, cleared_at=None, acked_by=None, acked_at=None, ack_note=None)
-    elif all(getattr(row, k) == v for k, v in values.items()):
-        return  # still true and said the same way: nothing changed, nothing to send
-    conn.execute(update(alerts).where(alerts.c.id == row.id).values(updated_at=at, version=row.version + 1, **values))
-    feed.record(conn, "alert", row.id, grid_code, row.version + 1)
+class _Batch:
+    """What one evaluation decided — alert rows to insert and to update, their feed rows, and each
+    evaluated subject's next timer — written by ``write`` in a few statements however many
+    subjects were evaluated (a push of 100 mutations is one batch)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now, self.at = now, format_time(now)
+        self.inserts: list[dict] = []
+        self.updates: list[dict] = []
+        self.feed: list[tuple] = []
+        self.timers: dict[tuple[str, str], datetime | None] = {}
+
+    def set(self, kind: str, subject_type: str, subject_id: str, active: bool, row, *, grid_code: str | None = None,
+            audience: str | None = None, params: dict | None = None, level: str | None = None,
+            assignee: str | None = None, units: str | None = None, severity: str | None = None) -> None:
+        """Make the alert (kind, subject) agree with whether its condition holds now. ``row``: its
+        current row, None when there is none."""
+        if not active:
+            if row is not None and row.state != "cleared":
+                self._update(row, state="cleared", cleared_at=self.at)
+            return
+        values = {"severity": severity or SEVERITY[kind], "grid_code": grid_code, "audience": audience or AUDIENCE[kind],
+                  "params": json.dumps(params or {}, ensure_ascii=False, sort_keys=True), "level": level,
+                  "assignee": assignee, "units": units}
+        if row is None:
+            new_id = str(uuid.uuid4())
+            self.inserts.append({"id": new_id, "kind": kind, "subject_type": subject_type, "subject_id": subject_id,
+                                 "state": "open", "raised_at": self.at, "cleared_at": None, "acked_by": None,
+                                 "acked_at": None, "ack_note": None, "updated_at": self.at, "version": 1, **values})
+            self.feed.append(("alert", new_id, grid_code, 1))
+            return
+        if row.state == "cleared":
+            values.update(state="open", raised_at=self.at, cleared_at=None, acked_by=None, acked_at=None, ack_note=None)
+        elif all(getattr(row, k) == v for k, v in values.items()):
+            return  # still true and said the same way: nothing changed, nothing to send
+        self._update(row, **values)
+
+    def _update(self, row, **changes) -> None:
+        new = {k: getattr(row, k) for k in _MUTABLE}
+        new.update(changes, updated_at=self.at, version=row.version + 1)
+        self.updates.append({"_id": row.id, **{f"v_{k}": v for k, v in new.items()}})
+        self.feed.append(("alert", row.id, new["grid_code"], new["version"]))
+
+    def write(self, conn: Connection) -> None:
+        for chunk in _chunks(self.inserts):
+            conn.execute(insert(alerts), chunk)
+        if self.updates:
+            conn.execute(update(alerts).where(alerts.c.id == bindparam("_id"))
+                         .values({k: bindparam(f"v_{k}") for k in _MUTABLE}), self.updates)
+        if self.feed:
+            _record_feed(conn, self.feed)
+        by_type: dict[str, list[str]] = defaultdict(list)
+        for t, i in self.timers:
+            by_type[t].append(i)
+        for t, ids in by_type.items():  # by type and id: the primary key serves it
+            for chunk in _chunks(ids):
+                conn.execute(alert_timers.delete().where(alert_timers.c.subject_type == t,
+                                                         alert_timers.c.subject_id.in_(chunk)))
+        due = [{"subject_type": t, "subject_id": i, "at": format_time(at)} for (t, i), at in self.timers.items() if at]
+        for chunk in _chunks(due):
+            conn.execute(insert(alert_timers), chunk)
 
 
-# --- the conditions ------------------------------------------------------------------------
+def _record_feed(conn: Connection, rows: list[tuple]) -> None:
+    """server/feed.py's ``record`` for many alerts: each one's live feed row moves to the end.
 
-def _has(column: str) -> bool:
-    # The closed loop (DESIGN 15) adds satisfaction and followed_up_at; until then those kinds rest.
-    return column in cases.c
+    An alert keeps its grid nearly always, so its old live row is deleted by id (one indexed
+    statement per 500) and the new one inserted; the rare alert whose grid changed (a household
+    re-gridded) goes through ``feed.record``, which leaves the tombstone.
+    """
+    new = [r for r in rows if r[3] == 1]  # raised for the first time: no feed row yet
+    changed = {r[1]: r for r in rows if r[3] != 1}
+    moved = []
+    for chunk in _chunks(list(changed)):
+        live = conn.execute(select(feed_table.c.entity_id, feed_table.c.grid_code).where(
+            feed_table.c.entity == "alert", feed_table.c.entity_id.in_(chunk), feed_table.c.deleted.is_(False))).all()
+        moved += [i for i, g in live if g != changed[i][2]]
+    for i in moved:
+        e, _, g, v = changed.pop(i)
+        feed.record(conn, e, i, g, v)
+    for chunk in _chunks(list(changed)):
+        conn.execute(feed_table.delete().where(feed_table.c.entity == "alert", feed_table.c.entity_id.in_(chunk),
+                                               feed_table.c.deleted.is_(False)))
+    fresh = new + list(changed.values())
+    for chunk in _chunks(fresh):
+        conn.execute(insert(feed_table), [{"entity": e, "entity_id": i, "grid_code": g, "version": v, "deleted": False}
+                                          for e, i, g, v in chunk])
 
 
-def evaluate_case(conn: Connection, case_id: str, now: datetime) -> None:
-    """due_soon, overdue, group, unsatisfied and follow_up_due of one case, and its next timer."""
-    row = conn.execute(select(cases).where(cases.c.id == case_id)).first()
-    if row is None:
-        return
-    have = _rows(conn, "case", row.id)
+def _alert_rows(conn: Connection, subject_type: str, ids: list[str]) -> dict:
+    """The alert rows of these subjects by (subject id, kind): one indexed read per 500 subjects."""
+    out = {}
+    for chunk in _chunks(ids):
+        for r in conn.execute(select(alerts).where(alerts.c.subject_type == subject_type, alerts.c.subject_id.in_(chunk))):
+            out[(r.subject_id, r.kind)] = r
+    return out
+
+
+# Written as SQL once (the same on SQLite ≥ 3.35 and PostgreSQL): these run in every mutation's
+# transaction, and a statement built anew each time costs more to compile than to run.
+_MARK = sql("INSERT INTO alert_timers (subject_type, subject_id, at) VALUES (:t, :i, :at) "
+             "ON CONFLICT (subject_type, subject_id) DO UPDATE SET at = excluded.at")
+_BUMP = sql("INSERT INTO alert_counts (subject, week, n) VALUES (:s, :w, 1) "
+             "ON CONFLICT (subject, week) DO UPDATE SET n = alert_counts.n + 1 RETURNING n")
+
+
+def _mark(conn: Connection, marks: list[tuple[str, str]], now: datetime) -> None:
+    """Due now: these subjects changed. Evaluated right after the push (``drain``), or by the
+    sweep if the process died first."""
+    if marks:
+        at = format_time(now)
+        conn.execute(_MARK, [{"t": t, "i": i, "at": at} for t, i in dict.fromkeys(marks)])
+
+
+def _bump(conn: Connection, subject: str, week: str) -> int:
+    """One more case in this (grid:category, week): the running count, as it is now."""
+    return conn.execute(_BUMP, {"s": subject, "w": week}).scalar_one()
+
+
+# --- the conditions, each for many subjects at once -------------------------------------------
+
+def _units(row) -> str | None:
+    codes = ([row.unit] if row.unit else []) + [c for c in json.loads(row.co_units or "[]") if c]
+    return "," + ",".join(dict.fromkeys(codes)) + "," if codes else None
+
+
+_CASE_COLUMNS = (cases.c.id, cases.c.serial, cases.c.title, cases.c.status, cases.c.due_at, cases.c.level_entered_at,
+                 cases.c.level, cases.c.assignee, cases.c.grid_code, cases.c.scale, cases.c.unit, cases.c.co_units,
+                 cases.c.satisfaction, cases.c.closed_at)
+
+
+def _cases(conn: Connection, b: _Batch, ids: list[str]) -> None:
+    """due_soon, overdue, group, unsatisfied and follow_up_due of these cases, and their next timers."""
+    have = _alert_rows(conn, "case", ids)
+    for chunk in _chunks(ids):
+        for row in conn.execute(select(*_CASE_COLUMNS).where(cases.c.id.in_(chunk))):
+            _case(b, row, lambda kind: have.get((row.id, kind)))
+
+
+def _case(b: _Batch, row, have) -> None:
+    now = b.now
     running = row.status in UNFINISHED_STATUSES and bool(row.due_at)
     due = parse_time(row.due_at) if row.due_at else None
     overdue = running and now > due
@@ -157,52 +261,75 @@ def evaluate_case(conn: Connection, case_id: str, now: datetime) -> None:
         soon = due - now <= window
         next_at = due + timedelta(seconds=1) if soon else due - window
     params = {"serial": row.serial, "title": row.title, "due_at": row.due_at}
-    common = dict(grid_code=row.grid_code, params=params, level=row.level, assignee=row.assignee)
-    _set(conn, "due_soon", "case", row.id, soon, now, audience=_case_audience(row.level), row=have.get("due_soon"), **common)
-    _set(conn, "overdue", "case", row.id, overdue, now, row=have.get("overdue"),
-         audience=_case_audience(row.level, "station", "county", "admin"), **common)
-    _set(conn, "group", "case", row.id, row.scale in ("group", "major") and row.status not in ("closed", "rejected"),
-         now, severity="critical", row=have.get("group"), **dict(common, params=dict(params, scale=row.scale)))
-    if _has("satisfaction"):
-        _set(conn, "unsatisfied", "case", row.id, row.satisfaction == "unsatisfied", now,
-             audience=_audience("station"), row=have.get("unsatisfied"), **common)
-    if _has("followed_up_at"):
-        closed = parse_time(row.closed_at) if row.closed_at else None
-        waiting = row.status == "closed" and closed is not None and row.followed_up_at is None
-        due_follow = waiting and now - closed >= FOLLOW_UP_AFTER
-        if waiting and not due_follow:
-            next_at = closed + FOLLOW_UP_AFTER
-        _set(conn, "follow_up_due", "case", row.id, due_follow, now, row=have.get("follow_up_due"),
-             **dict(common, params=dict(params, closed_at=row.closed_at)))
-    _timer(conn, "case", row.id, next_at)
+    common = dict(grid_code=row.grid_code, params=params, level=row.level, assignee=row.assignee, units=_units(row))
+    b.set("due_soon", "case", row.id, soon, have("due_soon"), audience=_case_audience(row.level, "unit"), **common)
+    b.set("overdue", "case", row.id, overdue, have("overdue"),
+          audience=_case_audience(row.level, "unit", "station", "county", "admin"), **common)
+    b.set("group", "case", row.id, row.scale in ("group", "major") and row.status not in ("closed", "rejected"),
+          have("group"), **dict(common, params=dict(params, scale=row.scale)))
+    # The closed loop (DESIGN 15): a follow-up rated unsatisfied stands until a later follow-up
+    # says otherwise. A closed case waits for a follow-up when it has none, or when its last one
+    # was unsatisfied: that one reopened it, so it was closed again since (decided by the rating,
+    # not by comparing times, which share a second in a fast hand).
+    b.set("unsatisfied", "case", row.id, row.satisfaction == "unsatisfied", have("unsatisfied"), **common)
+    closed = parse_time(row.closed_at) if row.status == "closed" and row.closed_at else None
+    waiting = closed is not None and row.satisfaction in (None, "unsatisfied")
+    follow_due = waiting and now - closed >= FOLLOW_UP_AFTER
+    if waiting and not follow_due:
+        next_at = closed + FOLLOW_UP_AFTER
+    b.set("follow_up_due", "case", row.id, follow_due, have("follow_up_due"),
+          **dict(common, params=dict(params, closed_at=row.closed_at)))
+    b.timers[("case", row.id)] = next_at
 
 
-def evaluate_household(conn: Connection, household_id: str, now: datetime) -> None:
-    since = format_time(now - timedelta(days=REPEAT_DAYS))
-    rows = conn.execute(select(cases.c.serial, cases.c.grid_code, cases.c.reported_at)
-                        .where(cases.c.household_id == household_id, cases.c.reported_at >= since)
-                        .order_by(cases.c.reported_at)).all()
-    hh = conn.execute(select(households.c.household_no, households.c.grid_code, households.c.address)
-                      .where(households.c.id == household_id)).first()
-    grid = hh.grid_code if hh is not None else (rows[-1].grid_code if rows else None)
-    _set(conn, "repeat", "household", household_id, len(rows) >= REPEAT_CASES and grid is not None, now,
-         grid_code=grid, params={"count": len(rows), "days": REPEAT_DAYS, "household_no": hh.household_no if hh else None,
-                                 "address": hh.address if hh else None, "serials": [r.serial for r in rows][-5:]})
+def _households(conn: Connection, b: _Batch, ids: list[str]) -> None:
+    """repeat at these households: their cases of the last 30 days, one index range each."""
+    since = format_time(b.now - timedelta(days=REPEAT_DAYS))
+    found: dict[str, list] = defaultdict(list)
+    info = {}
+    for chunk in _chunks(ids):
+        for r in conn.execute(select(cases.c.household_id, cases.c.serial, cases.c.grid_code, cases.c.reported_at)
+                              .where(cases.c.household_id.in_(chunk), cases.c.reported_at >= since)
+                              .order_by(cases.c.reported_at)):
+            found[r.household_id].append(r)
+        for r in conn.execute(select(households.c.id, households.c.household_no, households.c.grid_code,
+                                     households.c.address).where(households.c.id.in_(chunk))):
+            info[r.id] = r
+    have = _alert_rows(conn, "household", ids)
+    for hid in ids:
+        rows, hh = found.get(hid, []), info.get(hid)
+        grid = hh.grid_code if hh is not None else (rows[-1].grid_code if rows else None)
+        active = len(rows) >= REPEAT_CASES and grid is not None
+        b.set("repeat", "household", hid, active, have.get((hid, "repeat")), grid_code=grid,
+              params={"count": len(rows), "days": REPEAT_DAYS, "household_no": hh.household_no if hh else None,
+                      "address": hh.address if hh else None, "serials": [r.serial for r in rows][-5:]})
+        # Standing: look again when its oldest case leaves the 30 days.
+        b.timers[("household", hid)] = parse_time(rows[0].reported_at) + timedelta(days=REPEAT_DAYS, seconds=1) \
+            if active else None
 
 
-def evaluate_party(conn: Connection, id_digest: str, now: datetime, masked: str | None = None) -> None:
-    since = format_time(now - timedelta(days=REPEAT_DAYS))
-    rows = conn.execute(select(cases.c.serial, cases.c.grid_code, cases.c.parties)
-                        .select_from(case_parties.join(cases, cases.c.id == case_parties.c.case_id))
-                        .where(case_parties.c.id_digest == id_digest, case_parties.c.reported_at >= since)
-                        .order_by(case_parties.c.reported_at)).all()
-    if masked is None and rows:
-        for p in json.loads(rows[-1].parties or "[]"):
-            if p.get("id_number") and digest(p["id_number"]) == id_digest:
-                masked = mask_id_number(p["id_number"])
-    _set(conn, "repeat", "party", id_digest, len(rows) >= REPEAT_CASES, now,
-         grid_code=rows[-1].grid_code if rows else None,
-         params={"count": len(rows), "days": REPEAT_DAYS, "id_number": masked, "serials": [r.serial for r in rows][-5:]})
+def _parties(conn: Connection, b: _Batch, digests: list[str]) -> None:
+    """repeat naming one party's ID number (kept as a digest) in the last 30 days."""
+    since = format_time(b.now - timedelta(days=REPEAT_DAYS))
+    found: dict[str, list] = defaultdict(list)
+    for chunk in _chunks(digests):
+        for r in conn.execute(select(case_parties.c.id_digest, case_parties.c.reported_at, cases.c.serial,
+                                     cases.c.grid_code, cases.c.parties)
+                              .select_from(case_parties.join(cases, cases.c.id == case_parties.c.case_id))
+                              .where(case_parties.c.id_digest.in_(chunk), case_parties.c.reported_at >= since)
+                              .order_by(case_parties.c.reported_at)):
+            found[r.id_digest].append(r)
+    have = _alert_rows(conn, "party", digests)
+    for d in digests:
+        rows = found.get(d, [])
+        active = len(rows) >= REPEAT_CASES
+        masked = next((mask_id_number(p["id_number"]) for p in json.loads(rows[-1].parties or "[]")
+                       if p.get("id_number") and digest(p["id_number"]) == d), None) if active else None
+        b.set("repeat", "party", d, active, have.get((d, "repeat")), grid_code=rows[-1].grid_code if rows else None,
+              params={"count": len(rows), "days": REPEAT_DAYS, "id_number": masked,
+                      "serials": [r.serial for r in rows][-5:]})
+        b.timers[("party", d)] = parse_time(rows[0].reported_at) + timedelta(days=REPEAT_DAYS, seconds=1) \
+            if active else None
 
 
 def week_start(now: datetime) -> datetime:
@@ -211,22 +338,31 @@ def week_start(now: datetime) -> datetime:
     return monday
 
 
-def evaluate_spike(conn: Connection, grid_code: str, category: str, now: datetime) -> None:
-    """Counted in SQL over the (grid, category, reported_at) index: cases since each of the nine
-    week starts, so that a busy grid's weeks are never read row by row."""
-    from sqlalchemy import case as when
+def week_key(t: datetime) -> str:
+    """The week a moment falls in, as its Monday (China time): the key of the running counts."""
+    return week_start(t).date().isoformat()
 
-    start = week_start(now)
-    bounds = [format_time(start - timedelta(weeks=SPIKE_WEEKS - i)) for i in range(SPIKE_WEEKS + 1)]
-    since = conn.execute(select(*[func.coalesce(func.sum(when((cases.c.reported_at >= b, 1), else_=0)), 0) for b in bounds])
-                         .where(cases.c.grid_code == grid_code, cases.c.category == category,
-                                cases.c.reported_at >= bounds[0])).one()
-    weeks = [int(since[i]) - int(since[i + 1]) for i in range(SPIKE_WEEKS)] + [int(since[SPIKE_WEEKS])]
-    base, this = weeks[:SPIKE_WEEKS], weeks[SPIKE_WEEKS]
-    mean, sigma = statistics.fmean(base), statistics.pstdev(base)
-    _set(conn, "spike", "grid", f"{grid_code}:{category}", this > mean + SPIKE_SIGMAS * sigma and this >= SPIKE_MIN, now,
-         grid_code=grid_code, params={"grid_code": grid_code, "category": category, "count": this,
-                                      "mean": round(mean, 2), "sigma": round(sigma, 2)})
+
+def _spikes(conn: Connection, b: _Batch, subjects: list[str]) -> None:
+    """spike of these grid:category subjects, from the running weekly counts (nine rows each)."""
+    start = week_start(b.now)
+    weeks = [week_key(start - timedelta(weeks=SPIKE_WEEKS - i)) for i in range(SPIKE_WEEKS + 1)]
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    for chunk in _chunks(subjects):
+        for r in conn.execute(select(alert_counts).where(alert_counts.c.subject.in_(chunk),
+                                                         alert_counts.c.week >= weeks[0], alert_counts.c.week <= weeks[-1])):
+            counts[r.subject][r.week] = r.n
+    have = _alert_rows(conn, "grid", subjects)
+    for subject in subjects:
+        series = [counts[subject].get(w, 0) for w in weeks]
+        base, this = series[:SPIKE_WEEKS], series[SPIKE_WEEKS]
+        mean, sigma = statistics.fmean(base), statistics.pstdev(base)
+        grid_code, _, category = subject.partition(":")
+        active = this > mean + SPIKE_SIGMAS * sigma and this >= SPIKE_MIN
+        b.set("spike", "grid", subject, active, have.get((subject, "spike")), grid_code=grid_code,
+              params={"grid_code": grid_code, "category": category, "count": this, "mean": round(mean, 2),
+                      "sigma": round(sigma, 2)})
+        b.timers[("grid", subject)] = start + timedelta(weeks=1) if active else None  # the week ends
 
 
 def _visit_every(tags: list[str], frequency: dict[str, int]) -> int | None:
@@ -234,70 +370,153 @@ def _visit_every(tags: list[str], frequency: dict[str, int]) -> int | None:
     return min(days) if days else None
 
 
-def evaluate_person(conn: Connection, person_id: str, now: datetime, frequency: dict[str, int],
-                    last_visit: str | None = None, looked_up: bool = False) -> None:
-    p = conn.execute(select(persons.c.id, persons.c.name, persons.c.grid_code, persons.c.household_id, persons.c.tags)
-                     .where(persons.c.id == person_id)).first()
-    if p is None:
-        return
-    tags = json.loads(p.tags or "[]")
-    every = _visit_every(tags, frequency)
-    if every is not None and not looked_up:
-        last_visit = conn.execute(select(func.max(visits.c.visited_at)).where(visits.c.household_id == p.household_id)).scalar()
-    # A person never visited has no due date yet (``visit due`` lists them as due today).
-    late_at = parse_time(last_visit) + timedelta(days=every) + VISIT_GRACE if every is not None and last_visit else None
-    late = late_at is not None and now > late_at
-    _timer(conn, "person", p.id, late_at + timedelta(seconds=1) if late_at is not None and not late else None)
-    due = (parse_time(last_visit) + timedelta(days=every)).astimezone(CST).date().isoformat() if late else None
-    _set(conn, "visit_overdue", "person", p.id, late, now, grid_code=p.grid_code,
-         severity="critical" if late and "key_person" in tags else None,
-         params={"name": p.name, "due": due, "tags": [t for t in tags if t in frequency],
-                 "days_late": (now.astimezone(CST).date() - date_of(due)).days if due else None})
+def _people(conn: Connection, b: _Batch, person_ids: list[str], frequency: dict[str, int]) -> None:
+    """visit_overdue of these people: a special-population tag, last visit + its frequency + 7 days
+    past. A person never visited has no due date yet (``visit due`` lists them as due today)."""
+    now = b.now
+    people = []
+    for chunk in _chunks(person_ids):
+        people += conn.execute(select(persons.c.id, persons.c.name, persons.c.grid_code, persons.c.household_id,
+                                      persons.c.tags).where(persons.c.id.in_(chunk))).all()
+    homes = sorted({p.household_id for p in people if p.household_id})
+    last = {}
+    for chunk in _chunks(homes):
+        last.update(conn.execute(select(visits.c.household_id, func.max(visits.c.visited_at))
+                                 .where(visits.c.household_id.in_(chunk)).group_by(visits.c.household_id)).all())
+    have = _alert_rows(conn, "person", person_ids)
+    for p in people:
+        tags = json.loads(p.tags or "[]")
+        every, seen = _visit_every(tags, frequency), last.get(p.household_id)
+        late_at = parse_time(seen) + timedelta(days=every) + VISIT_GRACE if every is not None and seen else None
+        late = late_at is not None and now > late_at
+        b.timers[("person", p.id)] = late_at + timedelta(seconds=1) if late_at is not None and not late else None
+        due = (parse_time(seen) + timedelta(days=every)).astimezone(CST).date() if late else None
+        b.set("visit_overdue", "person", p.id, late, have.get((p.id, "visit_overdue")), grid_code=p.grid_code,
+              severity="critical" if late and "key_person" in tags else None,
+              params={"name": p.name, "due": due.isoformat() if due else None, "tags": [t for t in tags if t in frequency],
+                      "days_late": (now.astimezone(CST).date() - due).days if due else None})
 
 
-def date_of(text: str):
-    from datetime import date
-
-    return date.fromisoformat(text)
-
-
-def evaluate_household_people(conn: Connection, household_id: str, now: datetime, frequency: dict[str, int]) -> None:
-    last = conn.execute(select(func.max(visits.c.visited_at)).where(visits.c.household_id == household_id)).scalar()
-    for (pid,) in conn.execute(select(persons.c.id).where(persons.c.household_id == household_id, persons.c.tags != "[]")):
-        evaluate_person(conn, pid, now, frequency, last, looked_up=True)
+def evaluate(conn: Connection, subjects: dict[str, Iterable[str]], now: datetime, frequency: dict[str, int]) -> None:
+    """Bring the alerts of these subjects up to date, by type: case, household, party, grid
+    ("grid:category"), person, and residents (a household's tagged people)."""
+    b = _Batch(now)
+    for t, ids in subjects.items():
+        for i in ids:
+            b.timers[(t, i)] = None  # the mark is done with; an evaluator sets the next timer
+    if ids := sorted(subjects.get("case", ())):
+        _cases(conn, b, ids)
+    if ids := sorted(subjects.get("household", ())):
+        _households(conn, b, ids)
+    if ids := sorted(subjects.get("party", ())):
+        _parties(conn, b, ids)
+    if ids := sorted(subjects.get("grid", ())):
+        _spikes(conn, b, ids)
+    people = set(subjects.get("person", ()))
+    for chunk in _chunks(sorted(subjects.get("residents", ()))):
+        people.update(conn.execute(select(persons.c.id).where(persons.c.household_id.in_(chunk),
+                                                              persons.c.tags != "[]")).scalars())
+    if people:
+        _people(conn, b, sorted(people), frequency)
+    b.write(conn)
 
 
 # --- triggers ------------------------------------------------------------------------------
 
-def after_mutation(conn: Connection, mutation_type: str, payload, result: dict, frequency: dict[str, int],
-                   now: datetime | None = None) -> None:
-    """Re-evaluate what one applied mutation touched, in its transaction."""
+def after_mutation(conn: Connection, mutation_type: str, payload, result: dict, frequency: dict[str, int] | None = None,
+                   now: datetime | None = None, *, created_at: datetime | None = None,
+                   started: datetime | None = None) -> list[tuple[str, str]]:
+    """In the mutation's transaction: keep the running counts and mark what it touched (one
+    statement); answers the marks, for ``drain`` to evaluate once the push is done. ``started``:
+    a moment before the mutation was applied."""
     now = now or _now()
     entity_id = result.get("entity_id")
+    marks: list[tuple[str, str]] = []
     if mutation_type == "case.report":
-        row = conn.execute(select(cases.c.household_id, cases.c.grid_code, cases.c.category, cases.c.reported_at,
-                                  cases.c.parties).where(cases.c.id == entity_id)).first()
-        if row is None:
-            return
-        evaluate_case(conn, entity_id, now)
-        if row.household_id:
-            evaluate_household(conn, row.household_id, now)
-        for id_number in {p.get("id_number") for p in json.loads(row.parties or "[]") if p.get("id_number")}:
-            d = digest(id_number)
-            conn.execute(insert(case_parties).values(case_id=entity_id, id_digest=d, reported_at=row.reported_at))
-            evaluate_party(conn, d, now, mask_id_number(id_number))
-        evaluate_spike(conn, row.grid_code, row.category, now)
+        told = payload.reported_at or created_at
+        if told is not None and started is not None and told <= started:
+            # The case's reported_at is min(this, the report's own now), which came after
+            # ``started``: so it is this, and the case need not be read back.
+            household_id, grid_code, category = payload.household_id, payload.grid_code, payload.category
+            reported_at, numbers = format_time(told), [p.id_number for p in payload.parties]
+        else:
+            row = conn.execute(select(cases.c.household_id, cases.c.grid_code, cases.c.category, cases.c.reported_at,
+                                      cases.c.parties).where(cases.c.id == entity_id)).first()
+            if row is None:
+                return []
+            household_id, grid_code, category, reported_at = row.household_id, row.grid_code, row.category, row.reported_at
+            numbers = [p.get("id_number") for p in json.loads(row.parties or "[]")]
+        marks.append(("case", entity_id))
+        if household_id:
+            marks.append(("household", household_id))
+        digests = sorted({digest(n) for n in numbers if n})
+        if digests:
+            conn.execute(insert(case_parties), [{"case_id": entity_id, "id_digest": d, "reported_at": reported_at}
+                                                for d in digests])
+            marks += [("party", d) for d in digests]
+        subject, week = f"{grid_code}:{category}", week_key(parse_time(reported_at))
+        n = _bump(conn, subject, week)
+        # A report of this week raises a spike only from the fifth case on; one of an earlier
+        # week (made offline) moves the baseline, so it is looked at too.
+        if n >= SPIKE_MIN or week != week_key(now):
+            marks.append(("grid", subject))
     elif mutation_type == "case.act":
-        evaluate_case(conn, entity_id, now)
+        marks.append(("case", entity_id))
     elif mutation_type == "visit.log":
         hid = conn.execute(select(visits.c.household_id).where(visits.c.id == entity_id)).scalar()
         if hid:
-            evaluate_household_people(conn, hid, now, frequency)
+            marks.append(("residents", hid))
     elif mutation_type == "person.upsert":
-        evaluate_person(conn, entity_id, now, frequency)
+        marks.append(("person", entity_id))
     elif mutation_type == "household.upsert":
-        # Re-gridded: the people's alerts follow them into the new grid.
-        evaluate_household_people(conn, entity_id, now, frequency)
+        marks.append(("residents", entity_id))  # re-gridded: the people's alerts follow them
+    _mark(conn, marks, now)
+    return marks
+
+
+def drain(engine: Engine, marks: list[tuple[str, str]], frequency: dict[str, int], now: datetime | None = None) -> None:
+    """Evaluate what a push marked, in one transaction after its mutations. Never fails the push:
+    the marks stay due in ``alert_timers`` and the sweep evaluates them instead."""
+    if not marks:
+        return
+    subjects: dict[str, set[str]] = defaultdict(set)
+    for t, i in marks:
+        subjects[t].add(i)
+    for attempt in range(3):
+        try:
+            with engine.connect() as conn:
+                with _derived(conn):
+                    evaluate(conn, subjects, now or _now(), frequency)
+            return
+        except IntegrityError:  # another process raised the same alert meanwhile: read it again
+            continue
+        except Exception:  # noqa: BLE001 — the push itself is done; its alerts follow with the sweep
+            log.exception("alerts: evaluating a push failed; the sweep will")
+            return
+
+
+@contextmanager
+def _derived(conn: Connection):
+    """A transaction of derived data only, committed without waiting for the disk.
+
+    What it writes (alerts, timers) follows from rows the mutations committed durably, marks
+    included; if a power cut loses it, it loses it whole — a write-ahead log keeps order, so
+    nothing committed after it survives either — and the marks, still due, are evaluated again
+    by the sweep. So the push pays no second flush to disk for its alerts.
+    """
+    sqlite = conn.dialect.name == "sqlite"
+    if sqlite:  # the connection's setting: put back below
+        conn.exec_driver_sql("PRAGMA synchronous=NORMAL")
+        conn.commit()
+    try:
+        with conn.begin():
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+            yield conn
+    finally:
+        if sqlite:
+            conn.exec_driver_sql("PRAGMA synchronous=FULL")
+            conn.commit()
 
 
 def maybe_sweep(engine: Engine, frequency: dict[str, int], now: datetime | None = None, *, force: bool = False) -> bool:
@@ -332,29 +551,18 @@ _next_local_check: dict[int, float] = {}
 
 
 def sweep(conn: Connection, now: datetime, frequency: dict[str, int]) -> None:
-    """What the clock changed: the subjects whose timer is due, and the standing repeat and spike
-    alerts (their 30-day and weekly windows slide; there are few)."""
-    due = conn.execute(select(alert_timers.c.subject_type, alert_timers.c.subject_id)
-                       .where(alert_timers.c.at <= format_time(now))).all()
-    for subject_type, subject_id in due:
-        if subject_type == "case":
-            evaluate_case(conn, subject_id, now)
-        elif subject_type == "person":
-            evaluate_person(conn, subject_id, now, frequency)
-    standing = conn.execute(select(alerts.c.subject_type, alerts.c.subject_id).where(
-        alerts.c.state != "cleared", alerts.c.kind.in_(("repeat", "spike")))).all()
-    for subject_type, subject_id in standing:
-        if subject_type == "household":
-            evaluate_household(conn, subject_id, now)
-        elif subject_type == "party":
-            evaluate_party(conn, subject_id, now)
-        elif subject_type == "grid":
-            grid, _, category = subject_id.partition(":")
-            evaluate_spike(conn, grid, category, now)
+    """What the clock changed: only the subjects whose timer is due (and marks a crash left)."""
+    subjects: dict[str, set[str]] = defaultdict(set)
+    for t, i in conn.execute(select(alert_timers.c.subject_type, alert_timers.c.subject_id)
+                             .where(alert_timers.c.at <= format_time(now))):
+        subjects[t].add(i)
+    if subjects:
+        evaluate(conn, subjects, now, frequency)
 
 
 def rebuild(engine: Engine, frequency: dict[str, int], now: datetime | None = None) -> None:
-    """Evaluate every subject once: for data that arrived without mutations (demo seed, imports)."""
+    """Evaluate every subject once, and count the weeks again: for data that arrived without
+    mutations (the demo seed). Set-based: a few reads per 500 subjects."""
     now = now or _now()
     with engine.begin() as conn:
         existing = set(conn.execute(select(case_parties.c.case_id).distinct()).scalars())
@@ -365,71 +573,48 @@ def rebuild(engine: Engine, frequency: dict[str, int], now: datetime | None = No
                 continue
             for n in {p.get("id_number") for p in json.loads(parties or "[]") if p.get("id_number")}:
                 rows.append({"case_id": cid, "id_digest": digest(n), "reported_at": reported})
-        if rows:
-            conn.execute(insert(case_parties), rows)
+        for chunk in _chunks(rows):
+            conn.execute(insert(case_parties), chunk)
+        first = week_start(now) - timedelta(weeks=SPIKE_WEEKS)
+        weekly: dict[tuple[str, str], int] = defaultdict(int)
+        for grid, category, reported in conn.execute(select(cases.c.grid_code, cases.c.category, cases.c.reported_at)
+                                                     .where(cases.c.reported_at >= format_time(first))):
+            weekly[(f"{grid}:{category}", week_key(parse_time(reported)))] += 1
+        conn.execute(alert_counts.delete())
+        for chunk in _chunks([{"subject": s, "week": w, "n": n} for (s, w), n in weekly.items()]):
+            conn.execute(insert(alert_counts), chunk)
         since = format_time(now - timedelta(days=REPEAT_DAYS))
-        for cid in conn.execute(select(cases.c.id).where(or_(cases.c.status.notin_(("closed", "rejected")),
-                                                              cases.c.closed_at >= format_time(now - timedelta(days=60))))).scalars():
-            evaluate_case(conn, cid, now)
-        for hid in conn.execute(select(cases.c.household_id).where(cases.c.household_id.is_not(None),
-                                                                    cases.c.reported_at >= since).distinct()).scalars():
-            evaluate_household(conn, hid, now)
-        for d in conn.execute(select(case_parties.c.id_digest).where(case_parties.c.reported_at >= since).distinct()).scalars():
-            evaluate_party(conn, d, now)
-        for grid, category in conn.execute(select(cases.c.grid_code, cases.c.category).where(
-                cases.c.reported_at >= format_time(week_start(now))).distinct()).all():
-            evaluate_spike(conn, grid, category, now)
-        _rebuild_visits(conn, now, frequency)
+        this_week = week_key(now)
+        subjects = {
+            "case": conn.execute(select(cases.c.id).where(or_(
+                cases.c.status.notin_(("closed", "rejected")),
+                cases.c.closed_at >= format_time(now - timedelta(days=60))))).scalars().all(),
+            "household": conn.execute(select(cases.c.household_id).where(
+                cases.c.household_id.is_not(None), cases.c.reported_at >= since).distinct()).scalars().all(),
+            "party": conn.execute(select(case_parties.c.id_digest).where(
+                case_parties.c.reported_at >= since).distinct()).scalars().all(),
+            "grid": sorted({s for (s, w) in weekly if w == this_week}),
+            "person": conn.execute(select(persons.c.id).where(persons.c.tags != "[]")).scalars().all(),
+        }
+        # Standing alerts whose subject is no longer among these are looked at too (they clear).
+        for t, i in conn.execute(select(alerts.c.subject_type, alerts.c.subject_id).where(alerts.c.state != "cleared")):
+            subjects.setdefault(t, [])
+            subjects[t] = list(subjects[t]) + [i]
+        evaluate(conn, {t: set(ids) for t, ids in subjects.items()}, now, frequency)
         conn.execute(alert_sweeps.delete().where(alert_sweeps.c.name == "time"))
         conn.execute(insert(alert_sweeps).values(name="time", last_at=format_time(now)))
-
-
-def _rebuild_visits(conn: Connection, now: datetime, frequency: dict[str, int]) -> None:
-    """visit_overdue for every tagged person in a few set queries (a county has tens of
-    thousands): new alerts and all timers are inserted in bulk; existing alerts go through _set."""
-    last = dict(conn.execute(select(visits.c.household_id, func.max(visits.c.visited_at)).group_by(visits.c.household_id)).all())
-    existing = {r.subject_id: r for r in conn.execute(select(alerts).where(alerts.c.kind == "visit_overdue"))}
-    conn.execute(alert_timers.delete().where(alert_timers.c.subject_type == "person"))
-    new_alerts, timers, feed_rows = [], [], []
-    at = format_time(now)
-    for pid in existing:
-        evaluate_person(conn, pid, now, frequency)
-    rows = conn.execute(select(persons.c.id, persons.c.name, persons.c.grid_code, persons.c.household_id, persons.c.tags)
-                        .where(persons.c.tags != "[]")).all()
-    for p in rows:
-        if p.id in existing:
-            continue
-        tags = json.loads(p.tags or "[]")
-        every = _visit_every(tags, frequency)
-        seen = last.get(p.household_id)
-        if every is None or seen is None:
-            continue
-        late_at = parse_time(seen) + timedelta(days=every) + VISIT_GRACE
-        if now <= late_at:
-            timers.append({"subject_type": "person", "subject_id": p.id, "at": format_time(late_at + timedelta(seconds=1))})
-            continue
-        due = (parse_time(seen) + timedelta(days=every)).astimezone(CST).date()
-        params = {"name": p.name, "due": due.isoformat(), "tags": [t for t in tags if t in frequency],
-                  "days_late": (now.astimezone(CST).date() - due).days}
-        aid = str(uuid.uuid4())
-        new_alerts.append({"id": aid, "kind": "visit_overdue", "severity": "critical" if "key_person" in tags else "warning",
-                           "subject_type": "person", "subject_id": p.id, "grid_code": p.grid_code, "level": None,
-                           "audience": AUDIENCE["visit_overdue"], "assignee": None,
-                           "params": json.dumps(params, ensure_ascii=False, sort_keys=True), "state": "open",
-                           "raised_at": at, "updated_at": at, "version": 1})
-        feed_rows.append(("alert", aid, p.grid_code, 1))
-    for chunk in range(0, len(new_alerts), 500):
-        conn.execute(insert(alerts), new_alerts[chunk : chunk + 500])
-    for chunk in range(0, len(timers), 500):
-        conn.execute(insert(alert_timers), timers[chunk : chunk + 500])
-    if feed_rows:
-        feed.record_many(conn, feed_rows)
 
 
 # --- reading and acknowledging -------------------------------------------------------------
 
 def visible(user: dict):
-    """The SQL condition "this user sees this alert": scope by grid, and role per DESIGN 16."""
+    """The SQL condition "this user sees this alert": scope by grid, and role per DESIGN 16. A
+    `unit` user (DESIGN 15) sees the alerts meant for units about its unit's cases."""
+    if user.get("role") == "unit":
+        unit = user.get("unit") or ""
+        if not unit or not all(ch.isalnum() or ch == "-" for ch in unit):
+            return false()
+        return and_(alerts.c.audience.contains(",unit,"), alerts.c.units.contains(f",{unit},", autoescape=True))
     return and_(scope_clause(alerts.c.grid_code, user["scope"]),
                 or_(alerts.c.audience.contains(f",{user['role']},", autoescape=True),
                     alerts.c.assignee == user["username"]))

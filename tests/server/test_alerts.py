@@ -40,9 +40,7 @@ def api(server):
 
 
 def engine_of(server):
-    from server.db import make_engine
-
-    return make_engine(f"sqlite:///{server.db_path}")
+    return server.db.engine()  # its SQLite file, or its PostgreSQL database (GRIDCTL_TEST_DB)
 
 
 def sweep_at(server, **ahead) -> None:
@@ -257,6 +255,84 @@ def test_an_overdue_case_is_seen_by_station_acknowledged_offline_style_and_clear
     # Acknowledging a cleared alert records who saw it and leaves it cleared.
     r = station.http.post(f"/alerts/{alert['id']}/ack", json={"note": "x"})
     assert r.status_code == 200 and r.json()["state"] == "cleared"
+
+
+def closed_by_unit(api) -> str:
+    """A case of gw-001's grid handled by 城关镇综合执法队 (the closed loop, DESIGN 15), closed."""
+    gw1, village, station, zf = api("gw-001"), api("village-01"), api("station-01"), api("unit-zf")
+    m = report(category="dispute", title="商铺占道经营")
+    cid = m["payload"]["id"]
+    applied(gw1.push(m, act(cid, "escalate", 1, reason="需镇执法队处置")))
+    applied(village.push(act(cid, "escalate", 2, reason="超出村级处置能力")))
+    applied(station.push(act(cid, "accept", 3), act(cid, "dispatch", 4, unit="610822100-ZF", note="请执法队现场处置")))
+    applied(zf.push(act(cid, "sign", 5), act(cid, "resolve", 6, note="已现场处置完毕")))
+    applied(station.push(act(cid, "close", 7)))
+    return cid
+
+
+def version_of(api, cid: str) -> int:
+    return api("station-01").get(f"/cases/{cid}").json()["version"]
+
+
+def test_an_unsatisfied_follow_up_alerts_station_and_the_unit_until_a_later_follow_up_is_satisfied(server, api):
+    station, zf = api("station-01"), api("unit-zf")
+    cid = closed_by_unit(api)
+    assert find(station, "unsatisfied", cid) is None
+    applied(station.push(act(cid, "follow_up", version_of(api, cid), satisfaction="unsatisfied", method="phone",
+                             note="问题反弹")))
+    alert = find(station, "unsatisfied", cid)
+    assert alert["state"] == "open" and alert["severity"] == "warning"
+    assert "回访不满意" in alert["text"]["zh"] and alert["params"]["serial"] in alert["text"]["zh"]
+    # DESIGN 16: station and unit; the unit is the case's own, and it gets it in its pull feed.
+    assert find(zf, "unsatisfied", cid)["id"] == alert["id"]
+    assert any(c["entity"] == "alert" and c["id"] == alert["id"] and not c["deleted"] for c in zf.pull_all())
+    for other in ("gw-001", "village-01", "unit-zjj", "gw-002"):
+        assert find(api(other), "unsatisfied", cid) is None, other
+    # Reopened at the unit (in_progress again): resolved, closed, then followed up satisfied.
+    assert zf.get(f"/cases/{cid}").json()["status"] == "in_progress"
+    applied(zf.push(act(cid, "resolve", version_of(api, cid), note="再次整改到位")))
+    applied(station.push(act(cid, "close", version_of(api, cid))))
+    assert find(station, "unsatisfied", cid)["state"] == "open"  # until the next follow-up says otherwise
+    applied(station.push(act(cid, "follow_up", version_of(api, cid), satisfaction="satisfied", method="in_person")))
+    assert find(station, "unsatisfied", cid)["state"] == "cleared"
+    assert find(zf, "unsatisfied", cid)["state"] == "cleared"
+
+
+def test_a_case_closed_7_days_without_follow_up_alerts_village_and_station_then_a_follow_up_clears_it(server, api):
+    gw1, village, station = api("gw-001"), api("village-01"), api("station-01")
+    m = report(title="垃圾清运不及时")
+    cid = m["payload"]["id"]
+    applied(gw1.push(m, act(cid, "accept", 1), act(cid, "resolve", 2, note="已清运")))
+    applied(village.push(act(cid, "close", 3)))
+    assert find(village, "follow_up_due", cid) is None  # closed just now
+    sweep_at(server, days=6, hours=23)
+    assert find(village, "follow_up_due", cid) is None
+    sweep_at(server, days=7, minutes=1)  # the timer set at closing fires
+    alert = find(village, "follow_up_due", cid)
+    assert alert["state"] == "open" and alert["severity"] == "info" and "尚未回访" in alert["text"]["zh"]
+    assert find(station, "follow_up_due", cid)["id"] == alert["id"]
+    for other in ("gw-001", "gw-002", "unit-zf"):
+        assert find(api(other), "follow_up_due", cid) is None, other  # DESIGN 16: village and station
+    sweep_now(server)
+    applied(village.push(act(cid, "follow_up", 4, satisfaction="basic", method="phone")))
+    assert find(village, "follow_up_due", cid)["state"] == "cleared"
+    sweep_at(server, days=30)  # followed up: the clock raises nothing again
+    assert find(village, "follow_up_due", cid)["state"] == "cleared"
+    sweep_now(server)
+
+
+def test_a_case_reopened_by_an_unsatisfied_follow_up_and_closed_again_needs_a_new_follow_up(server, api):
+    station, zf = api("station-01"), api("unit-zf")
+    cid = closed_by_unit(api)
+    applied(station.push(act(cid, "follow_up", version_of(api, cid), satisfaction="unsatisfied", method="phone")))
+    applied(zf.push(act(cid, "resolve", version_of(api, cid), note="再次整改到位")))
+    applied(station.push(act(cid, "close", version_of(api, cid))))
+    sweep_at(server, days=8)
+    assert find(station, "follow_up_due", cid)["state"] == "open"  # the earlier follow-up was before this close
+    sweep_now(server)
+    applied(station.push(act(cid, "follow_up", version_of(api, cid), satisfaction="satisfied", method="phone")))
+    assert find(station, "follow_up_due", cid)["state"] == "cleared"
+    assert find(station, "unsatisfied", cid)["state"] == "cleared"
 
 
 def test_the_pull_feed_delivers_alerts_in_scope_only(api):

@@ -1,5 +1,5 @@
-"""Early warning (DESIGN 16): alerts, their timers and sweep clock, case parties' ID digests, and
-the indexes of the repeat and spike checks.
+"""Early warning (DESIGN 16): alerts, their timers and sweep clock, case parties' ID digests, the
+running weekly counts of the spike check, and the household index of the repeat check.
 
 Revision ID: 0006
 Revises: 0005
@@ -22,6 +22,12 @@ def upgrade() -> None:
     sa.Column('last_at', sa.String(length=32), nullable=False),
     sa.PrimaryKeyConstraint('name')
     )
+    op.create_table('alert_counts',
+    sa.Column('subject', sa.String(length=80), nullable=False),
+    sa.Column('week', sa.String(length=10), nullable=False),
+    sa.Column('n', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('subject', 'week')
+    )
     op.create_table('alert_timers',
     sa.Column('subject_type', sa.String(length=12), nullable=False),
     sa.Column('subject_id', sa.String(length=64), nullable=False),
@@ -41,6 +47,7 @@ def upgrade() -> None:
     sa.Column('level', sa.String(length=8), nullable=True),
     sa.Column('audience', sa.String(length=80), nullable=False),
     sa.Column('assignee', sa.String(length=64), nullable=True),
+    sa.Column('units', sa.String(length=200), nullable=True),
     sa.Column('params', sa.Text(), nullable=False),
     sa.Column('state', sa.String(length=12), nullable=False),
     sa.Column('raised_at', sa.String(length=32), nullable=False),
@@ -51,7 +58,7 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.String(length=32), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('kind', 'subject_type', 'subject_id', name='alerts_one_per_kind_and_subject')
+    sa.UniqueConstraint('subject_type', 'subject_id', 'kind', name='alerts_one_per_kind_and_subject')
     )
     with op.batch_alter_table('alerts', schema=None) as batch_op:
         batch_op.create_index('alerts_state_kind', ['state', 'kind'], unique=False)
@@ -67,7 +74,6 @@ def upgrade() -> None:
         batch_op.create_index('case_parties_digest', ['id_digest', 'reported_at'], unique=False)
 
     with op.batch_alter_table('cases', schema=None) as batch_op:
-        batch_op.create_index('cases_grid_category_reported', ['grid_code', 'category', 'reported_at'], unique=False)
         batch_op.create_index('cases_household_reported', ['household_id', 'reported_at'], unique=False)
 
 
@@ -75,7 +81,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.drop_index('cases_household_reported')
-        batch_op.drop_index('cases_grid_category_reported')
 
     with op.batch_alter_table('case_parties', schema=None) as batch_op:
         batch_op.drop_index('case_parties_digest')
@@ -90,4 +95,5 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_alert_timers_at'))
 
     op.drop_table('alert_timers')
+    op.drop_table('alert_counts')
     op.drop_table('alert_sweeps')
