@@ -37,7 +37,6 @@ from datetime import datetime, timedelta, timezone
 from typing import Iterable
 
 from sqlalchemy import and_, bindparam, false, func, insert, or_, select, tuple_, update
-from sqlalchemy import text as sql
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -209,12 +208,27 @@ def _alert_rows(conn: Connection, subject_type: str, ids: list[str]) -> dict:
     return out
 
 
-# Written as SQL once (the same on SQLite ≥ 3.35 and PostgreSQL): these run in every mutation's
-# transaction, and a statement built anew each time costs more to compile than to run.
-_MARK = sql("INSERT INTO alert_timers (subject_type, subject_id, at) VALUES (:t, :i, :at) "
-             "ON CONFLICT (subject_type, subject_id) DO UPDATE SET at = excluded.at")
-_BUMP = sql("INSERT INTO alert_counts (subject, week, n) VALUES (:s, :w, 1) "
-             "ON CONFLICT (subject, week) DO UPDATE SET n = alert_counts.n + 1 RETURNING n")
+# Written as SQL once and run on the driver's own cursor (the same SQL on SQLite ≥ 3.35 and
+# PostgreSQL but for the placeholders): these run in every mutation's transaction, where the
+# statement layer's own work would cost more than the statement.
+_MARK = ("INSERT INTO alert_timers (subject_type, subject_id, at) VALUES ({t}, {i}, {at}) "
+         "ON CONFLICT (subject_type, subject_id) DO UPDATE SET at = excluded.at")
+_BUMP = ("INSERT INTO alert_counts (subject, week, n) VALUES ({s}, {w}, 1) "
+         "ON CONFLICT (subject, week) DO UPDATE SET n = alert_counts.n + 1 RETURNING n")
+_PLACEHOLDER = {"sqlite": ":{}", "postgresql": "%({})s"}
+
+
+def _raw(conn: Connection, template: str, rows: list[dict]):
+    """Run ``template`` for each of ``rows`` on the connection's DBAPI cursor, inside its
+    transaction; answers the cursor (for RETURNING)."""
+    style = _PLACEHOLDER.get(conn.dialect.name, ":{}")
+    sql = template.format(**{k: style.format(k) for k in rows[0]})
+    cursor = conn.connection.cursor()
+    if len(rows) == 1:
+        cursor.execute(sql, rows[0])
+    else:
+        cursor.executemany(sql, rows)
+    return cursor
 
 
 def _mark(conn: Connection, marks: list[tuple[str, str]], now: datetime) -> None:
@@ -222,12 +236,15 @@ def _mark(conn: Connection, marks: list[tuple[str, str]], now: datetime) -> None
     sweep if the process died first."""
     if marks:
         at = format_time(now)
-        conn.execute(_MARK, [{"t": t, "i": i, "at": at} for t, i in dict.fromkeys(marks)])
+        _raw(conn, _MARK, [{"t": t, "i": i, "at": at} for t, i in dict.fromkeys(marks)]).close()
 
 
 def _bump(conn: Connection, subject: str, week: str) -> int:
     """One more case in this (grid:category, week): the running count, as it is now."""
-    return conn.execute(_BUMP, {"s": subject, "w": week}).scalar_one()
+    cursor = _raw(conn, _BUMP, [{"s": subject, "w": week}])
+    n = cursor.fetchone()[0]
+    cursor.close()
+    return n
 
 
 # --- the conditions, each for many subjects at once -------------------------------------------
