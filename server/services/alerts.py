@@ -110,6 +110,10 @@ def _chunks(items: list) -> Iterable[list]:
         yield items[start : start + _CHUNK]
 
 
+class Raced(Exception):
+    """Another process wrote the same alert meanwhile: evaluate again."""
+
+
 class _Batch:
     """What one evaluation decided — alert rows to insert and to update, their feed rows, and each
     evaluated subject's next timer — written by ``write`` in a few statements however many
@@ -150,15 +154,19 @@ class _Batch:
     def _update(self, row, **changes) -> None:
         new = {k: getattr(row, k) for k in _MUTABLE}
         new.update(changes, updated_at=self.at, version=row.version + 1)
-        self.updates.append({"_id": row.id, **{f"v_{k}": v for k, v in new.items()}})
+        self.updates.append({"_id": row.id, "_was": row.version, **{f"v_{k}": v for k, v in new.items()}})
         self.feed.append(("alert", row.id, new["grid_code"], new["version"]))
 
     def write(self, conn: Connection) -> None:
         for chunk in _chunks(self.inserts):
             conn.execute(insert(alerts), chunk)
         if self.updates:
-            conn.execute(update(alerts).where(alerts.c.id == bindparam("_id"))
-                         .values({k: bindparam(f"v_{k}") for k in _MUTABLE}), self.updates)
+            # Guarded by the version read: two processes evaluating one subject at once (PostgreSQL)
+            # never both write version N + 1; the one that finds it moved reads it again.
+            done = conn.execute(update(alerts).where(alerts.c.id == bindparam("_id"), alerts.c.version == bindparam("_was"))
+                                .values({k: bindparam(f"v_{k}") for k in _MUTABLE}), self.updates).rowcount
+            if 0 <= done < len(self.updates):
+                raise Raced("an alert changed while it was evaluated")
         if self.feed:
             _record_feed(conn, self.feed)
         by_type: dict[str, list[str]] = defaultdict(list)
@@ -414,9 +422,29 @@ def _people(conn: Connection, b: _Batch, person_ids: list[str], frequency: dict[
                       "days_late": (now.astimezone(CST).date() - due).days if due else None})
 
 
+def _expand_reports(conn: Connection, subjects: dict[str, set[str]]) -> None:
+    """A "report" mark whose details were not handed over (the sweep, after a crash): the case,
+    its household, its parties and its grid:category, read from the case."""
+    bare = sorted(subjects.get("report", set()) - subjects.get("case", set()))
+    for key in ("case", "household", "party", "grid"):
+        subjects.setdefault(key, set())
+    for chunk in _chunks(bare):
+        for r in conn.execute(select(cases.c.id, cases.c.household_id, cases.c.grid_code, cases.c.category)
+                              .where(cases.c.id.in_(chunk))):
+            subjects["case"].add(r.id)
+            subjects["grid"].add(f"{r.grid_code}:{r.category}")
+            if r.household_id:
+                subjects["household"].add(r.household_id)
+        subjects["party"].update(conn.execute(select(case_parties.c.id_digest)
+                                              .where(case_parties.c.case_id.in_(chunk))).scalars())
+
+
 def evaluate(conn: Connection, subjects: dict[str, Iterable[str]], now: datetime, frequency: dict[str, int]) -> None:
     """Bring the alerts of these subjects up to date, by type: case, household, party, grid
-    ("grid:category"), person, and residents (a household's tagged people)."""
+    ("grid:category"), person, residents (a household's tagged people) and report (a new case:
+    itself, its household, parties and grid:category)."""
+    subjects = {t: set(ids) for t, ids in subjects.items()}
+    _expand_reports(conn, subjects)
     b = _Batch(now)
     for t, ids in subjects.items():
         for i in ids:
@@ -463,7 +491,10 @@ def after_mutation(conn: Connection, mutation_type: str, payload, result: dict, 
                 return []
             household_id, grid_code, category, reported_at = row.household_id, row.grid_code, row.category, row.reported_at
             numbers = [p.get("id_number") for p in json.loads(row.parties or "[]")]
-        marks.append(("case", entity_id))
+        # One durable mark says it all ("report": the sweep reads the case for the rest); the
+        # push's own evaluation is handed the details.
+        _mark(conn, [("report", entity_id)], now)
+        marks += [("report", entity_id), ("case", entity_id)]
         if household_id:
             marks.append(("household", household_id))
         digests = sorted({digest(n) for n in numbers if n})
@@ -477,6 +508,7 @@ def after_mutation(conn: Connection, mutation_type: str, payload, result: dict, 
         # week (made offline) moves the baseline, so it is looked at too.
         if n >= SPIKE_MIN or week != week_key(now):
             marks.append(("grid", subject))
+        return marks
     elif mutation_type == "case.act":
         marks.append(("case", entity_id))
     elif mutation_type == "visit.log":
@@ -505,7 +537,7 @@ def drain(engine: Engine, marks: list[tuple[str, str]], frequency: dict[str, int
                 with _derived(conn):
                     evaluate(conn, subjects, now or _now(), frequency)
             return
-        except IntegrityError:  # another process raised the same alert meanwhile: read it again
+        except (IntegrityError, Raced):  # another process wrote the same alert meanwhile: read it again
             continue
         except Exception:  # noqa: BLE001 — the push itself is done; its alerts follow with the sweep
             log.exception("alerts: evaluating a push failed; the sweep will")
@@ -542,7 +574,14 @@ def maybe_sweep(engine: Engine, frequency: dict[str, int], now: datetime | None 
     if not force and mono < _next_local_check.get(id(engine), 0):
         return False
     _next_local_check[id(engine)] = mono + SWEEP_EVERY.total_seconds()
-    now = now or _now()
+    try:
+        return _sweep_if_elected(engine, frequency, now or _now(), force)
+    except (IntegrityError, Raced):  # a push's evaluation wrote the same alert meanwhile: next time
+        _next_local_check[id(engine)] = 0
+        return False
+
+
+def _sweep_if_elected(engine: Engine, frequency: dict[str, int], now: datetime, force: bool) -> bool:
     with engine.begin() as conn:
         last_text = conn.execute(select(alert_sweeps.c.last_at).where(alert_sweeps.c.name == "time")).scalar()
         if last_text is None:

@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import select
 
 from schemas.models import Mutation
-from tests.server.helpers import GW1_GRID, report
+from schemas.ids import uuid7
+from tests.server.helpers import GW1_GRID, now_text, report
 
 GW1 = {"username": "gw-001", "display_name": "网格员", "role": "gridworker", "scope": [GW1_GRID]}
 
@@ -81,16 +82,20 @@ def test_marks_a_dead_process_left_are_evaluated_by_the_sweep(app, monkeypatch):
     from server.services import alerts
 
     engine = app.state.engine
+    hid = uuid7()
+    push(app, {"id": uuid7(), "type": "household.upsert", "created_at": now_text(),
+               "payload": {"id": hid, "household_no": "A" + hid[-12:], "grid_code": GW1_GRID, "address": "府兴路2号"}})
+    push(app, report(household_id=hid), report(household_id=hid))  # two cases: no repeat yet
     real_drain, real_sweep = alerts.drain, alerts.maybe_sweep
     # The process "dies" once the mutations are committed: neither the push's evaluation nor a sweep runs.
     monkeypatch.setattr(alerts, "drain", lambda *a, **k: None)
     monkeypatch.setattr(alerts, "maybe_sweep", lambda *a, **k: False)
-    m = report(scale="group", title="村民聚集讨薪", category="dispute")
+    m = report(scale="group", title="村民聚集讨薪", category="dispute", household_id=hid)  # the third
     cid = m["payload"]["id"]
     push(app, m)
     with engine.connect() as conn:
-        assert conn.execute(select(alerts_table.c.id).where(alerts_table.c.subject_id == cid)).first() is None
-        mark = conn.execute(select(alert_timers.c.at).where(alert_timers.c.subject_type == "case",
+        assert conn.execute(select(alerts_table.c.id).where(alerts_table.c.subject_id.in_((cid, hid)))).first() is None
+        mark = conn.execute(select(alert_timers.c.at).where(alert_timers.c.subject_type == "report",
                                                             alert_timers.c.subject_id == cid)).scalar()
     assert mark is not None  # marked in the mutation's own transaction, due now
     monkeypatch.setattr(alerts, "drain", real_drain)
@@ -99,8 +104,11 @@ def test_marks_a_dead_process_left_are_evaluated_by_the_sweep(app, monkeypatch):
     with engine.connect() as conn:
         row = conn.execute(select(alerts_table).where(alerts_table.c.subject_id == cid,
                                                       alerts_table.c.kind == "group")).first()
-        left = conn.execute(select(alert_timers.c.at).where(alert_timers.c.subject_type == "case",
-                                                            alert_timers.c.subject_id == cid)).scalar()
+        left = dict(conn.execute(select(alert_timers.c.subject_type, alert_timers.c.at)
+                                 .where(alert_timers.c.subject_id == cid)).all())
+        repeat = conn.execute(select(alerts_table.c.state).where(alerts_table.c.subject_id == hid,
+                                                                 alerts_table.c.kind == "repeat")).scalar()
     assert row is not None and row.state == "open" and row.severity == "critical"
+    assert repeat == "open"  # the household, read from the case the mark names
     # The mark is done with; what stays is the case's next moment by the clock (its due-soon window).
-    assert left is not None and left > mark
+    assert "report" not in left and left["case"] > mark
