@@ -716,7 +716,7 @@ def fetch_for(conn: Connection, user: dict, ids: list[str]) -> dict[str, dict]:
 def _division(division: str | None) -> str | None:
     if division is None:
         return None
-    if not division.isdigit() or len(division) not in (6, 9, 12, 15):
+    if not (division.isascii() and division.isdigit()) or len(division) not in (6, 9, 12, 15):
         raise ApiProblem(422, "Invalid input", f"division: {division!r} is not a 6, 9, 12 or 15-digit division code",
                          code="invalid", errors=[{"field": "division", "message": "expected a 6, 9, 12 or 15-digit division code"}])
     return division

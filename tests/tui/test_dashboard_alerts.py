@@ -17,14 +17,20 @@ async def test_the_station_sees_its_alerts_critical_first(station):
 
     server, client = station
     token = token_for(server.url, "station-01")
-    expected = httpx.get(f"{server.url}/api/v1/alerts", params={"division": "610822100", "state": ["open", "acknowledged"]},
+
+    def standing() -> list[dict]:
+        return httpx.get(f"{server.url}/api/v1/alerts", params={"division": "610822100", "state": ["open", "acknowledged"]},
                          headers={"Authorization": f"Bearer {token}"}).json()["items"]
+
+    expected = standing()
     assert expected  # the demo county has overdue cases and group incidents
     app = DashboardApp(client, division="610822100", auto_refresh=False)
     async with app.run_test(size=(160, 60)) as pilot:
         await wait_loaded(app, pilot)
         rows = cells(app.query_one("#alerts"))
-        assert len(rows) == len(expected)
+        # The server's minute sweep may move a case on by the clock between two reads: the panel
+        # shows what the server said at one of them.
+        assert len(rows) in (len(expected), len(standing()))
         severities = [r[0] for r in rows]
         assert severities == sorted(severities, key=["Critical", "Warning", "Info"].index)
         assert rows[0][2] in {a["text"]["en"] for a in expected if a["severity"] == "critical"}
