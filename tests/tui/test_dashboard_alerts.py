@@ -6,9 +6,20 @@ from __future__ import annotations
 import copy
 
 import httpx
+import pytest
 
 from tests.conftest import token_for
 from tests.tui.test_dashboard import FIXED, FixedClient, FixedSource, async_test, cells, station, wait_loaded  # noqa: F401
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The panel read in English, whatever language an earlier test left chosen."""
+    from gridctl.i18n import set_lang
+
+    set_lang("en")
+    yield
+    set_lang(None)
 
 
 @async_test
