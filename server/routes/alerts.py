@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.engine import Engine
 
 from server.deps import current_user, get_engine, get_settings
+from server.routes.api import IdPath  # the same typed id as every record path (no control characters)
 from server.services import alerts as service
 from server.settings import Settings
 
@@ -71,7 +72,8 @@ def _strict(request_params, allowed: set[str]) -> None:
 def list_alerts(user: Me, engine: Db, settings: Conf, request: Request,
                 division: Annotated[str | None, Query(pattern=r"^[0-9]{6}([0-9]{3}){0,3}$")] = None,
                 kind: Annotated[list[Kind] | None, Query()] = None,
-                state: Annotated[list[State] | None, Query()] = None, cursor: str | None = None,
+                state: Annotated[list[State] | None, Query()] = None,
+                cursor: Annotated[str | None, Query(max_length=400, pattern=r"^[A-Za-z0-9_-]*$")] = None,
                 limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict:
     _strict(request.query_params.keys(), {"division", "kind", "state", "cursor", "limit"})
     service.maybe_sweep(engine, dict(settings.visit_frequency_days))
@@ -80,13 +82,13 @@ def list_alerts(user: Me, engine: Db, settings: Conf, request: Request,
 
 
 @router.get("/alerts/{alert_id}", response_model=Alert)
-def get_alert(alert_id: str, user: Me, engine: Db) -> dict:
+def get_alert(alert_id: IdPath, user: Me, engine: Db) -> dict:
     with engine.connect() as conn:
         return service.get(conn, user, alert_id)
 
 
 @router.post("/alerts/{alert_id}/ack", response_model=Alert)
-def ack_alert(alert_id: str, user: Me, engine: Db, body: AckBody | None = None) -> dict:
+def ack_alert(alert_id: IdPath, user: Me, engine: Db, body: AckBody | None = None) -> dict:
     with engine.begin() as conn:
         service.ack(conn, user, alert_id, body.note if body else None)
         return service.get(conn, user, alert_id)
