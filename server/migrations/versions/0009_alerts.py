@@ -1,8 +1,8 @@
 """Early warning (DESIGN 16): alerts, their timers and sweep clock, case parties' ID digests, the
 running weekly counts of the spike check, and the household index of the repeat check.
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-11-29
 """
 
@@ -10,8 +10,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
