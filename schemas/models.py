@@ -361,6 +361,12 @@ class CaseAct(Strict):
     participants: list[Annotated[str, Field(min_length=1, max_length=50)]] = Field(default=[], max_length=30)
 
 
+class AlertAck(Strict):
+    """``alert.ack``: a user saw an alert (DESIGN 16). A mutation, so it is made offline too."""
+    alert_id: str = Field(min_length=1, max_length=36)
+    note: str | None = Field(default=None, max_length=2000)
+
+
 class VisitLog(_Located):
     id: Uuid
     household_id: Ref
@@ -410,8 +416,9 @@ PAYLOADS: dict[str, type[Strict]] = {
     "visit.log": VisitLog,
     "household.upsert": HouseholdUpsert,
     "person.upsert": PersonUpsert,
+    "alert.ack": AlertAck,
 }
-MutationType = Literal["case.report", "case.act", "visit.log", "household.upsert", "person.upsert"]
+MutationType = Literal["case.report", "case.act", "visit.log", "household.upsert", "person.upsert", "alert.ack"]
 
 
 # --- sync -----------------------------------------------------------------------------------
@@ -444,7 +451,7 @@ class PushResponse(BaseModel):
 
 
 class Change(BaseModel):
-    entity: Literal["case", "visit", "household", "person", "division", "user"]
+    entity: Literal["case", "visit", "household", "person", "division", "user", "alert"]
     id: str
     version: int | None = None
     deleted: bool = False

@@ -117,7 +117,9 @@ def test_a_database_of_0_1_0_is_upgraded_with_its_data_and_served(server_factory
     assert db.scalar("SELECT serial FROM cases WHERE id = :i", i=mutation["payload"]["id"]) == "610822-20260302-0002"
     after = httpx.get(server.url + "/api/v1/sync/pull", headers=headers, timeout=10,
                       params={"cursor": pulled["cursor"]}).json()
-    assert [(c["entity"], c["id"]) for c in after["changes"]] == [("case", mutation["payload"]["id"])]
+    # (The case, reported long ago, is overdue: its alert travels in the feed too, DESIGN 16.)
+    assert [(c["entity"], c["id"]) for c in after["changes"] if c["entity"] != "alert"] == [
+        ("case", mutation["payload"]["id"])]
 
 
 @pytest.mark.parametrize("lang, words", [("en", "start without --no-migrate"), ("zh", "去掉 --no-migrate")])
