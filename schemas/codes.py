@@ -80,6 +80,22 @@ TAGS: CodeTable = {
     "disabled": ("残疾人", "Disabled"),
     "low_income": ("低保户", "Low-income household"),
     "key_person": ("重点人员", "Key person"),
+    # GB/T 31000 special populations (DESIGN 17): sensitive, see schemas.population.
+    "released_prisoner": ("刑满释放人员", "Released prisoner"),
+    "community_correction": ("社区矫正对象", "Under community correction"),
+    "severe_mental": ("严重精神障碍患者", "Severe mental disorder"),
+    "drug_user": ("吸毒人员", "Drug user"),
+    "key_youth": ("重点青少年", "Key youth"),
+    "key_petitioner": ("重点上访人员", "Key petitioner"),
+    "veteran": ("退役军人", "Veteran"),
+    "extreme_poverty": ("特困人员", "Extreme poverty"),
+}
+
+# A person's place in the register over time (DESIGN 17).
+PERSON_STATUSES: CodeTable = {
+    "active": ("在册", "Active"),
+    "moved_out": ("已迁出", "Moved out"),
+    "deceased": ("已死亡", "Deceased"),
 }
 
 # GB/T 31000 special populations: the sub-category of a ``key_person``. Sensitive data.
@@ -269,6 +285,7 @@ TABLES: dict[str, CodeTable] = {
     "follow_up_method": FOLLOW_UP_METHODS,
     "mediation_result": MEDIATION_RESULTS,
     "mediation_method": MEDIATION_METHODS,
+    "person_status": PERSON_STATUSES,
 }
 
 _LANG_INDEX = {"zh": 0, "en": 1}

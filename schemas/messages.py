@@ -355,6 +355,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "日期应写作YYYY-MM-DD，实际为“{value}”",
         "the date must read YYYY-MM-DD, got {value!r}",
     ),
+    # The register over time (DESIGN 17)
+    "register.second_head": (
+        "该户已有户主{name}；请先把原户主的与户主关系改为其他关系（可在同一命令中完成）",
+        "this household already has a head, {name}; change the old head's relation first (it can be done in the same command)",
+    ),
 }
 
 

@@ -91,6 +91,8 @@ Sex = Annotated[str, AfterValidator(_code_of("sex"))]
 Relation = Annotated[str, AfterValidator(_code_of("relation"))]
 Residence = Annotated[str, AfterValidator(_code_of("residence"))]
 CareLevel = Annotated[str, AfterValidator(_code_of("care_level"))]
+PersonStatus = Annotated[str, AfterValidator(_code_of("person_status"))]
+RiskLevel = Annotated[int, Field(ge=0, le=5)]
 Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 Uuid = Annotated[str, Field(pattern=r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")]
 
@@ -225,6 +227,19 @@ class Person(Out):
     care_level: str | None = None
     grid_code: str | None = None
     version: int = 1
+    # DESIGN 17: the register over time; risk_level only with the severe_mental tag.
+    status: str = "active"
+    moved_to: str | None = None
+    status_date: date | None = None
+    risk_level: int | None = None
+
+
+class PersonChange(Out):
+    """One entry of a person's history: who changed what, when (``changes``: field → [old, new])."""
+    at: datetime
+    actor: str
+    kind: str  # created | updated | moved_out | deceased | moved | reactivated
+    changes: dict[str, Any] = {}
 
 
 class Visit(Out):
@@ -399,9 +414,25 @@ class PersonUpsert(Strict):
     phone: Phone | None = None
     relation_to_head: Relation | None = None
     residence: Residence = "registered"
-    tags: list[Tag] = Field(default=[], max_length=10)
+    tags: list[Tag] = Field(default=[], max_length=20)
     key_person_type: Annotated[str, AfterValidator(_code_of("key_person_type"))] | None = None
     care_level: CareLevel | None = None
+    # DESIGN 17: a person's life in the register travels as fields of person.upsert (the wire
+    # keeps its five mutation types); a patch that leaves them out keeps the stored values.
+    status: PersonStatus | None = None
+    moved_to: str | None = Field(default=None, min_length=1, max_length=200)
+    status_date: date | None = None
+    risk_level: RiskLevel | None = None
+
+    @model_validator(mode="after")
+    def _life_in_register(self):
+        if self.status == "moved_out" and not self.moved_to:
+            raise ValueError("a person who moved out needs moved_to: where they went")
+        if "severe_mental" not in self.tags:
+            # The risk level goes with the tag: removing the tag removes it (clients refuse a
+            # risk level given without the tag, naming --risk-level).
+            self.risk_level = None
+        return self
 
     @model_validator(mode="after")
     def _agrees_with_id_number(self):

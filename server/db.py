@@ -120,6 +120,26 @@ persons = Table(
     Column("key_person_type", String(24)),
     Column("care_level", String(8)),
     Column("version", Integer, nullable=False, default=1),
+    # DESIGN 17: active | moved_out | deceased, where to and since when; the risk level of a
+    # severe mental disorder (0-5).
+    Column("status", String(12), nullable=False, default="active", server_default="active"),
+    Column("moved_to", String(200)),
+    Column("status_date", String(10)),
+    Column("risk_level", Integer),
+)
+
+# A person's history in the register (DESIGN 17): one row per applied change, who and when,
+# with each changed field's old and new value (JSON {field: [old, new]}).
+person_history = Table(
+    "person_history",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("person_id", String(36), nullable=False, index=True),
+    Column("grid_code", String(15), nullable=False),
+    Column("at", String(32), nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("kind", String(12), nullable=False),
+    Column("changes", Text, nullable=False, default="{}"),
 )
 
 visits = Table(

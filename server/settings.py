@@ -39,23 +39,15 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Mapping
 
-from schemas import codes
+from schemas import codes, population
 from schemas.workdays import MAX_DAYS, ScheduleError, WorkCalendar
 from schemas.workflow import DEFAULT_LIMITS, LEVEL_ORDER, TimeLimits
 
 ENV_VAR = "GRIDCTL_SERVER_SETTINGS"
 
-# DESIGN §3: tagged people are due a visit this often; any household once a year ("household").
-DEFAULT_VISIT_FREQUENCY_DAYS: dict[str, int] = {
-    "elderly_alone": 7,
-    "key_person": 30,
-    "left_behind_elderly": 30,
-    "left_behind_child": 30,
-    "left_behind_woman": 30,
-    "disabled": 90,
-    "low_income": 90,
-    "household": 365,
-}
+# DESIGN §3 and 17: tagged people are due a visit this often; any household once a year
+# ("household"); severe mental disorder at risk 3 or more every "severe_mental_high_risk" days.
+DEFAULT_VISIT_FREQUENCY_DAYS: dict[str, int] = dict(population.DEFAULT_VISIT_FREQUENCY_DAYS)
 
 
 class SettingsError(ValueError):
@@ -131,7 +123,7 @@ class Settings:
             resolve={level: timedelta(days=days) for level, days in resolve.items()},
             resolve_urgent=timedelta(hours=number("resolve_urgent_hours", base.resolve_urgent / timedelta(hours=1))),
         )
-        tags = set(codes.TAGS) | {"household"}
+        tags = set(codes.TAGS) | population.PSEUDO_KEYS
         visits = per_key("visit_frequency_days", tags, DEFAULT_VISIT_FREQUENCY_DAYS)
         return cls(
             limits=limits,

@@ -11,6 +11,7 @@ from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.engine import Connection
 
 from schemas.validators import InvalidValue, check_text, format_time, is_valid_id_number, mask_id_number
+from schemas.population import visible_record
 from schemas.workflow import UNFINISHED_STATUSES
 from server.db import case_steps, cases, divisions, households, persons, visits
 from server import params
@@ -38,13 +39,17 @@ def household_out(row) -> dict:
 
 
 def person_out(row, user: dict) -> dict:
+    """The person as ``user`` may see it: ID number masked but for admin, special-population
+    data (DESIGN 17) only for the roles that follow them (schemas.population)."""
     id_number = row.id_number if user["role"] == "admin" else mask_id_number(row.id_number)
-    return {
+    return visible_record({
         "id": row.id, "household_id": row.household_id, "grid_code": row.grid_code, "name": row.name,
         "id_number": id_number, "sex": row.sex, "birth_date": row.birth_date, "phone": row.phone,
         "relation_to_head": row.relation_to_head, "residence": row.residence, "tags": json.loads(row.tags or "[]"),
         "key_person_type": row.key_person_type, "care_level": row.care_level, "version": row.version,
-    }
+        "status": row.status or "active", "moved_to": row.moved_to, "status_date": row.status_date,
+        "risk_level": row.risk_level,
+    }, user["role"])
 
 
 def visit_out(row) -> dict:

@@ -13,7 +13,7 @@ from server import feed
 from server.db import divisions, households, persons, visits
 from server.errors import ApiProblem, coded, invalid, not_found
 from server.scope import scope_clause
-from server.services import blobs, records
+from server.services import blobs, lifecycle, records
 from server.services.cases import Conflict
 
 
@@ -148,6 +148,17 @@ def upsert_person(conn: Connection, user: dict, p, base_version: int | None) -> 
         relation_to_head=p.relation_to_head, residence=p.residence, tags=json.dumps(p.tags),
         key_person_type=p.key_person_type, care_level=p.care_level,
     )
+    # DESIGN 17: a payload that leaves the life fields out keeps what is stored.
+    life = dict(status=p.status, moved_to=p.moved_to,
+                status_date=p.status_date.isoformat() if p.status_date else None, risk_level=p.risk_level)
+    values.update({k: v for k, v in life.items() if v is not None})
+    if "severe_mental" not in p.tags:
+        values["risk_level"] = None
+    if values.get("status") == "active":
+        values.update(moved_to=None, status_date=None)
+    before = dict(row._mapping) if row is not None else None
+    status = values.get("status") or (row.status if row is not None else "active")
+    lifecycle.check_one_head(conn, p.household_id, p.id, p.relation_to_head, status)
     if row is None:
         conn.execute(insert(persons).values(id=p.id, version=1, **values))
         version = 1
@@ -158,5 +169,8 @@ def upsert_person(conn: Connection, user: dict, p, base_version: int | None) -> 
             raise Conflict(records.person_out(row, user), "the person changed meanwhile")
         version = row.version + 1
         conn.execute(update(persons).where(persons.c.id == p.id).values(version=version, **values))
+    lifecycle.record_history(conn, user, p.id, hh.grid_code, before, {**(before or {}), **values})
+    lifecycle.sync_head(conn, p.household_id, p.id, p.relation_to_head == "head" and status == "active",
+                        before["household_id"] if before else None)
     feed.record(conn, "person", p.id, hh.grid_code, version)
     return {"entity": "person", "entity_id": p.id, "version": version}

@@ -21,14 +21,16 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import and_, case as when, func, literal_column, select, text
 from sqlalchemy.engine import Engine
 
+from schemas import population
 from schemas.validators import CST, InvalidValue, format_time, in_scope, level_of_code
 from schemas.workflow import LEVEL_ORDER, OPEN_STATUSES, UNFINISHED_STATUSES
 from server.db import UNFINISHED_PREDICATE, case_steps, cases, divisions, persons, visits
 from server.errors import invalid, not_found
 from server.scope import prefix_clause
 
-VISIT_FREQUENCY_DAYS = {"elderly_alone": 7, "key_person": 30, "left_behind_elderly": 30, "left_behind_child": 30,
-                        "left_behind_woman": 30, "disabled": 90, "low_income": 90}
+# Every tag with a visit frequency (DESIGN 3 and 17); severe mental disorder by risk level below.
+VISIT_FREQUENCY_DAYS = {tag: days for tag, days in population.DEFAULT_VISIT_FREQUENCY_DAYS.items()
+                        if tag not in population.PSEUDO_KEYS}
 OVERDUE_LISTED = 50
 ESCALATIONS_LISTED = 10
 
@@ -196,17 +198,25 @@ def _visit_coverage(conn, code: str, now: datetime) -> list[dict]:
 
     last_visit = (select(visits.c.household_id, func.max(visits.c.visited_at).label("last"))
                   .where(prefix_clause(visits.c.grid_code, code)).group_by(visits.c.household_id).subquery())
-    frequencies = sorted(set(VISIT_FREQUENCY_DAYS.values()))
+    # Severe mental disorder at risk 3 or more is due every 14 days, below quarterly (DESIGN 17):
+    # the risk band is one more grouping column, so the pass stays one query.
+    high_days = population.DEFAULT_VISIT_FREQUENCY_DAYS["severe_mental_high_risk"]
+    frequencies = sorted(set(VISIT_FREQUENCY_DAYS.values()) | {high_days})
     since = {days: format_time(now - timedelta(days=days)) for days in frequencies}
+    # Literals, not bound parameters: PostgreSQL takes a GROUP BY expression only when it is the
+    # select's own, and every bound parameter is a different one.
+    high_risk = when((persons.c.risk_level >= literal_column(str(population.HIGH_RISK)), literal_column("1")),
+                     else_=literal_column("0"))
     rows = conn.execute(
-        select(persons.c.tags, func.count(), *(_count(last_visit.c.last >= since[d]) for d in frequencies))
+        select(persons.c.tags, high_risk, func.count(), *(_count(last_visit.c.last >= since[d]) for d in frequencies))
         .select_from(persons.outerjoin(last_visit, last_visit.c.household_id == persons.c.household_id))
-        .where(prefix_clause(persons.c.grid_code, code), persons.c.tags != "[]")
-        .group_by(persons.c.tags)
+        # Only people still in the register count (DESIGN 17).
+        .where(prefix_clause(persons.c.grid_code, code), persons.c.tags != "[]", persons.c.status == "active")
+        .group_by(persons.c.tags, high_risk)
     ).all()
     people = dict.fromkeys(VISIT_FREQUENCY_DAYS, 0)
     visited = dict.fromkeys(VISIT_FREQUENCY_DAYS, 0)
-    for tags_text, n, *recent in rows:
+    for tags_text, high, n, *recent in rows:
         try:
             tags = set(json.loads(tags_text))
         except (TypeError, ValueError):
@@ -215,7 +225,7 @@ def _visit_coverage(conn, code: str, now: datetime) -> list[dict]:
         for tag, days in VISIT_FREQUENCY_DAYS.items():
             if tag in tags:
                 people[tag] += n
-                visited[tag] += by_days[days]
+                visited[tag] += by_days[high_days if tag == "severe_mental" and high else days]
     return [{"tag": tag, "every_days": days, "people": people[tag], "visited": visited[tag],
              "ratio": round(visited[tag] / people[tag], 3) if people[tag] else None}
             for tag, days in VISIT_FREQUENCY_DAYS.items()]

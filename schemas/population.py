@@ -1,0 +1,82 @@
+"""Special populations and visit frequencies (DESIGN 3 and 17), shared by client and server.
+
+Special populations of GB/T 31000 are sensitive personal information (PIPL): their tags, the
+``key_person_type`` sub-category and the ``risk_level`` of a severe mental disorder leave the
+server only for the roles that follow the person (the grid worker, village, station, county in
+scope, and admin) — never for a unit user, never in an export without ``--reveal``. Veterans and
+people in extreme poverty are followed monthly too, but their tags are not sensitive: they are
+welfare categories the whole register works with.
+
+Standard library only: the CLI's ``visit due`` computes from its cache without pydantic.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Mapping
+
+SENSITIVE_TAGS = frozenset({
+    "released_prisoner", "community_correction", "severe_mental", "drug_user", "key_youth", "key_petitioner",
+})
+# Attributes that travel with a sensitive tag and are hidden with it.
+SENSITIVE_FIELDS = ("key_person_type", "risk_level")
+# Roles that see special populations in their scope (a unit user does not: DESIGN 15, 17).
+SEES_SENSITIVE = frozenset({"gridworker", "village", "station", "county", "admin"})
+
+# Visit frequencies in days (server-configurable defaults; "household" is any household).
+DEFAULT_VISIT_FREQUENCY_DAYS: dict[str, int] = {
+    "elderly_alone": 7,
+    "key_person": 30,
+    "left_behind_elderly": 30,
+    "left_behind_child": 30,
+    "left_behind_woman": 30,
+    "disabled": 90,
+    "low_income": 90,
+    "released_prisoner": 30,
+    "community_correction": 30,
+    "drug_user": 30,
+    "key_youth": 30,
+    "key_petitioner": 30,
+    "veteran": 30,
+    "extreme_poverty": 30,
+    # Severe mental disorder: quarterly at risk 0-2, every 14 days at risk 3 or more.
+    "severe_mental": 90,
+    "severe_mental_high_risk": 14,
+    "household": 365,
+}
+HIGH_RISK = 3  # risk level from which a severe mental disorder is visited as high risk
+PSEUDO_KEYS = frozenset({"severe_mental_high_risk", "household"})
+
+PERSON_STATUSES = ("active", "moved_out", "deceased")
+
+
+def is_sensitive(person: Mapping) -> bool:
+    """Does this person record carry special-population data?"""
+    return bool(set(person.get("tags") or ()) & SENSITIVE_TAGS) or bool(person.get("key_person_type"))
+
+
+def visible_record(person: dict, role: str) -> dict:
+    """The person as ``role`` may see it: sensitive tags and their attributes removed for roles
+    that do not follow special populations."""
+    if role in SEES_SENSITIVE:
+        return person
+    out = dict(person, tags=[t for t in person.get("tags") or [] if t not in SENSITIVE_TAGS])
+    for name in SENSITIVE_FIELDS:
+        if name in out:
+            out[name] = None
+    return out
+
+
+def frequency_key(tag: str, risk_level: int | None) -> str:
+    """The frequency table's key for ``tag``: severe mental disorder at high risk has its own."""
+    if tag == "severe_mental" and risk_level is not None and risk_level >= HIGH_RISK:
+        return "severe_mental_high_risk"
+    return tag
+
+
+def visit_every_days(tags: Iterable[str], risk_level: int | None,
+                     frequencies: Mapping[str, int] = DEFAULT_VISIT_FREQUENCY_DAYS) -> tuple[list[str], int | None]:
+    """(the tags that set a visit frequency, the shortest of their frequencies in days)."""
+    followed = [t for t in tags if t in frequencies and t not in PSEUDO_KEYS]
+    if not followed:
+        return [], None
+    return followed, min(frequencies[frequency_key(t, risk_level)] for t in followed)
