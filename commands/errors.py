@@ -72,3 +72,9 @@ def handled(fn: Callable) -> Callable:
             raise typer.Exit(code)
 
     return wrapper
+
+# The register over time (DESIGN 17): fields named by the core, flags that fix them.
+FIELD_FLAGS.update({"moved_to": "--to", "status_date": "--date", "risk_level": "--risk-level",
+                    "previous_head_relation": "--previous-head-becomes", "relation_to_head": "--relation",
+                    "household_no": "--household-no", "household_id": "--household", "address": "--address",
+                    "tags": "--add/--remove"})

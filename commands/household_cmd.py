@@ -13,8 +13,11 @@ from commands.state import open_client
 from gridctl.i18n import t
 
 def register(app: typer.Typer) -> None:
+    from commands.register_cmd import register_household
+
     household = typer.Typer(help=t("cli.household.help"), no_args_is_help=True)
     app.add_typer(household, name="household")
+    register_household(household)  # add, update (DESIGN 17)
 
     @household.command("list", help=t("cli.household.list.help"))
     @handled
@@ -31,12 +34,17 @@ def register(app: typer.Typer) -> None:
 
     @household.command("show", help=t("cli.household.show.help"))
     @handled
-    def show(ref: str = typer.Argument(..., metavar="ID", help=t("cli.arg.household")), output: Output = OUTPUT) -> None:
+    def show(ref: str = typer.Argument(..., metavar="ID", help=t("cli.arg.household")),
+             all_: bool = typer.Option(False, "--all", help=t("register.opt.all_members")),
+             output: Output = OUTPUT) -> None:
         from gridctl import ops
 
-        record = ops.show_household(open_client(), ref)
+        record = ops.show_household(open_client(), ref, include_all=all_)
         render_fields(record, HOUSEHOLD_FIELDS, output, title=record.get("address"))
         if output is Output.table:
-            render(record["persons"], Output.table, PERSON_LIST, title=t("cli.household.persons"))
+            from commands.register_cmd import PERSON_STATUS_COLUMN
+
+            columns = PERSON_LIST + [PERSON_STATUS_COLUMN] if all_ else PERSON_LIST
+            render(record["persons"], Output.table, columns, title=t("cli.household.persons"))
             if record["visits"]:
                 render(record["visits"], Output.table, VISIT_LIST, title=t("cli.household.visits"))

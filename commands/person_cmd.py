@@ -38,9 +38,25 @@ def _list(grid, household, search, tag, all_, limit, output: Output) -> None:
         say(t("cliux.person.id_offline"))
 
 
+def _risk(value: int | None, tags: list | None) -> int | None:
+    """--risk-level: 0-5, and only for a person tagged severe_mental (checked again by the core)."""
+    if value is None:
+        return None
+    from gridctl.errors import InvalidInput
+
+    if not 0 <= value <= 5:
+        raise InvalidInput("register.risk_level_range", field="risk_level", value=value)
+    if tags is not None and "severe_mental" not in tags:
+        raise InvalidInput("register.risk_without_tag", field="risk_level")
+    return value
+
+
 def register(app: typer.Typer) -> None:
+    from commands.register_cmd import register_person
+
     person = typer.Typer(help=t("cli.person.help"), no_args_is_help=True)
     app.add_typer(person, name="person")
+    register_person(person)  # move-out, decease, move, tag, history (DESIGN 17)
 
     @person.command("list", help=t("cliux.person.list.help"))
     @handled
@@ -58,7 +74,9 @@ def register(app: typer.Typer) -> None:
     def show(ref: str = typer.Argument(..., metavar="ID", help=t("cliux.arg.person")), output: Output = OUTPUT) -> None:
         from gridctl import ops
 
-        render_fields(ops.show_person(open_client(), ref), PERSON_FIELDS, output)
+        from commands.register_cmd import PERSON_LIFE_FIELDS
+
+        render_fields(ops.show_person(open_client(), ref), PERSON_FIELDS + PERSON_LIFE_FIELDS, output)
 
     @person.command("add", help=t("cli.person.add.help"))
     @handled
@@ -72,13 +90,17 @@ def register(app: typer.Typer) -> None:
             residence: str = typer.Option(None, "--residence", help=t("cli.opt.residence")),
             tag: List[str] = typer.Option([], "--tag", help=t("cli.opt.tag")),
             care_level: str = typer.Option(None, "--care-level", help=t("cli.opt.care_level")),
+            risk_level: int = typer.Option(None, "--risk-level", help=t("register.opt.risk_level")),
+            previous: str = typer.Option(None, "--previous-head-becomes", help=t("register.opt.previous_head")),
             output: Output = OUTPUT) -> int:
         from gridctl import ops
 
         if id_number == STDIN:
             [id_number] = read_id_numbers(["--id-number"])
         fields = _fields(name, id_number, sex, birth_date, phone, relation, residence, tag, care_level)
-        result = ops.add_person(open_client(), household, **{k: v for k, v in fields.items() if v is not None})
+        fields["risk_level"] = _risk(risk_level, fields.get("tags"))
+        result = ops.add_person(open_client(), household, **{k: v for k, v in fields.items() if v is not None},
+                                previous_head_relation=code_arg("relation", previous, "--previous-head-becomes"))
         return write_result(result, output, "cli.person.saved")
 
     @person.command("update", help=t("cli.person.update.help"))
@@ -93,11 +115,15 @@ def register(app: typer.Typer) -> None:
                residence: str = typer.Option(None, "--residence", help=t("cli.opt.residence")),
                tag: List[str] = typer.Option([], "--tag", help=t("cli.opt.tag")),
                care_level: str = typer.Option(None, "--care-level", help=t("cli.opt.care_level")),
+               risk_level: int = typer.Option(None, "--risk-level", help=t("register.opt.risk_level")),
+               previous: str = typer.Option(None, "--previous-head-becomes", help=t("register.opt.previous_head")),
                output: Output = OUTPUT) -> int:
         from gridctl import ops
 
         if id_number == STDIN:
             [id_number] = read_id_numbers(["--id-number"])
         fields = _fields(name, id_number, sex, birth_date, phone, relation, residence, tag, care_level)
-        result = ops.update_person(open_client(), ref, **{k: v for k, v in fields.items() if v is not None})
+        fields["risk_level"] = _risk(risk_level, None)
+        result = ops.update_person(open_client(), ref, **{k: v for k, v in fields.items() if v is not None},
+                                   previous_head_relation=code_arg("relation", previous, "--previous-head-becomes"))
         return write_result(result, output, "cli.person.saved")

@@ -13,6 +13,8 @@ from gridctl.ops.writes import validate, write
 
 PERSON_FIELDS = ("name", "id_number", "sex", "birth_date", "phone", "relation_to_head", "residence", "tags",
                  "key_person_type", "care_level")
+# DESIGN 17: a person's life in the register rides on the same person.upsert (ops/person_life.py).
+PERSON_FIELDS += ("status", "moved_to", "status_date", "risk_level", "household_id")
 
 
 def show_person(client: Client, ref: str) -> dict:
@@ -22,8 +24,11 @@ def show_person(client: Client, ref: str) -> dict:
     return mark_sync(client, [find_person(client, ref)])[0]
 
 
-def add_person(client: Client, household_ref: str, **fields: Any) -> WriteResult:
+def add_person(client: Client, household_ref: str, *, previous_head_relation: str | None = None,
+               **fields: Any) -> WriteResult:
+    """``previous_head_relation``: what the household's head becomes when this person is its new head."""
     household = resolve(client, "household", household_ref, extra_column="household_no")
+    _guard_head(client, household["id"], None, fields, previous_head_relation)
     unknown = set(fields) - set(PERSON_FIELDS)
     if unknown:
         raise UsageError("core.person.unknown_fields", field=sorted(unknown)[0], names=", ".join(sorted(unknown)))
@@ -44,10 +49,22 @@ def _refuse_masked(fields: dict) -> None:
             raise InvalidInput("outbox.masked", field=name, name=flag, value=value)
 
 
-def update_person(client: Client, person_ref: str, **fields: Any) -> WriteResult:
+def _guard_head(client: Client, household_id: str, person_id: str | None, fields: dict,
+                previous_head_relation: str | None) -> None:
+    from gridctl.ops.person_life import head_guard
+
+    head_guard(client, fields.get("household_id") or household_id, person_id, fields.get("relation_to_head"),
+               previous_head_relation)
+
+
+def update_person(client: Client, person_ref: str, *, previous_head_relation: str | None = None,
+                  **fields: Any) -> WriteResult:
     """Change the fields given, and only those: the mutation is a patch (DESIGN §12). The masked
-    ID number or phone the worker was shown is never sent back; the server keeps what it has."""
+    ID number or phone the worker was shown is never sent back; the server keeps what it has.
+    ``previous_head_relation``: what the household's head becomes when this person becomes head."""
     person = show_person(client, person_ref)
+    if fields.get("relation_to_head") == "head" and person.get("relation_to_head") != "head" or previous_head_relation:
+        _guard_head(client, person["household_id"], person["id"], fields, previous_head_relation)
     unknown = set(fields) - set(PERSON_FIELDS)
     if unknown:
         raise UsageError("core.person.unknown_fields", field=sorted(unknown)[0], names=", ".join(sorted(unknown)))

@@ -11,12 +11,14 @@ from gridctl.ops.client import Client, Listing, WriteResult
 from gridctl.ops.refs import listing, refresh, resolve
 from gridctl.ops.search import with_household_no
 from gridctl.ops.writes import invalid, store_photos, validate, write
+from schemas import population
 from schemas.validators import CLOCK_SKEW, CST, InvalidValue, format_time, parse_date, parse_time
 
-VISIT_FREQUENCY_DAYS = {"elderly_alone": 7, "key_person": 30, "left_behind_elderly": 30, "left_behind_child": 30,
-                        "left_behind_woman": 30, "disabled": 90, "low_income": 90}
-TAG_PRIORITY = ("elderly_alone", "key_person", "left_behind_elderly", "left_behind_child", "left_behind_woman",
-                "disabled", "low_income")
+# The server's defaults (DESIGN 3 and 17); severe mental disorder goes by risk level.
+VISIT_FREQUENCY_DAYS = dict(population.DEFAULT_VISIT_FREQUENCY_DAYS)
+TAG_PRIORITY = ("elderly_alone", "severe_mental", "key_person", "community_correction", "released_prisoner",
+                "drug_user", "key_petitioner", "key_youth", "left_behind_elderly", "left_behind_child",
+                "left_behind_woman", "extreme_poverty", "veteran", "disabled", "low_income")
 
 
 def list_visits(client: Client, *, household: str | None = None, mine: bool = False,
@@ -52,10 +54,12 @@ def visits_due(client: Client, *, within: int = 0) -> Listing:
     households = {h["id"]: h for h in client.store.query("SELECT data FROM households")}
     items = []
     for person in client.store.query("SELECT data FROM persons WHERE tags IS NOT NULL AND tags != '[]'"):
-        tags = [tag for tag in person.get("tags") or [] if tag in VISIT_FREQUENCY_DAYS]
+        if (person.get("status") or "active") != "active":
+            continue  # moved out or deceased: no longer visited (DESIGN 17)
+        tags, every = population.visit_every_days(person.get("tags") or [], person.get("risk_level"),
+                                                  VISIT_FREQUENCY_DAYS)
         if not tags:
             continue
-        every = min(VISIT_FREQUENCY_DAYS[tag] for tag in tags)
         last = last_visit.get(person["household_id"])
         due = last + timedelta(days=every) if last else today
         if due > horizon:
@@ -66,8 +70,10 @@ def visits_due(client: Client, *, within: int = 0) -> Listing:
             "household_no": hh.get("household_no"), "address": hh.get("address"), "grid_code": person.get("grid_code"),
             "tags": tags, "every_days": every, "last_visit": last.isoformat() if last else None,
             "due": due.isoformat(), "days_overdue": max(0, (today - due).days), "phone": person.get("phone"),
+            "risk_level": person.get("risk_level"),
         })
-    items.sort(key=lambda i: (min(TAG_PRIORITY.index(tag) for tag in i["tags"]), i["due"], i["name"]))
+    rank = {tag: i for i, tag in enumerate(TAG_PRIORITY)}
+    items.sort(key=lambda i: (min(rank.get(tag, len(rank)) for tag in i["tags"]), i["due"], i["name"]))
     return listing(client, items, source, stale)
 
 
