@@ -74,7 +74,7 @@ def localize_bindings(node: Any) -> None:
     keys = {}
     for key, bindings in node._bindings.key_to_bindings.items():
         keys[key] = [
-            replace(b, description=t(b.description)) if b.description.startswith("tui.") else b
+            replace(b, description=t(b.description)) if b.description.startswith(("tui.", "tuireg.")) else b
             for b in bindings
         ]
     node._bindings = BindingsMap.from_keys(keys)

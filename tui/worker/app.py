@@ -29,6 +29,7 @@ class WorkerApp(App):
         Binding("n", "report", "tui.bind.report", id="app.report"),
         Binding("v", "visit", "tui.bind.visit", id="app.visit"),
         Binding("d", "visits_due", "tui.bind.visits_due", id="app.visits_due"),
+        Binding("h", "households", "tuireg.bind.households", id="app.households"),
         Binding("s", "sync_screen", "tui.bind.sync_screen", id="app.sync_screen"),
         Binding("y", "sync_now", "tui.bind.sync_now", id="app.sync_now", show=False),
         Binding("ctrl+p", "command_palette", "tui.bind.palette", show=False, priority=True, id="app.palette"),
@@ -187,6 +188,11 @@ class WorkerApp(App):
 
         self._go(VisitsDueScreen)
 
+    def action_households(self) -> None:
+        from tui.worker.households import HouseholdsScreen
+
+        self._go(HouseholdsScreen)
+
     def action_sync_screen(self) -> None:
         from tui.worker.sync_screen import SyncScreen
 
@@ -228,6 +234,7 @@ class WorkerApp(App):
         # Textual's own system commands are English-only; ours cover the same ground (quit, keys).
         for action, key in (("cases", "tui.bind.cases"), ("report", "tui.bind.report"),
                             ("visit", "tui.bind.visit"), ("visits_due", "tui.bind.visits_due"),
+                            ("households", "tuireg.bind.households"),
                             ("sync_screen", "tui.bind.sync_screen"), ("sync_now", "tui.bind.sync_now"),
                             ("help", "tui.bind.help"), ("quit", "tui.bind.quit")):
             yield SystemCommand(tr(key), tr(key + ".help"), getattr(self, f"action_{action}"))

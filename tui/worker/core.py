@@ -59,7 +59,10 @@ def _write_seen(result: Any, offline: bool) -> Seen:
     return Seen()
 
 
-class Core:
+from tui.worker.register_core import RegisterOps  # noqa: E402 - households and persons (DESIGN 17)
+
+
+class Core(RegisterOps):
     """A logged-in profile's operations, as the worker app needs them."""
 
     def __init__(self, client: Any, *, offline: bool = False) -> None:

@@ -1,0 +1,180 @@
+"""Households (DESIGN 17): find one of my households, see it with its members, and from there
+add a person, edit one, record a move out or a death, and change tags."""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+from textual.widgets import DataTable, Footer, Input, Static
+
+from tui.common.i18n import code_label, tr
+from tui.worker.base import WorkerScreen
+from tui.worker.core import Rows
+
+
+def member_row(p: dict) -> tuple[str, ...]:
+    """One member as the table shows it; special-population tags only when the server sent them."""
+    tags = "、".join(code_label("tag", t) for t in p.get("tags") or [])
+    if p.get("risk_level") is not None:
+        tags += f" ({tr('tuireg.risk', n=p['risk_level'])})"
+    status = p.get("status") or "active"
+    return (str(p.get("name") or ""), code_label("relation", p.get("relation_to_head")),
+            code_label("sex", p.get("sex")), str(p.get("birth_date") or ""), tags,
+            code_label("person_status", status) + (f" {p['moved_to']}" if p.get("moved_to") else ""),
+            tr("tui.sync." + p["sync"]) if p.get("sync") not in (None, "synced") else "")
+
+
+class HouseholdsScreen(WorkerScreen):
+    """My grids' households; typing searches number, address and names; Enter opens one."""
+
+    TITLE_KEY = "tuireg.households.title"
+    CSS_PATH = "register.tcss"
+    BINDINGS = [
+        Binding("escape", "back", "tui.bind.back", id="households.back"),
+        Binding("r", "refresh", "tui.bind.refresh", id="households.refresh"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.items: list[dict] = []
+
+    def compose(self):
+        yield self.make_header()
+        yield Input(id="households-search", placeholder=tr("tuireg.households.search"))
+        yield DataTable(id="households-table", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="households-summary", classes="hint")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for key in ("no", "head", "members", "tags", "address"):
+            table.add_column(tr(f"tuireg.households.col.{key}"), key=key)
+        self.query_one(Input).focus()
+        self.action_refresh()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_refresh(self) -> None:
+        text = self.query_one(Input).value.strip() or None
+        self.run_in_thread(lambda: self.core.list_households(search=text), self._loaded, group="load")
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.action_refresh()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.query_one(DataTable).focus()
+
+    def _loaded(self, rows: Rows) -> None:
+        self.app.note(rows.seen)
+        self.items = rows.items[:500]
+        table = self.query_one(DataTable)
+        table.clear()
+        for n, h in enumerate(self.items):
+            table.add_row(str(h.get("household_no") or ""), str(h.get("head_name") or ""), str(h.get("members") or 0),
+                          "、".join(code_label("tag", t) for t in h.get("tags") or []), str(h.get("address") or ""),
+                          key=str(n))
+        self.query_one("#households-summary", Static).update(tr("tuireg.households.summary", n=len(self.items)))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        h = self.items[int(event.row_key.value)]
+        self.app.push_screen(HouseholdScreen(str(h["id"])))
+
+
+class HouseholdScreen(WorkerScreen):
+    """One household and its members; the keys act on the selected member."""
+
+    TITLE_KEY = "tuireg.household.title"
+    CSS_PATH = "register.tcss"
+    BINDINGS = [
+        Binding("escape", "back", "tui.bind.back", id="household.back"),
+        Binding("p", "add_person", "tuireg.bind.add_person", id="household.add_person"),
+        Binding("e", "edit_person", "tuireg.bind.edit_person", id="household.edit_person"),
+        Binding("o", "move_out", "tuireg.bind.move_out", id="household.move_out"),
+        Binding("t", "tag_person", "tuireg.bind.tag", id="household.tag"),
+        Binding("a", "toggle_all", "tuireg.bind.all", id="household.all"),
+        Binding("r", "refresh", "tui.bind.refresh", id="household.refresh"),
+    ]
+
+    def __init__(self, ref: str) -> None:
+        super().__init__()
+        self.ref = ref
+        self.household: dict = {}
+        self.members: list[dict] = []
+        self.include_all = False
+
+    def compose(self):
+        yield self.make_header()
+        yield Static("", id="household-info")
+        yield DataTable(id="members-table", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="household-hint", classes="hint")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for key in ("name", "relation", "sex", "birth", "tags", "status", "sync"):
+            table.add_column(tr(f"tuireg.member.col.{key}"), key=key)
+        table.focus()
+        self.action_refresh()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_refresh(self) -> None:
+        include_all = self.include_all
+        self.run_in_thread(lambda: self.core.household_with_members(self.ref, include_all), self._loaded, group="load")
+
+    def _loaded(self, household: dict) -> None:
+        self.household = household
+        self.members = list(household.get("persons") or [])
+        info = tr("tuireg.household.info", no=household.get("household_no") or "",
+                  address=household.get("address") or "", grid=household.get("grid_code") or "")
+        self.query_one("#household-info", Static).update(info)
+        table = self.query_one(DataTable)
+        table.clear()
+        for n, p in enumerate(self.members):
+            table.add_row(*member_row(p), key=str(n))
+        key = "tuireg.household.hint_all" if self.include_all else "tuireg.household.hint"
+        self.query_one("#household-hint", Static).update(tr(key, n=len(self.members)))
+
+    def selected(self) -> dict | None:
+        table = self.query_one(DataTable)
+        if not self.members or table.cursor_row is None or table.cursor_row >= len(self.members):
+            self.notify(tr("tuireg.household.no_member"), severity="warning")
+            return None
+        return self.members[table.cursor_row]
+
+    def action_toggle_all(self) -> None:
+        self.include_all = not self.include_all
+        self.action_refresh()
+
+    def _after_write(self, changed: bool) -> None:
+        if changed:
+            self.app.refresh_status()
+            self.action_refresh()
+
+    def action_add_person(self) -> None:
+        from tui.worker.person_forms import PersonFormScreen
+
+        if self.household:
+            self.app.push_screen(PersonFormScreen(self.household), self._after_write)
+
+    def action_edit_person(self) -> None:
+        from tui.worker.person_forms import PersonFormScreen
+
+        person = self.selected()
+        if person:
+            self.app.push_screen(PersonFormScreen(self.household, person), self._after_write)
+
+    def action_move_out(self) -> None:
+        from tui.worker.person_forms import LeaveModal
+
+        person = self.selected()
+        if person:
+            self.app.push_screen(LeaveModal(person), self._after_write)
+
+    def action_tag_person(self) -> None:
+        from tui.worker.person_forms import TagModal
+
+        person = self.selected()
+        if person:
+            self.app.push_screen(TagModal(person), self._after_write)
