@@ -29,7 +29,7 @@ class WorkerApp(App):
         Binding("n", "report", "tui.bind.report", id="app.report"),
         Binding("v", "visit", "tui.bind.visit", id="app.visit"),
         Binding("d", "visits_due", "tui.bind.visits_due", id="app.visits_due"),
-        Binding("h", "households", "tuireg.bind.households", id="app.households"),
+        Binding("h", "households", "tuireg.bind.households", id="app.households", show=False),
         Binding("s", "sync_screen", "tui.bind.sync_screen", id="app.sync_screen"),
         Binding("y", "sync_now", "tui.bind.sync_now", id="app.sync_now", show=False),
         Binding("ctrl+p", "command_palette", "tui.bind.palette", show=False, priority=True, id="app.palette"),
