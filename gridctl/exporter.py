@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, TextIO
 
 from gridctl.errors import Forbidden, InvalidInput, NotFound, Unreachable
+from schemas import population
 
 KINDS = ("cases", "visits", "households", "persons", "divisions", "grids")
 REGISTER = ("divisions", "grids", "households", "persons")
@@ -40,7 +41,7 @@ Progress = Callable[[int, "int | None", str], None]
 COLUMNS: dict[str, list[str]] = {
     "persons": ["household_no", "grid_code", "address", "name", "id_number", "sex", "birth_date",
                 "relation_to_head", "phone", "tags", "residence", "care_level", "key_person_type", "id",
-                "household_id", "version"],
+                "household_id", "version", "status", "moved_to", "status_date", "risk_level"],
     "households": ["household_no", "grid_code", "address", "lat", "lon", "id", "head_person_id", "version"],
     "divisions": ["code", "name", "level", "parent"],
     "grids": ["code", "name", "kind", "parent"],
@@ -54,7 +55,7 @@ COLUMNS: dict[str, list[str]] = {
 # Coded columns and their code table (schemas.codes.TABLES): labels under --lang zh.
 CODED: dict[str, dict[str, str]] = {
     "persons": {"sex": "sex", "relation_to_head": "relation", "tags": "tag", "residence": "residence",
-                "care_level": "care_level", "key_person_type": "key_person_type"},
+                "care_level": "care_level", "key_person_type": "key_person_type", "status": "person_status"},
     "households": {},
     "divisions": {"level": "level"},
     "grids": {"kind": "grid_kind"},
@@ -226,6 +227,7 @@ def _paged_rows(api: Any, kind: str, reveal: bool, filters: dict, params: dict) 
             item.setdefault("grid_code", hgrid)
             if not reveal:
                 item["key_person_type"] = None
+                item["risk_level"] = None
                 item["tags"] = [t for t in item.get("tags") or [] if t not in SENSITIVE_TAGS]
         elif kind == "visits":
             item = dict(item, household_no=houses.get(item.get("household_id"))[0])
@@ -234,8 +236,7 @@ def _paged_rows(api: Any, kind: str, reveal: bool, filters: dict, params: dict) 
 
 
 # Special populations (DESIGN 17): left out of an export unless --reveal (the server does the same).
-SENSITIVE_TAGS = frozenset({"released_prisoner", "community_correction", "mental_disorder", "severe_mental",
-                            "drug_user", "key_youth", "key_petitioner"})
+SENSITIVE_TAGS = frozenset({"mental_disorder"}) | population.SENSITIVE_TAGS
 
 
 # --- languages -----------------------------------------------------------------------------------

@@ -74,7 +74,9 @@ EXPORT_ONLY: dict[str, dict[str, str]] = {
     "divisions": {"level": "层级", "parent": "上级编码"},
     "grids": {"parent": "上级编码"},
     "households": {"id": "系统编号", "head_person_id": "户主系统编号", "version": "版本"},
-    "persons": {"key_person_type": "重点人员类别", "id": "系统编号", "household_id": "户系统编号", "version": "版本"},
+    "persons": {"key_person_type": "重点人员类别", "id": "系统编号", "household_id": "户系统编号", "version": "版本",
+                # The register over time (DESIGN 17): an import reads past them.
+                "status": "人员状态", "moved_to": "迁往", "status_date": "状态变更日期", "risk_level": "风险等级"},
 }
 _SPLIT = re.compile(r"[|、,，;；]")
 _EXTRA_MESSAGES = {

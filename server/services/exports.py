@@ -21,6 +21,7 @@ from typing import Iterator
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
+from schemas import population
 from schemas.codes import KEY_PERSON_TYPES
 from schemas.validators import mask_id_number, mask_phone
 from server.db import divisions, households, persons
@@ -35,10 +36,10 @@ COLUMNS = {
     "households": ["household_no", "grid_code", "address", "lat", "lon", "id", "head_person_id", "version"],
     "persons": ["household_no", "grid_code", "address", "name", "id_number", "sex", "birth_date",
                 "relation_to_head", "phone", "tags", "residence", "care_level", "key_person_type", "id",
-                "household_id", "version"],
+                "household_id", "version", "status", "moved_to", "status_date", "risk_level"],
 }
 # Special populations (GB/T 31000; DESIGN 17): sensitive, never exported without reveal.
-SENSITIVE_TAGS = frozenset(KEY_PERSON_TYPES) | {"severe_mental", "released_prisoner", "community_correction",
+SENSITIVE_TAGS = frozenset(KEY_PERSON_TYPES) | population.SENSITIVE_TAGS | {"severe_mental", "released_prisoner", "community_correction",
                                                "drug_user", "key_youth", "key_petitioner"}
 
 
@@ -76,6 +77,7 @@ def _person_rows(rows, user: dict, reveal: bool) -> list[list]:
         if not reveal:
             r[8] = mask_phone(r[8]) if r[8] else r[8]
             r[12] = None
+            r[19] = None  # risk_level of a severe mental disorder (DESIGN 17)
         tags = r[9]
         if tags and tags != "[]":
             tags = json.loads(tags)

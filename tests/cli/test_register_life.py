@@ -258,3 +258,23 @@ def test_special_populations_are_hidden_from_a_unit_user(cli, world):
     for username in ("gw-001", "station-01"):
         mine = Api(server.url, token_for(server.url, username)).get(f"/persons/{head['id']}").json()
         assert set(mine["tags"]) == {"drug_user", "severe_mental"} and mine["risk_level"] == 3
+
+
+def test_special_populations_leave_exports_only_with_reveal(cli, login, world, tmp_path):
+    server, admin, ok = world
+    _, head = _household_with_head(ok, "R17-0010")
+    ok("person", "tag", head["id"], "--add", "community_correction", "--add", "severe_mental", "--risk-level", "5",
+       "--add", "veteran")
+    login(server, "county-admin", profile="admin")
+    plain, revealed = tmp_path / "plain.jsonl", tmp_path / "revealed.jsonl"
+    r = cli("export", "persons", "--grid", GW1_GRID, "--format", "jsonl", "--out", str(plain))
+    assert r.code == 0, r.err
+    mine = [json.loads(line) for line in plain.read_text(encoding="utf-8").splitlines()]
+    row = next(p for p in mine if p["id"] == head["id"])
+    assert row["tags"] == ["veteran"] and row["risk_level"] is None and row["status"] == "active"
+    r = cli("--profile", "admin", "export", "persons", "--grid", GW1_GRID, "--format", "jsonl", "--reveal",
+            "--out", str(revealed))
+    assert r.code == 0, r.err
+    row = next(json.loads(line) for line in revealed.read_text(encoding="utf-8").splitlines()
+               if json.loads(line)["id"] == head["id"])
+    assert set(row["tags"]) == {"community_correction", "severe_mental", "veteran"} and row["risk_level"] == 5

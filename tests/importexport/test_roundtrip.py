@@ -37,7 +37,8 @@ KINDS = {
     "households": (("--grid", GRID), ["户号", "网格编码", "地址", "纬度", "经度", "系统编号", "户主系统编号", "版本"], None),
     "persons": (("--grid", GRID, "--reveal"),
                 ["户号", "网格编码", "地址", "姓名", "身份证号", "性别", "出生日期", "与户主关系", "联系电话", "人员标签",
-                 "户籍类型", "关注程度", "重点人员类别", "系统编号", "户系统编号", "版本"], ("与户主关系", "户主")),
+                 "户籍类型", "关注程度", "重点人员类别", "系统编号", "户系统编号", "版本",
+                 "人员状态", "迁往", "状态变更日期", "风险等级"], ("与户主关系", "户主")),
 }
 
 
@@ -57,6 +58,7 @@ def test_chinese_export_goes_back_unchanged(gridctl, admin_env, endpoint, tmp_pa
         assert any(row[column] == text for row in rows), [row[column] for row in rows][:5]
     if kind == "persons":
         assert {row["性别"] for row in rows} <= {"男", "女"}
+        assert {row["人员状态"] for row in rows} == {"在册"}  # DESIGN 17: the status, labelled
         assert all("*" not in str(row["身份证号"]) for row in rows)  # --reveal
         assert all(isinstance(row["身份证号"], str) for row in rows)  # text, never an Excel number
         assert "male" not in out.read_bytes().decode("utf-8", "ignore")
