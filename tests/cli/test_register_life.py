@@ -221,19 +221,15 @@ def test_tags_special_populations_and_visit_frequency_by_risk(cli, world):
 
 def _add_unit_user(server, username: str = "unit-test") -> None:
     """A user of role ``unit`` (DESIGN 15) made in the server's database, with the demo password."""
-    db = sqlite3.connect(server.db_path)
-    try:
-        row = db.execute("SELECT password_hash, created_at FROM users WHERE username = 'gw-001'").fetchone()
-        columns = [c[1] for c in db.execute("PRAGMA table_info(users)")]
-        values = {"username": username, "display_name": "住建局", "phone": None, "role": "unit",
-                  "scope": json.dumps([GW1_GRID]), "password_hash": row[0], "created_at": row[1]}
-        if "unit" in columns:
-            values["unit"] = "610822-ZJJ"
-        db.execute(f"INSERT INTO users ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})",
-                   list(values.values()))
-        db.commit()
-    finally:
-        db.close()
+    db = server.db
+    password_hash, created_at = db.rows("SELECT password_hash, created_at FROM users WHERE username = 'gw-001'")[0]
+    values = {"username": username, "display_name": "住建局", "phone": None, "role": "unit",
+              "scope": json.dumps([GW1_GRID]), "password_hash": password_hash, "created_at": created_at}
+    from sqlalchemy import inspect
+
+    if "unit" in {c["name"] for c in inspect(db.engine()).get_columns("users")}:
+        values["unit"] = "610822-ZJJ"
+    db.execute(f"INSERT INTO users ({', '.join(values)}) VALUES ({', '.join(':' + k for k in values)})", **values)
 
 
 def test_special_populations_are_hidden_from_a_unit_user(cli, world):
