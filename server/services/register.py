@@ -24,7 +24,9 @@ def taken(field: str) -> ApiProblem:
 
 PATCH_STORED = {
     "person.upsert": ("household_id", "name", "id_number", "sex", "birth_date", "phone", "relation_to_head",
-                      "residence", "tags", "key_person_type", "care_level"),
+                      "residence", "tags", "key_person_type", "care_level",
+                      # DESIGN 17: a patch leaves a person's place in the register as it is
+                      "status", "moved_to", "status_date", "risk_level"),
     "household.upsert": ("household_no", "grid_code", "address", "lat", "lon", "head_person_id"),
 }
 
