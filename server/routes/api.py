@@ -36,7 +36,7 @@ from server import params
 from server.deps import bearer_token, current_user, get_engine, get_settings, require_admin
 from server.errors import ApiProblem
 from server.deps import client_address
-from server.services import audit, blobs, login_limits, records, sync
+from server.services import audit, blobs, login_limits, records, special, sync
 from server.settings import Settings
 
 router = APIRouter(prefix="/api/v1")
@@ -109,12 +109,18 @@ def divisions(user: Me, engine: Db, parent: CodeQ = None) -> list[dict]:
 
 def _audited(engine: Engine, user: dict, request: Request, entity: str, items: list[dict], *, listing: bool,
              reveal: bool = False) -> None:
-    """One audit row for a response that carries full ID numbers, or answers an export with reveal."""
+    """One audit row for a response that carries full ID numbers or special-population people
+    (DESIGN 17), or answers an export with reveal; the row names each such record once."""
     carried = [i for i in items if audit.carries_full_id(entity, i)]
+    sensitive = set(special.special_ids(items)) if entity == "person" else set()
     if reveal:
         action, ids = f"{entity}.export_reveal", [i["id"] for i in items]
     elif carried:
-        action, ids = f"{entity}.{'list' if listing else 'read'}_full_id", [i["id"] for i in carried]
+        full = {i["id"] for i in carried}
+        action = f"{entity}.{'list' if listing else 'read'}_full_id"
+        ids = [i["id"] for i in items if i["id"] in full or i["id"] in sensitive]
+    elif sensitive:
+        action, ids = special.READ, [i["id"] for i in items if i["id"] in sensitive]
     else:
         return
     with engine.begin() as conn:
@@ -225,9 +231,12 @@ def pull(user: Me, engine: Db, request: Request, cursor: CursorQ = None,
          limit: Annotated[int, Query(ge=1, le=5000)] = 1000) -> dict:
     result = sync.pull(engine, user, cursor, limit)
     carried = [c["id"] for c in result["changes"] if audit.carries_full_id(c["entity"], c.get("data"))]
-    if carried:
+    # DESIGN 17: the feed carries special-population people too; still one row per response.
+    sensitive = special.special_ids(c.get("data") for c in result["changes"] if c["entity"] == "person")
+    if carried or sensitive:
         with engine.begin() as conn:
-            audit.audit(conn, user, "sync.pull_full_id", carried, request)
+            audit.audit(conn, user, "sync.pull_full_id" if carried else special.READ,
+                        list(dict.fromkeys(carried + sensitive)), request)
     return result
 
 
