@@ -33,7 +33,11 @@ def _list(grid, household, search, tag, all_, limit, output: Output) -> None:
     listing = ops.list_persons(open_client(), grid=grid, household=household, search=search,
                                tag=code_arg("tag", tag, "--tag"), include_inactive=all_, limit=limit)
     cache_note(listing)
-    render(listing.items, output, PERSON_SEARCH_LIST, empty_key="cliux.person.none")
+    from commands.register_cmd import PERSON_STATUS_COLUMN
+
+    # With --all, who moved out or died is shown as such (DESIGN 17).
+    columns = PERSON_SEARCH_LIST + [PERSON_STATUS_COLUMN] if all_ else PERSON_SEARCH_LIST
+    render(listing.items, output, columns, empty_key="cliux.person.none")
     if listing.extra.get("id_numbers_masked"):
         say(t("cliux.person.id_offline"))
 

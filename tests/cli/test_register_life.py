@@ -133,6 +133,12 @@ def test_move_out_keeps_the_record_leaves_the_lists_and_the_visits_due(cli, worl
     assert [p["name"] for p in shown["persons"]] == ["王建国"]
     everyone = cli("household", "show", "R17-0004", "--all", "-o", "json").json()
     assert {p["name"]: p["status"] for p in everyone["persons"]} == {"王建国": "active", "李秀英": "moved_out"}
+    people = cli("person", "list", "--household", "R17-0004", "-o", "json").json()
+    assert [p["name"] for p in people] == ["王建国"]
+    people = cli("person", "list", "--household", "R17-0004", "--all", "-o", "json").json()
+    assert {p["name"]: p["status"] for p in people} == {"王建国": "active", "李秀英": "moved_out"}
+    table = cli("person", "list", "--household", "R17-0004", "--all")
+    assert "Moved out" in table.out
     listed = [h for h in cli("household", "list", "-o", "json").json() if h["household_no"] == "R17-0004"]
     assert listed[0]["members"] == 1
 
