@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
+from schemas import population
 from schemas.validators import CLOCK_SKEW, format_time, in_scope, is_masked
 from server import feed
 from server.db import divisions, households, persons, visits
@@ -154,7 +155,14 @@ def upsert_person(conn: Connection, user: dict, p, base_version: int | None) -> 
     life = dict(status=p.status, moved_to=p.moved_to,
                 status_date=p.status_date.isoformat() if p.status_date else None, risk_level=p.risk_level)
     values.update({k: v for k, v in life.items() if v is not None})
-    if "severe_mental" not in p.tags:
+    if row is not None and user["role"] not in population.SEES_SENSITIVE:
+        # A role that is never shown special populations cannot have meant to remove them: what
+        # it cannot see stays as stored (DESIGN 17), whatever tags its patch carries.
+        stored_tags = json.loads(row.tags or "[]")
+        kept = [t for t in stored_tags if t in population.SENSITIVE_TAGS]
+        values["tags"] = json.dumps([t for t in p.tags if t not in population.SENSITIVE_TAGS] + kept)
+        values.update({name: getattr(row, name) for name in population.SENSITIVE_FIELDS})
+    elif "severe_mental" not in p.tags:
         values["risk_level"] = None
     if values.get("status") == "active":
         values.update(moved_to=None, status_date=None)

@@ -11,6 +11,7 @@ import sqlite3
 import httpx
 import pytest
 
+from schemas.ids import uuid7
 from tests.conftest import token_for
 from tests.server.helpers import GW1_GRID, Api, now_text
 
@@ -226,40 +227,47 @@ def test_tags_special_populations_and_visit_frequency_by_risk(cli, world):
 
 
 def _add_unit_user(server, username: str = "unit-test") -> None:
-    """A user of role ``unit`` (DESIGN 15) made in the server's database, with the demo password."""
+    """A user of role ``unit`` (DESIGN 15) given a grid of scope — which the demo's unit users,
+    scoped to their unit's cases alone, do not have: the worst case for what a unit user sees."""
     db = server.db
     password_hash, created_at = db.rows("SELECT password_hash, created_at FROM users WHERE username = 'gw-001'")[0]
     values = {"username": username, "display_name": "住建局", "phone": None, "role": "unit",
-              "scope": json.dumps([GW1_GRID]), "password_hash": password_hash, "created_at": created_at}
-    from sqlalchemy import inspect
-
-    if "unit" in {c["name"] for c in inspect(db.engine()).get_columns("users")}:
-        values["unit"] = "610822-ZJJ"
+              "scope": json.dumps([GW1_GRID]), "password_hash": password_hash, "created_at": created_at,
+              "unit": "610822-ZJJ"}
     db.execute(f"INSERT INTO users ({', '.join(values)}) VALUES ({', '.join(':' + k for k in values)})", **values)
 
 
+def _carries_special(text: str) -> bool:
+    return any(t in text for t in ("drug_user", "severe_mental", '"risk_level": 3', '"risk_level":3'))
+
+
 def test_special_populations_are_hidden_from_a_unit_user(cli, world):
-    from typing import get_args
-
-    from schemas.models import Role
-
-    if "unit" not in get_args(Role):
-        pytest.skip("the unit role (DESIGN 15) is not in this tree yet")
     server, admin, ok = world
     _, head = _household_with_head(ok, "R17-0009")
     ok("person", "tag", head["id"], "--add", "drug_user", "--add", "severe_mental", "--risk-level", "3")
+    # The demo's unit user reads its unit's cases and nothing of the register.
+    zjj = Api(server.url, token_for(server.url, "unit-zjj"))
+    assert zjj.get(f"/persons/{head['id']}").status_code == 404
+    assert zjj.get("/persons", q="王建国").json()["items"] == []
+    assert not any(c["entity"] == "person" for c in zjj.pull_all())
+    # A unit user given a grid sees its people, but never their special-population data.
     _add_unit_user(server)
     unit = Api(server.url, token_for(server.url, "unit-test"))
     seen = [unit.get(f"/persons/{head['id']}"), unit.get("/persons", q="王建国"), unit.get("/sync/pull"),
             unit.get(f"/persons/{head['id']}/history")]
     for response in seen:
-        assert response.status_code in (200, 404), response.text
-        assert "drug_user" not in response.text and "severe_mental" not in response.text
-        assert '"risk_level": 3' not in response.text and '"risk_level":3' not in response.text
-    # The grid worker and the station see them.
-    for username in ("gw-001", "station-01"):
+        assert response.status_code == 200, response.text
+        assert not _carries_special(response.text), response.text
+    assert unit.get(f"/persons/{head['id']}").json()["tags"] == []
+    # Its edit of the tags it sees leaves the ones it cannot see as they were.
+    shown = unit.get(f"/persons/{head['id']}").json()
+    result = unit.push({"id": uuid7(), "type": "person.upsert", "created_at": now_text(), "base_version": shown["version"],
+                        "payload": {"id": head["id"], "tags": ["veteran"]}})[0]
+    assert result["status"] == "applied", result
+    # The grid worker, the station and the admin see them all.
+    for username in ("gw-001", "station-01", "county-admin"):
         mine = Api(server.url, token_for(server.url, username)).get(f"/persons/{head['id']}").json()
-        assert set(mine["tags"]) == {"drug_user", "severe_mental"} and mine["risk_level"] == 3
+        assert set(mine["tags"]) == {"drug_user", "severe_mental", "veteran"} and mine["risk_level"] == 3
 
 
 def test_special_populations_leave_exports_only_with_reveal(cli, login, world, tmp_path):
