@@ -547,7 +547,9 @@ def _import_persons(conn: Connection, user: dict, good: list, result: _Result, _
             result.error(index, "id_number", "import.person_elsewhere")
             continue
         head = head_of.get(number)
-        is_head = row.get("relation_to_head") == "head"
+        # Someone who died or moved out (DESIGN 17) keeps the relation they had and claims no
+        # headship: an export that carries them goes back in unchanged.
+        is_head = row.get("relation_to_head") == "head" and (old is None or (old.status or "active") == "active")
         if is_head and head is not None and head[0] != idn:
             result.error(index, "relation_to_head", "import.second_head", clash=head[1], household_no=number)
             continue

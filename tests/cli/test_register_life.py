@@ -288,3 +288,43 @@ def test_special_populations_leave_exports_only_with_reveal(cli, login, world, t
     row = next(json.loads(line) for line in revealed.read_text(encoding="utf-8").splitlines()
                if json.loads(line)["id"] == head["id"])
     assert set(row["tags"]) == {"community_correction", "severe_mental", "veteran"} and row["risk_level"] == 5
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_an_export_with_people_who_left_goes_back_unchanged(cli, login, world, tmp_path, fmt):
+    """DESIGN 17: an export under --lang zh carries the dead and the moved out (人员状态, 迁往,
+    状态变更日期) and goes back in unchanged: a former head who died or left claims no headship."""
+    from datetime import date
+
+    from schemas.validators import make_id_number
+
+    server, admin, ok = world
+    no = f"R17-0012-{fmt}"
+    ok("household", "add", "--grid", GW1_GRID, "--household-no", no, "--address", "府兴路16号")
+    ids = [make_id_number("610822", date(1950 + n, 3, 4), 31 + 2 * n + (10 if fmt == "xlsx" else 0)) for n in range(3)]
+    # Sex and birth date given as the ID numbers say (an import fills them from the number).
+    born = ["--sex", "male", "--birth-date"]
+    old = ok("person", "add", no, "--name", "王老汉", "--relation", "head", "--id-number", ids[0], *born, "1950-03-04")
+    ok("person", "decease", old["id"], "--date", "2026-10-01")
+    new = ok("person", "add", no, "--name", "王大宝", "--relation", "head", "--id-number", ids[1], *born, "1951-03-04")
+    gone = ok("person", "add", no, "--name", "王二宝", "--relation", "son", "--id-number", ids[2], *born, "1952-03-04")
+    ok("person", "move-out", gone["id"], "--to", "榆林市榆阳区", "--date", "2026-11-01")
+    login(server, "county-admin", profile="admin")
+    out = tmp_path / f"persons.{fmt}"
+    r = cli("--profile", "admin", "--lang", "zh", "export", "persons", "--grid", GW1_GRID, "--reveal",
+            "--format", fmt, "--out", str(out))
+    assert r.code == 0, r.err
+    from tests.importexport.test_roundtrip import read_back
+
+    headers, rows = read_back(out, fmt)
+    assert {"人员状态", "迁往", "状态变更日期"} <= set(headers)
+    mine = {row["姓名"]: row for row in rows if row["户号"] == no}
+    assert (mine["王老汉"]["人员状态"], mine["王老汉"]["状态变更日期"]) == ("已死亡", "2026-10-01")
+    assert (mine["王二宝"]["人员状态"], mine["王二宝"]["迁往"]) == ("已迁出", "榆林市榆阳区")
+    r = cli("--profile", "admin", "--lang", "zh", "import", "persons", str(out), "-o", "json")
+    assert r.code == 0, r.err
+    assert r.json() == {"created": 0, "updated": 0, "unchanged": len(rows), "rejected": 0}
+    household = next(h for h in admin.get("/households", grid=GW1_GRID, limit=1000).json()["items"]
+                     if h["household_no"] == no)
+    assert household["head_person_id"] == new["id"]
+    assert admin.get(f"/persons/{old['id']}").json()["status"] == "deceased"
