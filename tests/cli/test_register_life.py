@@ -328,3 +328,22 @@ def test_an_export_with_people_who_left_goes_back_unchanged(cli, login, world, t
                      if h["household_no"] == no)
     assert household["head_person_id"] == new["id"]
     assert admin.get(f"/persons/{old['id']}").json()["status"] == "deceased"
+
+
+def test_county_admin_and_the_village_keep_the_register_of_their_area(cli, login, world):
+    server, admin, ok = world
+    household, head = _household_with_head(ok, "R17-0013")
+    ok("person", "tag", head["id"], "--add", "key_youth")
+    login(server, "county-admin", profile="admin")
+    login(server, "village-01", profile="village")
+    moved = ok("--profile", "admin", "person", "move-out", head["id"], "--to", "西安市", "--date", "2026-11-02")
+    assert (moved["status"], moved["moved_to"]) == ("moved_out", "西安市")
+    assert admin.get(f"/households/{household['id']}").json()["head_person_id"] is None
+    back = ok("--profile", "village", "person", "show", head["id"])
+    assert back["status"] == "moved_out" and back["tags"] == ["key_youth"]  # the village follows them too
+    history = admin.get(f"/persons/{head['id']}/history").json()
+    assert history[-1]["actor"] == "county-admin" and history[-1]["kind"] == "moved_out"
+    assert history[-1]["changes"]["status"] == ["active", "moved_out"]
+    # The admin's edit and the worker's later one are both kept: the worker's cache learns of it.
+    ok("person", "update", head["id"], "--phone", "13800000013")
+    assert [h["actor"] for h in admin.get(f"/persons/{head['id']}/history").json()][-2:] == ["county-admin", "gw-001"]
