@@ -67,6 +67,9 @@ def test_worker_app_in_tmux(worker_client, ops_module, isolated):
         screen = wait_for(session, "My cases")
         assert "online" in screen or "data" in screen
         tmux("send-keys", "-t", session, "/")
+        # Type only once the filter box is up: keys that arrive before it has the focus are the
+        # app's own ("n" in the title opened the report form on a loaded machine).
+        wait_for(session, "Type to filter")
         tmux("send-keys", "-t", session, "-l", title)
         # Only once the filter has left one row may Enter open "the" case (a fixed pause here once
         # opened the first case of the unfiltered list on a slower run).
