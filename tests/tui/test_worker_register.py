@@ -147,3 +147,23 @@ async def test_edit_sends_only_what_changed(worker_client, ops_module, server_ge
         await settle(app, pilot)
     on_server = server_get(f"/persons/{person['id']}")
     assert (on_server["name"], on_server["phone"], on_server["relation_to_head"]) == ("孙丽华", "13800138000", "head")
+
+
+@async_test
+async def test_households_list_marks_an_unsent_household(worker_client, ops_module):
+    """DESIGN 12 in the households list: a household added offline says it is not on the server yet."""
+    from tui.worker.households import HouseholdsScreen
+
+    offline = type(worker_client).open(worker_client.profile.name, offline=True)
+    ops_module.add_household(offline, grid="610822100200001", household_no="TUI-R17-03", address="府兴路32号")
+    app = WorkerApp(offline, lang="en", offline=True)
+    async with app.run_test(size=(140, 44)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("h")
+        await settle(app, pilot)
+        assert isinstance(app.screen, HouseholdsScreen)
+        await pilot.press(*"TUI-R17-03")
+        await settle(app, pilot)
+        table = app.screen.query_one("#households-table")
+        assert table.row_count == 1
+        assert [str(c) for c in table.get_row_at(0)][-1] == "pending"

@@ -20,7 +20,12 @@ def member_row(p: dict) -> tuple[str, ...]:
     return (str(p.get("name") or ""), code_label("relation", p.get("relation_to_head")),
             code_label("sex", p.get("sex")), str(p.get("birth_date") or ""), tags,
             code_label("person_status", status) + (f" {p['moved_to']}" if p.get("moved_to") else ""),
-            tr("tui.sync." + p["sync"]) if p.get("sync") not in (None, "synced") else "")
+            sync_cell(p))
+
+
+def sync_cell(record: dict) -> str:
+    """A record's unsent or refused state (DESIGN 12); empty once the server has it."""
+    return tr("tui.sync." + record["sync"]) if record.get("sync") not in (None, "synced") else ""
 
 
 class HouseholdsScreen(WorkerScreen):
@@ -46,7 +51,7 @@ class HouseholdsScreen(WorkerScreen):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for key in ("no", "head", "members", "tags", "address"):
+        for key in ("no", "head", "members", "tags", "address", "sync"):
             table.add_column(tr(f"tuireg.households.col.{key}"), key=key)
         self.query_one(Input).focus()
         self.action_refresh()
@@ -72,7 +77,7 @@ class HouseholdsScreen(WorkerScreen):
         for n, h in enumerate(self.items):
             table.add_row(str(h.get("household_no") or ""), str(h.get("head_name") or ""), str(h.get("members") or 0),
                           "、".join(code_label("tag", t) for t in h.get("tags") or []), str(h.get("address") or ""),
-                          key=str(n))
+                          sync_cell(h), key=str(n))
         self.query_one("#households-summary", Static).update(tr("tuireg.households.summary", n=len(self.items)))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
