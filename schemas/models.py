@@ -80,6 +80,8 @@ EventTime = Annotated[datetime, BeforeValidator(_not_a_number), AfterValidator(_
                      AfterValidator(_wrap(check_event_time))]
 BirthDate = Annotated[date, AfterValidator(_wrap(check_birth_date))]
 NextVisit = Annotated[date, AfterValidator(_wrap(check_next_visit_due))]
+# When a person moved out or died (DESIGN 17): as plausible as a birth date (1900 to today).
+StatusDate = Annotated[date, AfterValidator(_wrap(lambda v: check_birth_date(v, "status_date")))]
 Ref = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_wrap(check_text))]
 Category = Annotated[str, AfterValidator(_code_of("category"))]
 Scale = Annotated[str, AfterValidator(_code_of("scale"))]
@@ -420,8 +422,8 @@ class PersonUpsert(Strict):
     # DESIGN 17: a person's life in the register travels as fields of person.upsert (the wire
     # keeps its five mutation types); a patch that leaves them out keeps the stored values.
     status: PersonStatus | None = None
-    moved_to: str | None = Field(default=None, min_length=1, max_length=200)
-    status_date: date | None = None
+    moved_to: Line | None = Field(default=None, min_length=1, max_length=200)
+    status_date: StatusDate | None = None
     risk_level: RiskLevel | None = None
 
     @model_validator(mode="after")

@@ -75,7 +75,11 @@ def test_bad_life_fields_are_refused_with_the_field_named(town):
     hid = uuid7()
     gw1.push(_m("household.upsert", {"id": hid, "household_no": "SRV-R17-2", "grid_code": GW1_GRID, "address": "x"}))
     cases = [({"status": "moved_out"}, "moved_to"), ({"status": "gone"}, "status"),
-             ({"tags": ["severe_mental"], "risk_level": 6}, "risk_level")]
+             ({"tags": ["severe_mental"], "risk_level": 6}, "risk_level"),
+             # DESIGN 14's text and date rules hold for the life fields too.
+             ({"status": "moved_out", "moved_to": "榆林\u202e市"}, "moved_to"),
+             ({"status": "deceased", "status_date": "1850-01-01"}, "status_date"),
+             ({"status": "deceased", "status_date": "2999-01-01"}, "status_date")]
     for extra, field in cases:
         r = gw1.push(_m("person.upsert", {"id": uuid7(), "household_id": hid, "name": "某人", **extra}))[0]
         assert r["status"] == "rejected", (extra, r)
