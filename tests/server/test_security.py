@@ -344,14 +344,24 @@ def test_each_admin_read_carrying_full_id_numbers_leaves_exactly_one_row(apis, g
 
 
 def test_masked_reads_leave_no_row_and_only_admins_read_the_trail(apis, gw1_records):
+    from schemas.population import is_sensitive
+
     admin = apis["county-admin"]
     _, person = gw1_records
     before = _top(admin)
+    special = []  # DESIGN 17: a read of a special-population person is audited even masked
     for role in ("gw-001", "village-01", "station-01"):
-        assert "*" in apis[role].get(f"/persons/{person['id']}").json()["id_number"]
-        apis[role].get("/persons", limit=20)
-        apis[role].get("/sync/pull", limit=50)
-    assert _new_rows(admin, before) == []
+        one = apis[role].get(f"/persons/{person['id']}").json()
+        assert "*" in one["id_number"]
+        page = apis[role].get("/persons", limit=20).json()["items"]
+        changes = apis[role].get("/sync/pull", limit=50).json()["changes"]
+        for people in ([one], page, [c["data"] for c in changes if c["entity"] == "person"]):
+            named = [p["id"] for p in people if p and is_sensitive(p)]
+            if named:
+                special.append((role, named))
+    rows = _new_rows(admin, before)
+    assert sorted((r["username"], r["record_ids"]) for r in rows) == sorted(special)
+    assert all(r["action"] == "person.special.read" for r in rows)
     for role in ("gw-001", "gw-002", "village-01", "station-01"):
         assert apis[role].get("/audit").status_code == 403
         assert apis[role].get("/persons", reveal="true").status_code == 403
