@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from schemas.models import PersonChange
 from schemas.population import SEES_SENSITIVE, SENSITIVE_FIELDS, SENSITIVE_TAGS
 from server.deps import current_user, get_engine
+from server.routes.api import IdPath
 from server.services import lifecycle, records, special
 
 router = APIRouter(prefix="/api/v1")
@@ -34,7 +35,7 @@ def _visible(change: dict, role: str) -> dict:
 
 
 @router.get("/persons/{pid}/history", response_model=list[PersonChange], tags=["register"])
-def person_history(pid: str, user: Me, engine: Db, request: Request) -> list[dict]:
+def person_history(pid: IdPath, user: Me, engine: Db, request: Request) -> list[dict]:
     """The person's changes, oldest first: who, when, which fields from what to what."""
     with engine.connect() as conn:
         person = records.get_person(conn, user, pid)  # 404 outside the caller's scope
