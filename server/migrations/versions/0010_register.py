@@ -3,16 +3,16 @@ to and since when, the risk level of a severe mental disorder, and the history o
 
 Every person already registered is active: the column's server default says so for old rows.
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-11-29
 """
 
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0008"
-down_revision = "0007"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
