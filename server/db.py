@@ -33,6 +33,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 
+from server import case_counts as case_count_rules
+
 metadata = MetaData()
 
 divisions = Table(
@@ -204,6 +206,21 @@ case_steps = Table(
     Column("at", String(32), nullable=False, index=True),
     Column("extra", Text),  # JSON: assignee, supervision
 )
+
+# Cases counted by the day something happened to them, per grid and reporter (reported, resolved,
+# closed, followed up): the figures of the index, the dashboard and the report read these few
+# rows instead of every case. Kept by triggers on `cases` (server/case_counts.py says why and how).
+case_day_counts = Table(
+    case_count_rules.TABLE,
+    metadata,
+    Column("day", String(10), primary_key=True),  # the field day, YYYY-MM-DD
+    Column("grid_code", String(15), primary_key=True),
+    Column("reporter", String(64), primary_key=True),
+    *(Column(name, Integer, nullable=False, server_default=text("0")) for name in case_count_rules.COLUMNS),
+)
+for _dialect in ("sqlite", "postgresql"):
+    for _statement in case_count_rules.trigger_ddl(_dialect):
+        event.listen(metadata, "after_create", DDL(_statement).execute_if(dialect=_dialect))
 
 serial_counters = Table(
     "serial_counters",

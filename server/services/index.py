@@ -41,7 +41,7 @@ from sqlalchemy import case as when, func, literal_column, select
 from sqlalchemy.engine import Engine
 
 from schemas.validators import CST, format_time
-from server.db import case_steps, cases, divisions, households, persons, users, visits
+from server.db import case_day_counts, case_steps, cases, divisions, households, persons, users, visits
 from server.errors import invalid, not_found
 from server.scope import prefix_clause
 from server.services.stats import division_code  # one rule for which division a figure is about
@@ -60,6 +60,9 @@ FIELD_SOURCES = ("field", "visit")
 # with bound parameters (each is a new parameter), and both databases accept output names.
 PERIOD_NO, UNIT_KEY = "period_no", "unit_key"
 BY_PERIOD_AND_UNIT = (literal_column(PERIOD_NO), literal_column(UNIT_KEY))
+# The daily counts (server/case_counts.py) the case components read.
+_COUNTED = ("resolved", "resolved_on_time", "followed_up", "satisfied", "basic", "closed_disputes",
+            "closed_disputes_base", "field_reported")
 
 
 # --- periods --------------------------------------------------------------------------------
@@ -208,13 +211,37 @@ def _scores(conn, code, level, units, periods, weights, target, frequencies, acc
             figures[p][unit][component] = [num, den]
 
     ordered = sorted(range(len(periods)), key=lambda i: bounds[i][0])  # SQL's 0/1 → index in periods
-    # on_time: resolved in the period.
-    for p, unit, n, ok in conn.execute(
-            select(which(cases.c.resolved_at).label(PERIOD_NO), key.label(UNIT_KEY), func.count(),
-                   _count(cases.c.resolved_at <= cases.c.due_at))
-            .where(within, cases.c.resolved_at >= lo, cases.c.resolved_at < hi)
+    # on_time, satisfaction, base_resolution and discovery: one grouped read of the daily counts
+    # (server/case_counts.py), by grid (or reporter), rolled up to the units here. Each figure is
+    # the count of the case rows it is named for, kept by the database's triggers:
+    # on_time: resolved in the period, by the due time; satisfaction: followed up with a rating
+    # (satisfied + 0.5 × basic); base_resolution: disputes closed in the period at grid or village
+    # level; discovery: field reports (source field/visit) in the period.
+    counts = case_day_counts.c
+    days = [(start.isoformat(), end.isoformat()) for start, end in periods]
+    later_day = max(d[0] for d in days)
+    unit_of = ((lambda holder: holder) if level == "worker" else (lambda grid: grid[:CODE_LENGTH[level]]))
+    sums: dict[tuple[int, str], list[int]] = {}
+    for p, holder, *figures_row in conn.execute(
+            select(when((counts.day >= later_day, 1), else_=0).label(PERIOD_NO),
+                   (counts.reporter if level == "worker" else counts.grid_code).label(UNIT_KEY),
+                   *(func.sum(getattr(counts, c)) for c in _COUNTED))
+            .where(prefix_clause(counts.grid_code, code), counts.day >= min(d[0] for d in days),
+                   counts.day < max(d[1] for d in days))
             .group_by(*BY_PERIOD_AND_UNIT)):
-        put(ordered[p], "on_time", unit, ok, n)
+        total = sums.setdefault((ordered[p], unit_of(holder)), [0] * len(_COUNTED))
+        for i, n in enumerate(figures_row):
+            total[i] += n or 0
+    reports: dict[tuple[int, str], int] = {}
+    for (p, unit), total in sums.items():
+        n = dict(zip(_COUNTED, total))
+        if n["resolved"]:
+            put(p, "on_time", unit, n["resolved_on_time"], n["resolved"])
+        if n["followed_up"]:
+            put(p, "satisfaction", unit, n["satisfied"] + 0.5 * n["basic"], n["followed_up"])
+        if n["closed_disputes"]:
+            put(p, "base_resolution", unit, n["closed_disputes_base"], n["closed_disputes"])
+        reports[(p, unit)] = n["field_reported"]
     # accepted_on_time: accept steps in the period; the limit runs from reporting (hours, calendar).
     acc: dict[tuple[int, str], list] = {}
     steps = case_steps.join(cases, cases.c.id == case_steps.c.case_id)
@@ -230,28 +257,6 @@ def _scores(conn, code, level, units, periods, weights, target, frequencies, acc
         pair[1] += 1
     for (p, unit), (ok, n) in acc.items():
         put(p, "accepted_on_time", unit, ok, n)
-    # satisfaction: only once the closed loop's columns exist (DESIGN §15).
-    if "satisfaction" in cases.c and "followed_up_at" in cases.c:
-        sat, fu = cases.c.satisfaction, cases.c.followed_up_at
-        for p, unit, n, good, basic in conn.execute(
-                select(which(fu).label(PERIOD_NO), key.label(UNIT_KEY), func.count(), _count(sat == "satisfied"),
-                       _count(sat == "basic"))
-                .where(within, fu >= lo, fu < hi, sat.isnot(None)).group_by(*BY_PERIOD_AND_UNIT)):
-            put(ordered[p], "satisfaction", unit, good + 0.5 * basic, n)
-    # base_resolution: closed disputes of the period, resolved at grid or village level.
-    for p, unit, n, base in conn.execute(
-            select(which(cases.c.closed_at).label(PERIOD_NO), key.label(UNIT_KEY), func.count(),
-                   _count(cases.c.level.in_(("grid", "village"))))
-            .where(within, cases.c.status == "closed", cases.c.closed_at >= lo, cases.c.closed_at < hi,
-                   cases.c.category == "dispute").group_by(*BY_PERIOD_AND_UNIT)):
-        put(ordered[p], "base_resolution", unit, base, n)
-    # discovery: field reports of the period per 100 households.
-    reports: dict[tuple[int, str], int] = {}
-    for p, unit, n in conn.execute(
-            select(which(cases.c.reported_at).label(PERIOD_NO), key.label(UNIT_KEY), func.count())
-            .where(within, cases.c.reported_at >= lo, cases.c.reported_at < hi, cases.c.source.in_(FIELD_SOURCES))
-            .group_by(*BY_PERIOD_AND_UNIT)):
-        reports[(ordered[p], unit)] = n
     grid_households = dict(conn.execute(
         select(households.c.grid_code, func.count()).where(prefix_clause(households.c.grid_code, code))
         .group_by(households.c.grid_code)).all())

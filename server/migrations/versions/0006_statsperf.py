@@ -1,0 +1,41 @@
+"""Daily case counts per grid and reporter, kept by triggers on ``cases`` (server/case_counts.py):
+the governance index, the dashboard and the report read them instead of every case row.
+
+The table is filled from the cases already there, in the same transaction as the triggers are
+made (PostgreSQL's DDL is transactional; SQLite's upgrade runs under one writer).
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-11-29
+"""
+
+from alembic import op
+import sqlalchemy as sa
+
+from server import case_counts
+
+revision = "0006"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        case_counts.TABLE,
+        sa.Column("day", sa.String(10), primary_key=True),
+        sa.Column("grid_code", sa.String(15), primary_key=True),
+        sa.Column("reporter", sa.String(64), primary_key=True),
+        *(sa.Column(name, sa.Integer, nullable=False, server_default=sa.text("0")) for name in case_counts.COLUMNS),
+    )
+    dialect = op.get_bind().dialect.name
+    for statement in case_counts.trigger_ddl(dialect):
+        op.execute(statement)
+    for statement in case_counts.rebuild_sql():
+        op.execute(statement)
+
+
+def downgrade() -> None:
+    for statement in case_counts.drop_ddl(op.get_bind().dialect.name):
+        op.execute(statement)
+    op.drop_table(case_counts.TABLE)
