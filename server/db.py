@@ -31,6 +31,7 @@ from sqlalchemy import (
     event,
     text,
 )
+from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlalchemy.engine import Engine
 
 from server import case_counts as case_count_rules
@@ -337,6 +338,10 @@ Index("persons_tags", persons.c.grid_code, persons.c.tags)
 UNFINISHED_PREDICATE = "status IN ('reported', 'accepted', 'in_progress', 'dispatched')"  # schemas.workflow.UNFINISHED_STATUSES
 Index("cases_unfinished_due", cases.c.due_at, cases.c.id,
       sqlite_where=text(UNFINISHED_PREDICATE), postgresql_where=text(UNFINISHED_PREDICATE))
+# SQLAlchemy's SQLite dialect drops from-hints; this renders them, so that a query can say
+# `.with_hint(cases, "INDEXED BY cases_unfinished_due", "sqlite")` where SQLite, which has no
+# statistics here, would pick the wrong index (server/services/stats.py, the overdue list).
+SQLiteCompiler.get_from_hint_text = lambda self, table, hint: hint
 # Keyset paging of the register walks (grid_code, id) in order.
 Index("persons_grid_id", persons.c.grid_code, persons.c.id)
 Index("households_grid_id", households.c.grid_code, households.c.id)
