@@ -37,7 +37,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import case as when, func, literal_column, select
+from sqlalchemy import TIMESTAMP, Integer, case as when, cast, extract, func, literal_column, select
 from sqlalchemy.engine import Engine
 
 from schemas.validators import CST, format_time
@@ -185,6 +185,13 @@ def _count(condition):
     return func.coalesce(func.sum(when((condition, 1), else_=0)), 0)
 
 
+def _epoch(conn, column):
+    """Seconds since the epoch of a stored time (RFC 3339 text with its offset), in SQL."""
+    if conn.dialect.name == "postgresql":
+        return extract("epoch", cast(column, TIMESTAMP(timezone=True)))
+    return cast(func.strftime("%s", column), Integer)
+
+
 def _scores(conn, code, level, units, periods, weights, target, frequencies, accept_hours,
             today_end: date) -> list[list[dict]]:
     """Scores of every unit for each of ``periods`` (the current and the previous one, adjacent):
@@ -242,21 +249,17 @@ def _scores(conn, code, level, units, periods, weights, target, frequencies, acc
         if n["closed_disputes"]:
             put(p, "base_resolution", unit, n["closed_disputes_base"], n["closed_disputes"])
         reports[(p, unit)] = n["field_reported"]
-    # accepted_on_time: accept steps in the period; the limit runs from reporting (hours, calendar).
-    acc: dict[tuple[int, str], list] = {}
+    # accepted_on_time: accept steps in the period; the limit runs from reporting (hours, calendar),
+    # compared in whole seconds since the epoch in SQL (the stored times carry their offset).
     steps = case_steps.join(cases, cases.c.id == case_steps.c.case_id)
-    for p, unit, reported_at, urgent, at in conn.execute(
-            select(which(case_steps.c.at).label(PERIOD_NO), key.label(UNIT_KEY), cases.c.reported_at, cases.c.urgent,
-                   case_steps.c.at)
+    limit = when((cases.c.urgent, accept_hours[1] * 3600), else_=accept_hours[0] * 3600)
+    for p, unit, n, ok in conn.execute(
+            select(which(case_steps.c.at).label(PERIOD_NO), key.label(UNIT_KEY), func.count(),
+                   _count(_epoch(conn, case_steps.c.at) - _epoch(conn, cases.c.reported_at) <= limit))
             .select_from(steps)
-            .where(within, case_steps.c.action == "accept", case_steps.c.at >= lo, case_steps.c.at < hi)):
-        hours = accept_hours[1] if urgent else accept_hours[0]
-        limit = format_time(datetime.fromisoformat(reported_at) + timedelta(hours=hours))
-        pair = acc.setdefault((ordered[p], unit), [0, 0])
-        pair[0] += at <= limit
-        pair[1] += 1
-    for (p, unit), (ok, n) in acc.items():
-        put(p, "accepted_on_time", unit, ok, n)
+            .where(within, case_steps.c.action == "accept", case_steps.c.at >= lo, case_steps.c.at < hi)
+            .group_by(*BY_PERIOD_AND_UNIT)):
+        put(ordered[p], "accepted_on_time", unit, ok, n)
     grid_households = dict(conn.execute(
         select(households.c.grid_code, func.count()).where(prefix_clause(households.c.grid_code, code))
         .group_by(households.c.grid_code)).all())

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import and_, case as when, func, literal_column, or_, select
+from sqlalchemy import case as when, func, literal_column, or_, select
 from sqlalchemy.engine import Engine
 
 from schemas.validators import format_time
