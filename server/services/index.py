@@ -37,11 +37,11 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import TIMESTAMP, Integer, case as when, cast, extract, func, literal_column, select
+from sqlalchemy import TIMESTAMP, Integer, case as when, cast, extract, func, literal_column, select, text
 from sqlalchemy.engine import Engine
 
 from schemas.validators import CST, format_time
-from server.db import case_day_counts, case_steps, cases, divisions, households, persons, users, visits
+from server.db import TAGGED_PREDICATE, case_day_counts, case_steps, cases, divisions, households, persons, users, visits
 from server.errors import invalid, not_found
 from server.scope import prefix_clause
 from server.services.stats import division_code  # one rule for which division a figure is about
@@ -331,7 +331,7 @@ def _grid_coverage(conn, code: str, ends: list[date], frequencies: dict[str, int
     rows = conn.execute(
         select(persons.c.grid_code, persons.c.tags, func.count(), *recent)
         .select_from(persons.outerjoin(last, last.c.household_id == persons.c.household_id))
-        .where(prefix_clause(persons.c.grid_code, code), persons.c.tags != "[]")
+        .where(prefix_clause(persons.c.grid_code, code), text(f"persons.{TAGGED_PREDICATE}"))
         .group_by(persons.c.grid_code, persons.c.tags)).all()
     out: dict[str, list[list[int]]] = {}
     for grid, tags_text, n, *visited in rows:

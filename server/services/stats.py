@@ -23,7 +23,8 @@ from sqlalchemy.engine import Engine
 
 from schemas.validators import CST, InvalidValue, format_time, in_scope, level_of_code
 from schemas.workflow import LEVEL_ORDER, OPEN_STATUSES, UNFINISHED_STATUSES
-from server.db import UNFINISHED_PREDICATE, case_day_counts, case_steps, cases, divisions, persons, visits
+from server.db import (TAGGED_PREDICATE, UNFINISHED_PREDICATE, case_day_counts, case_steps, cases, divisions, persons,
+                       visits)
 from server.errors import invalid, not_found
 from server.scope import prefix_clause
 
@@ -228,7 +229,7 @@ def _visit_coverage(conn, code: str, now: datetime) -> list[dict]:
     rows = conn.execute(
         select(persons.c.tags, func.count(), *(_count(last_visit.c.last >= since[d]) for d in frequencies))
         .select_from(persons.outerjoin(last_visit, last_visit.c.household_id == persons.c.household_id))
-        .where(prefix_clause(persons.c.grid_code, code), persons.c.tags != "[]")
+        .where(prefix_clause(persons.c.grid_code, code), text(f"persons.{TAGGED_PREDICATE}"))
         .group_by(persons.c.tags)
     ).all()
     people = dict.fromkeys(VISIT_FREQUENCY_DAYS, 0)

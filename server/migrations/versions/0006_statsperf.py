@@ -1,5 +1,6 @@
 """Daily case counts per grid and reporter, kept by triggers on ``cases`` (server/case_counts.py):
-the governance index, the dashboard and the report read them instead of every case row.
+the governance index, the dashboard and the report read them instead of every case row. And a
+partial covering index of the tagged people for visit coverage, in place of ``persons_tags``.
 
 The table is filled from the cases already there, in the same transaction as the triggers are
 made (PostgreSQL's DDL is transactional; SQLite's upgrade runs under one writer).
@@ -19,6 +20,8 @@ down_revision = "0005"
 branch_labels = None
 depends_on = None
 
+TAGGED = "tags != '[]'"  # server.db.TAGGED_PREDICATE
+
 
 def upgrade() -> None:
     op.create_table(
@@ -33,9 +36,14 @@ def upgrade() -> None:
         op.execute(statement)
     for statement in case_counts.rebuild_sql():
         op.execute(statement)
+    op.drop_index("persons_tags", table_name="persons")
+    op.create_index("persons_tagged", "persons", ["grid_code", "tags", "household_id"], unique=False,
+                    sqlite_where=sa.text(TAGGED), postgresql_where=sa.text(TAGGED))
 
 
 def downgrade() -> None:
+    op.drop_index("persons_tagged", table_name="persons")
+    op.create_index("persons_tags", "persons", ["grid_code", "tags"], unique=False)
     for statement in case_counts.drop_ddl(op.get_bind().dialect.name):
         op.execute(statement)
     op.drop_table(case_counts.TABLE)
