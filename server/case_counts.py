@@ -96,39 +96,75 @@ def _statements(op: str) -> list[str]:
     return out
 
 
+def _add_rows(fact: Fact, source: str, sign: str) -> str:
+    """Add (or take back) the fact of every row of ``source`` at once, summed per day row and
+    applied in key order."""
+    cols = ", ".join(fact.values)
+    sums = ", ".join(f"{sign}sum({v.format(r='r')})" for v in fact.values.values())
+    update = ", ".join(f"{c} = {TABLE}.{c} + excluded.{c}" for c in fact.values)
+    return (f"INSERT INTO {TABLE} (day, grid_code, reporter, {cols}) "
+            f"SELECT {_day(fact, 'r')}, r.grid_code, r.reporter, {sums} FROM {source} AS r "
+            f"WHERE {fact.when.format(r='r')} GROUP BY {_day(fact, 'r')}, r.grid_code, r.reporter "
+            f"ORDER BY 1, 2, 3 ON CONFLICT (day, grid_code, reporter) DO UPDATE SET {update}")
+
+
+def _update_in_key_order() -> str:
+    """PostgreSQL's update trigger as one statement: every fact that moved, taken back from its
+    old day row and added to its new one, summed per day row and applied in key order. Two
+    transactions changing cases of one grid then lock their counter rows in the same order; one
+    upsert per fact (as on SQLite) let them take the same rows in opposite orders and deadlock."""
+    branches = []
+    for f in FACTS:
+        same = _same(f)
+        for r, sign in (("OLD", "-"), ("NEW", "")):
+            values = ", ".join(f"{sign}({f.values[c].format(r=r)})" if c in f.values else "0" for c in COLUMNS)
+            branches.append(f"SELECT {_day(f, r)}, {r}.grid_code, {r}.reporter, {values} "
+                            f"WHERE {f.when.format(r=r)} AND NOT ({same})")
+    columns = ", ".join(COLUMNS)
+    sums = ", ".join(f"sum(d.c{i})" for i in range(len(COLUMNS)))
+    named = ", ".join(f"c{i}" for i in range(len(COLUMNS)))
+    update = ", ".join(f"{c} = {TABLE}.{c} + excluded.{c}" for c in COLUMNS)
+    return (f"INSERT INTO {TABLE} (day, grid_code, reporter, {columns}) "
+            f"SELECT d.day, d.grid_code, d.reporter, {sums} FROM ({' UNION ALL '.join(branches)}) "
+            f"AS d (day, grid_code, reporter, {named}) GROUP BY d.day, d.grid_code, d.reporter "
+            f"ORDER BY d.day, d.grid_code, d.reporter "
+            f"ON CONFLICT (day, grid_code, reporter) DO UPDATE SET {update}")
+
+
 def trigger_ddl(dialect: str) -> list[str]:
-    """The statements that make the triggers (and on PostgreSQL their function)."""
+    """The statements that make the triggers (and on PostgreSQL their functions).
+
+    SQLite (one writer at a time): row triggers, an upsert per fact. PostgreSQL: inserts and
+    deletes are counted once per statement from its transition table (a bulk insert of 97,000
+    cases is four grouped upserts, not 400,000), updates per row in one statement in key order
+    (a transition table cannot go with the column list that skips updates of uncounted columns)."""
     watched = ", ".join(WATCHED)
     if dialect == "sqlite":
         return [f"CREATE TRIGGER {TABLE}_{op.lower()} AFTER {op}{' OF ' + watched if op == 'UPDATE' else ''} "
                 f"ON cases FOR EACH ROW BEGIN {'; '.join(_statements(op))}; END"
                 for op in ("INSERT", "UPDATE", "DELETE")]
-    body = "\n".join(f"  IF TG_OP = '{op}' THEN\n    " + ";\n    ".join(_statements(op)) + ";\n  END IF;"
-                     for op in ("INSERT", "UPDATE", "DELETE"))
+    rows = "\n".join(f"  IF TG_OP = '{op}' THEN\n    " + ";\n    ".join(_add_rows(f, table, sign) for f in FACTS)
+                     + ";\n  END IF;" for op, table, sign in (("INSERT", "new_rows", ""), ("DELETE", "old_rows", "-")))
     return [
-        f"CREATE OR REPLACE FUNCTION {TABLE}_keep() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n{body}\n"
+        f"CREATE OR REPLACE FUNCTION {TABLE}_keep() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  "
+        f"{_update_in_key_order()};\n  RETURN NULL;\nEND\n$$",
+        f"CREATE OR REPLACE FUNCTION {TABLE}_rows() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n{rows}\n"
         "  RETURN NULL;\nEND\n$$",
-        f"CREATE TRIGGER {TABLE}_keep AFTER INSERT OR DELETE OR UPDATE OF {watched} ON cases "
-        f"FOR EACH ROW EXECUTE FUNCTION {TABLE}_keep()",
+        f"CREATE TRIGGER {TABLE}_keep AFTER UPDATE OF {watched} ON cases FOR EACH ROW EXECUTE FUNCTION {TABLE}_keep()",
+        f"CREATE TRIGGER {TABLE}_insert AFTER INSERT ON cases REFERENCING NEW TABLE AS new_rows "
+        f"FOR EACH STATEMENT EXECUTE FUNCTION {TABLE}_rows()",
+        f"CREATE TRIGGER {TABLE}_delete AFTER DELETE ON cases REFERENCING OLD TABLE AS old_rows "
+        f"FOR EACH STATEMENT EXECUTE FUNCTION {TABLE}_rows()",
     ]
 
 
 def drop_ddl(dialect: str) -> list[str]:
     if dialect == "sqlite":
         return [f"DROP TRIGGER IF EXISTS {TABLE}_{op}" for op in ("insert", "update", "delete")]
-    return [f"DROP TRIGGER IF EXISTS {TABLE}_keep ON cases", f"DROP FUNCTION IF EXISTS {TABLE}_keep()"]
+    return [f"DROP TRIGGER IF EXISTS {TABLE}_{name} ON cases" for name in ("keep", "insert", "delete")] + [
+        f"DROP FUNCTION IF EXISTS {TABLE}_{name}()" for name in ("keep", "rows")]
 
 
 def rebuild_sql() -> list[str]:
-    """Statements that recount everything from the case rows (the migration's backfill, and the
-    tests' check that the triggers kept the same counts)."""
-    out = [f"DELETE FROM {TABLE}"]
-    for f in FACTS:
-        cols = ", ".join(f.values)
-        sums = ", ".join(f"sum({v.format(r='cases')})" for v in f.values.values())
-        update = ", ".join(f"{c} = {TABLE}.{c} + excluded.{c}" for c in f.values)
-        out.append(f"INSERT INTO {TABLE} (day, grid_code, reporter, {cols}) "
-                   f"SELECT {_day(f, 'cases')}, cases.grid_code, cases.reporter, {sums} FROM cases "
-                   f"WHERE {f.when.format(r='cases')} GROUP BY {_day(f, 'cases')}, cases.grid_code, cases.reporter "
-                   f"ON CONFLICT (day, grid_code, reporter) DO UPDATE SET {update}")
-    return out
+    """Statements that recount everything from the case rows (the migration's backfill)."""
+    return [f"DELETE FROM {TABLE}"] + [_add_rows(f, "cases", "") for f in FACTS]

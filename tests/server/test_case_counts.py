@@ -215,8 +215,9 @@ def test_a_case_moved_to_another_grid_is_counted_there_only(fresh_db):
 
 
 def test_concurrent_writers_keep_the_counts(fresh_db):
-    """Eight threads change cases of one grid and day at once, each change its own transaction:
-    on PostgreSQL they contend for the same counter rows (row locks, no lost update)."""
+    """Eight threads change cases of two grids and four days at once, each change its own
+    transaction: on PostgreSQL they contend for the same counter rows (row locks, no lost update)
+    and must take them in one order, or two of them deadlock and a change is refused."""
     db = fresh_db
     rng = random.Random(3)
     ids = [_insert(db, rng) for _ in range(40)]
@@ -225,10 +226,13 @@ def test_concurrent_writers_keep_the_counts(fresh_db):
     def work(seed: int) -> None:
         r = random.Random(seed)
         try:
-            for _ in range(25):
-                db.execute("UPDATE cases SET status = :s, closed_at = :t, resolved_at = :t, grid_code = :g, "
+            for _ in range(40):
+                # Resolved and closed on different days, in one of two grids: one update takes back
+                # and adds to several counter rows that other updates take too.
+                db.execute("UPDATE cases SET status = :s, closed_at = :c, resolved_at = :t, grid_code = :g, "
                            "version = version + 1 WHERE id = :id", s=r.choice(["resolved", "closed"]),
-                           t="2026-11-01T12:00:00+08:00", g=GRIDS[0], id=r.choice(ids))
+                           t=f"{r.choice(DAYS)}T12:00:00+08:00", c=f"{r.choice(DAYS)}T18:00:00+08:00",
+                           g=r.choice(GRIDS[:2]), id=r.choice(ids))
         except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
             errors.append(exc)
 
