@@ -28,8 +28,11 @@ Worker level: a grid worker (role ``gridworker``) whose scope lies in the divisi
 components count the cases the worker reported (``reporter``), visit coverage and households
 those of the grids in the worker's scope.
 
-Each component is one grouped SQL query over the unit's code prefix (``substr(grid_code, 1, n)``),
-so the cost is a handful of index scans, not a pass per unit.
+The case components (on_time, satisfaction, base_resolution, discovery) are one grouped read of
+the daily case counts (``case_day_counts``, kept by triggers: server/case_counts.py), by grid or
+reporter, rolled up to the units here; accept steps, cards and visit coverage are one grouped SQL
+query each over the division's code prefix. A county month costs a few thousand counter rows
+and three joins, not a pass over every case of two periods, nor a pass per unit.
 """
 
 from __future__ import annotations
@@ -55,7 +58,7 @@ PENALTY_CAP = 0.3
 LEVELS = ("grid", "village", "town", "worker")
 PERIODS = ("week", "month", "quarter")
 CODE_LENGTH = {"town": 9, "village": 12, "grid": 15}
-FIELD_SOURCES = ("field", "visit")
+FIELD_SOURCES = ("field", "visit")  # counted as field_reported by server/case_counts.py
 # Grouped by the output columns' names: PostgreSQL refuses a GROUP BY that repeats an expression
 # with bound parameters (each is a new parameter), and both databases accept output names.
 PERIOD_NO, UNIT_KEY = "period_no", "unit_key"

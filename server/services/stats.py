@@ -1,6 +1,7 @@
 """``/stats/overview``: the dashboard's figures for one division, computed by aggregate SQL.
 
-Every figure is counted in the database (GROUP BY, conditional sums), so a county of 100,000
+Every figure is counted in the database (GROUP BY, conditional sums; closed and reported per day
+from the daily case counts that triggers keep, server/case_counts.py), so a county of 100,000
 cases answers within the dashboard's 200 ms budget. Definitions:
 - *open*: reported, accepted, in progress or resolved (awaiting verification);
 - *overdue-unaccepted*: reported and past due; *overdue-unresolved*: accepted or in progress and
