@@ -262,7 +262,7 @@ def _unit_code(value: str, flag: str) -> str:
     import re
 
     code = (value or "").strip().upper()
-    if not re.fullmatch(r"\d{6}(\d{3})?-[A-Z]{1,12}", code):
+    if not re.fullmatch(r"[0-9]{6}([0-9]{3})?-[A-Z]{1,12}", code):
         from gridctl.errors import InvalidInput
 
         raise InvalidInput("loop.unit_code", field=flag.lstrip("-"), flag=flag, value=value)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 def register(app) -> None:
     from commands import (
+        alert_cmd,
         audit_cmd,
         auth_cmd,
         calendar_cmd,
@@ -27,7 +28,7 @@ def register(app) -> None:
 
     for module in (auth_cmd, profile_cmd, config_cmd, incident_cmd, case_cmd, visit_cmd, household_cmd, person_cmd,
                    sync_cmd, outbox_cmd, audit_cmd, tui_cmd, serve_cmd, calendar_cmd, index_cmd, report_cmd,
-                   completion_cmd, unit_cmd):
+                   completion_cmd, unit_cmd, alert_cmd):
         module.register(app)
     for name in ("import_cmd", "export_cmd"):
         try:

@@ -66,6 +66,13 @@ def _check_port(host: str, port: int) -> None:
     raise UsageError("cliux.serve.port_busy", field="port", host=host, port=port, suggest=suggest)
 
 
+
+def database_url(value: str) -> str:
+    """``--db`` as SQLAlchemy wants it: a URL as given, or a file path taken as a SQLite file."""
+    if "://" in value:
+        return value
+    return "sqlite:///" + str(Path(value).expanduser().resolve())
+
 def register(app: typer.Typer) -> None:
     @app.command("serve", help=t("cli.serve.help"))
     @handled
@@ -76,6 +83,7 @@ def register(app: typer.Typer) -> None:
               no_migrate: bool = typer.Option(False, "--no-migrate", help=t("serve.opt.no_migrate")),
               workers: int = typer.Option(1, "--workers", min=1, max=64, help=t("serve.opt.workers"))) -> int:
         _need_server_extra()
+        db = database_url(db)
         _check_port(host, port)  # before anything is created: a busy port leaves no database behind
         from server.runner import serve as run_server
 

@@ -8,8 +8,10 @@ responses become the typed errors of ``gridctl.errors``; a server that cannot be
 
 from __future__ import annotations
 
+import json
 import random
 import time
+import uuid
 from typing import Any, Iterator
 
 from gridctl import __version__
@@ -181,10 +183,17 @@ class ApiClient:
     def get_blob(self, sha256: str) -> bytes:
         return self.request("GET", f"/blobs/{sha256}").content
 
-    def import_rows(self, kind: str, rows: list[dict], dry_run: bool = False) -> dict:
+    def import_rows(self, kind: str, rows: list, dry_run: bool = False, columns: list[str] | None = None) -> dict:
+        """``rows``: objects of column: value, or lists of values in the order of ``columns``."""
+        body = {"rows": rows} if columns is None else {"columns": columns, "rows": rows}
+        # UTF-8 as is, no spaces: Chinese text escaped as \uXXXX would be three times the bytes.
+        content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
         # One transaction per request on the server, and rows are upserts: safe to repeat.
+        # The key is the same for every attempt of this batch: a retry after a lost answer is told
+        # what the first attempt did (created), not what the retry found (unchanged).
         return self.request("POST", f"/import/{kind}", idempotent=True, params={"dry_run": str(dry_run).lower()},
-                            json={"rows": rows}, json_body=True)
+                            content=content, headers={"Idempotency-Key": uuid.uuid4().hex, "Content-Type": "application/json"},
+                            json_body=True)
 
     def export_lines(self, kind: str, **params: Any) -> Iterator[bytes]:
         """The JSON lines of ``/export/{kind}`` as they arrive (a generator: the request is made on

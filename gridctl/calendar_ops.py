@@ -78,7 +78,7 @@ def month(text: str, *, holidays_file: str | None = None) -> dict:
     """Every day of the month ``YYYY-MM``: its kind (workday, holiday, makeup, weekend)."""
     import re
 
-    m = re.fullmatch(r"\s*(\d{4})-(\d{1,2})\s*", text or "")
+    m = re.fullmatch(r"\s*([0-9]{4})-([0-9]{1,2})\s*", text or "")
     if not m or not 1 <= int(m[2]) <= 12 or not 1900 <= int(m[1]) <= 2200:
         raise InvalidInput("calendar.error.month", field="month", value=text)
     year, mon = int(m[1]), int(m[2])

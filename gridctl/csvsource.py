@@ -37,7 +37,7 @@ _MAGIC = (
 )
 
 
-@dataclass
+@dataclass(slots=True)
 class Record:
     line: int
     values: dict[str, object]
@@ -251,6 +251,9 @@ def _csv_records(source: Source, text: io.TextIOWrapper) -> Iterator[Record]:
     if not any(source.header):
         raise InvalidInput("importer.error.no_header", path=str(source.path))
     yield Record(line=1, values={})
+    header = source.header
+    # A row as wide as a header of distinct names is zipped with it in one call (nearly every row).
+    width = len(header) if len(set(header)) == len(header) else -1
     start = lines.count + 1
     while True:
         try:
@@ -262,7 +265,10 @@ def _csv_records(source: Source, text: io.TextIOWrapper) -> Iterator[Record]:
         except csv.Error as exc:
             raise InvalidInput("importer.error.csv_syntax", path=str(source.path), line=start, detail=str(exc)) from None
         line, start = start, lines.count + 1
-        if not row or all(not cell.strip() for cell in row):
+        if not row or not any(map(str.strip, row)):
+            continue
+        if len(row) == width:
+            yield Record(line=line, values=dict(zip(header, row)))
             continue
         values: dict[str, object] = {}
         for i, cell in enumerate(row):

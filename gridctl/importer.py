@@ -20,6 +20,7 @@ import time
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -111,6 +112,14 @@ class ColumnMap:
     to_field: dict[str, str]
     to_header: dict[str, str]
 
+    @property
+    def standard(self) -> list[str | None]:
+        """The file's header of each column of the kind in its standard order (None: not in the
+        file): how a row becomes the list of values that is sent."""
+        from schemas import rows
+
+        return [self.to_header.get(name) for name in rows.columns(self.kind)]
+
     def header_of(self, field_name: str | None) -> str | None:
         if field_name is None:
             return None
@@ -176,12 +185,13 @@ def map_header(kind: str, header: list[str], path: str) -> ColumnMap:
 
 # --- the import ------------------------------------------------------------------------------
 
-@dataclass
+@dataclass(slots=True)
 class _Row:
     line: int
     original: dict[str, Any]
-    # English column names to the file's text: what is sent (the server validates it again itself)
-    data: dict[str, Any] | None = None
+    # What is sent (the server validates it again itself): the file's text of each column in the
+    # standard order (CSV and Excel), or English column names to it (JSONL)
+    data: list | dict[str, Any] | None = None
     # the same row as ``schemas.rows`` normalised it: what the in-file checks compare
     clean: dict[str, Any] | None = None
     errors: list[tuple[str | None, str]] = field(default_factory=list)
@@ -338,8 +348,9 @@ def run_import(
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="gridctl-import") as sender:
                 in_flight = None
                 clock = time.perf_counter()
+                check = _Checker(kind, columns, lang or _lang())
                 for chunk in _chunks(_records(source), batch_size):
-                    rows = [_prepare(kind, rec, columns, lang) for rec in chunk]
+                    rows = [_prepare(kind, rec, columns, lang, check) for rec in chunk]
                     now = time.perf_counter()
                     report.add_time("client_read_validate", now - clock)
                     if in_flight is not None:
@@ -404,21 +415,58 @@ def _chunks(items: Iterable[Record], size: int) -> Iterable[list[Record]]:
         yield chunk
 
 
-def _prepare(kind: str, rec: Record, columns: ColumnMap | None, lang: str | None) -> _Row:
-    """English field names, then ``schemas.rows`` validation of the row on its own."""
-    from schemas import rows
+class _Checker:
+    """``schemas.rows`` validation of one row on its own, set up once per file."""
 
+    def __init__(self, kind: str, columns: ColumnMap | None, lang: str) -> None:
+        from schemas import rows
+
+        self.kind, self.lang, self.rows = kind, lang, rows
+        self.names = rows.columns(kind)
+        self.standard = columns.standard if columns is not None else None
+        # A file with every column: one C call takes a row's values in the standard order.
+        self.take = itemgetter(*self.standard) if self.standard and len(self.standard) > 1 \
+            and None not in self.standard else None
+        self.values = rows.values_checker(kind, self.names, lang)
+        self.header_of = columns.header_of if columns is not None else (lambda f: f)
+
+    def __call__(self, row: _Row, data: list | dict) -> None:
+        if isinstance(data, list):
+            clean, problems = self.values(data)
+        else:
+            clean, problems = self.rows.validate_row_coded(self.kind, data, lang=self.lang)
+        row.data = data
+        if problems:
+            row.errors.extend((self.header_of(col), msg) for col, _code, msg in problems)
+        else:
+            row.clean = clean
+
+
+def _prepare(kind: str, rec: Record, columns: ColumnMap | None, lang: str | None, check: _Checker) -> _Row:
+    """English field names, then ``schemas.rows`` validation of the row on its own."""
     row = _Row(line=rec.line, original=rec.values)
     if rec.error:
         key = "importer.error.jsonl_syntax" if rec.error == "json" else "importer.error.jsonl_not_object"
         row.errors.append((None, t(key, lang=lang, detail=rec.raw)))
         return row
     if columns is not None:
-        data = {columns.to_field[k]: v for k, v in rec.values.items() if k in columns.to_field}
-        extra = [k for k in rec.values if k not in columns.to_field and str(k).startswith("#")]
+        # Cells beyond the header are named "#N" and come last: only then is the row looked through.
+        last = next(reversed(rec.values), None)
+        extra = [k for k in rec.values if k not in columns.to_field and str(k).startswith("#")] \
+            if str(last).startswith("#") else None
         if extra:
             row.errors.append((None, t("importer.error.extra_cells", lang=lang, count=len(extra))))
             return row
+        if rec.cell_errors:
+            for col, shown in rec.cell_errors:
+                row.errors.append((col, t("bulk.xlsx_precision", lang=lang, shown=shown)))
+            return row
+        if check.take is not None:
+            check(row, list(check.take(rec.values)))
+        else:
+            get = rec.values.get
+            check(row, [None if h is None else get(h) for h in check.standard])
+        return row
     else:
         aliases = _aliases(kind)
         ignored = _ignored(kind)
@@ -441,13 +489,7 @@ def _prepare(kind: str, rec: Record, columns: ColumnMap | None, lang: str | None
         for col, shown in rec.cell_errors:
             row.errors.append((col, t("bulk.xlsx_precision", lang=lang, shown=shown)))
         return row
-    row.data = data
-    clean, problems = rows.validate_row(kind, data, lang=lang or _lang())
-    if problems:
-        header_of = columns.header_of if columns else (lambda f: f)
-        row.errors.extend((header_of(col), msg) for col, msg in problems)
-    else:
-        row.clean = clean
+    check(row, data)
     return row
 
 
@@ -542,7 +584,9 @@ def _send(api: Any, kind: str, rows: list[_Row], columns: ColumnMap | None, dry_
     if not good:
         return
     sent = time.perf_counter()
-    result = api.import_rows(kind, [r.data for r in good], dry_run=dry_run)
+    lists = isinstance(good[0].data, list)  # CSV and Excel: all lists; JSONL: all objects
+    result = api.import_rows(kind, [r.data for r in good], dry_run=dry_run,
+                             columns=_known_columns(kind) if lists else None)
     report.add_time("request_round_trip", time.perf_counter() - sent)
     for name, seconds in (result.get("timings") or {}).items():
         if isinstance(seconds, (int, float)):

@@ -37,6 +37,9 @@ CREATE TABLE IF NOT EXISTS visits (
     id TEXT PRIMARY KEY, household_id TEXT, worker TEXT, visited_at TEXT, data TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS visits_household ON visits(household_id);
 CREATE TABLE IF NOT EXISTS divisions (code TEXT PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS alerts (
+    id TEXT PRIMARY KEY, kind TEXT, severity TEXT, state TEXT, grid_code TEXT, raised_at TEXT, version INTEGER,
+    data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS outbox (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     id TEXT NOT NULL UNIQUE,
@@ -91,6 +94,8 @@ ENTITY_COLUMNS = {
     "household": ("households", ("id", "household_no", "grid_code", "version")),
     "person": ("persons", ("id", "household_id", "grid_code", "name", "tags", "version")),
     "visit": ("visits", ("id", "household_id", "worker", "visited_at")),
+    # The last known alerts of the user's scope (DESIGN 16), from the pull feed.
+    "alert": ("alerts", ("id", "kind", "severity", "state", "grid_code", "raised_at", "version")),
 }
 UNSENT_STATES = ("pending", "conflict", "rejected")
 
@@ -198,7 +203,7 @@ class Store:
         conn.execute("CREATE TEMP TABLE IF NOT EXISTS keep_ids (id TEXT PRIMARY KEY)")
         conn.execute("DELETE FROM keep_ids")
         conn.executemany("INSERT OR IGNORE INTO keep_ids(id) VALUES (?)", [(k,) for k in keep])
-        for table in ("cases", "households", "persons", "visits"):
+        for table in ("cases", "households", "persons", "visits", "alerts"):
             conn.execute(f"DELETE FROM {table} WHERE id NOT IN (SELECT id FROM keep_ids)")
 
     # --- records the feed skipped while they had unsent changes -------------------------

@@ -26,7 +26,7 @@ from gridctl.store import Store, utcnow
 
 Progress = Callable[[int, "int | None", str], None]
 ENTITY_OF = {"case.report": "case", "case.act": "case", "visit.log": "visit",
-             "household.upsert": "household", "person.upsert": "person"}
+             "household.upsert": "household", "person.upsert": "person", "alert.ack": "alert"}
 
 
 @dataclass
@@ -302,7 +302,7 @@ def pull(target, api=None, *, page_size: int = 1000, progress: Progress | None =
 
 
 # Records that can be fetched one by one (a visit never changes once logged: nothing to refetch).
-KIND_PATH = {"case": "cases", "household": "households", "person": "persons"}
+KIND_PATH = {"case": "cases", "household": "households", "person": "persons", "alert": "alerts"}
 
 
 def _refetch(store: Store, api, report: SyncReport) -> None:

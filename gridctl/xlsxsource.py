@@ -77,8 +77,15 @@ def _header_text(value) -> str:
 
 def _records(rows: Iterator[list], header: list[str], line: int) -> Iterator[tuple[int, dict, list]]:
     width = len(header)
+    # A row of text cells as wide as a header of distinct names is zipped with it (a register
+    # whose cells are all text, as its ID column must be: nearly every row).
+    plain = all(header) and len(set(header)) == width
     for cells in rows:
         line += 1
+        if plain and len(cells) == width and all(type(c) is str for c in cells):
+            if any(map(str.strip, cells)):
+                yield line, dict(zip(header, cells)), []
+            continue
         values: dict[str, object] = {}
         problems: list[tuple[str, str]] = []
         empty = True

@@ -416,3 +416,26 @@ def message(code: str, lang: str = "en", /, **params: object) -> str:
         return template.format(**shown)
     except (KeyError, IndexError, ValueError):
         return template
+
+
+# Early warning (DESIGN 16): the text of each alert kind, with the alert's params.
+MESSAGES.update({
+    "alert.due_soon": ("事件{serial}“{title}”即将超期，办理时限{due_at}",
+                       "case {serial} \"{title}\" is due soon, by {due_at}"),
+    "alert.overdue": ("事件{serial}“{title}”已超期，时限为{due_at}",
+                      "case {serial} \"{title}\" is overdue since {due_at}"),
+    "alert.repeat": ("户{household_no}（{address}）{days}天内已发生{count}起事件",
+                     "household {household_no} ({address}) has had {count} cases within {days} days"),
+    "alert.repeat.party": ("身份证号{id_number}的当事人{days}天内涉及{count}起事件",
+                           "the party with ID number {id_number} is named in {count} cases within {days} days"),
+    "alert.spike": ("网格{grid_code}本周{category}事件{count}起，明显高于前8周平均{mean}起",
+                    "grid {grid_code} has {count} {category} cases this week, far above its 8-week mean of {mean}"),
+    "alert.group": ("事件{serial}“{title}”为群体性事件，请立即关注",
+                    "case {serial} \"{title}\" is a group incident: attend to it at once"),
+    "alert.visit_overdue": ("{name}（{tags}）走访已超期{days_late}天，应于{due}走访",
+                            "{name} ({tags}) is {days_late} days late for a visit due {due}"),
+    "alert.unsatisfied": ("事件{serial}“{title}”回访不满意",
+                          "case {serial} \"{title}\" was rated unsatisfied at follow-up"),
+    "alert.follow_up_due": ("事件{serial}“{title}”已结案7天以上，尚未回访",
+                            "case {serial} \"{title}\" was closed 7 or more days ago and not followed up"),
+})

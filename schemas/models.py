@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, WithJsonSchema,
+                      field_validator, model_validator)
 
 from schemas import codes
 from schemas.validators import (
@@ -101,7 +102,7 @@ Action = Literal[
     "dispatch", "sign", "refuse", "follow_up", "mediate",
 ]
 # A unit's code: the division it serves, '-', capital letters (DESIGN §15), e.g. 610822100-ZF.
-UnitCode = Annotated[str, Field(pattern=r"^\d{6}(\d{3})?-[A-Z]{1,12}$", max_length=22)]
+UnitCode = Annotated[str, Field(pattern=r"^[0-9]{6}([0-9]{3})?-[A-Z]{1,12}$", max_length=22)]
 UnitKind = Literal["department", "police", "mediation", "other"]
 Satisfaction = Literal["satisfied", "basic", "unsatisfied"]
 FollowUpMethod = Literal["phone", "in_person"]
@@ -360,6 +361,12 @@ class CaseAct(Strict):
     participants: list[Annotated[str, Field(min_length=1, max_length=50)]] = Field(default=[], max_length=30)
 
 
+class AlertAck(Strict):
+    """``alert.ack``: a user saw an alert (DESIGN 16). A mutation, so it is made offline too."""
+    alert_id: str = Field(min_length=1, max_length=36)
+    note: str | None = Field(default=None, max_length=2000)
+
+
 class VisitLog(_Located):
     id: Uuid
     household_id: Ref
@@ -409,8 +416,9 @@ PAYLOADS: dict[str, type[Strict]] = {
     "visit.log": VisitLog,
     "household.upsert": HouseholdUpsert,
     "person.upsert": PersonUpsert,
+    "alert.ack": AlertAck,
 }
-MutationType = Literal["case.report", "case.act", "visit.log", "household.upsert", "person.upsert"]
+MutationType = Literal["case.report", "case.act", "visit.log", "household.upsert", "person.upsert", "alert.ack"]
 
 
 # --- sync -----------------------------------------------------------------------------------
@@ -443,7 +451,7 @@ class PushResponse(BaseModel):
 
 
 class Change(BaseModel):
-    entity: Literal["case", "visit", "household", "person", "division", "user"]
+    entity: Literal["case", "visit", "household", "person", "division", "user", "alert"]
     id: str
     version: int | None = None
     deleted: bool = False
@@ -473,8 +481,22 @@ class AuditEntry(Out):
 
 # --- import ---------------------------------------------------------------------------------
 
+def _import_row(value: Any) -> Any:
+    if isinstance(value, (dict, list)):
+        return value
+    raise ValueError("a row is an object of column: value, or a list of values in the order of columns")
+
+
+# Each row an object of column: value, or a list of values in the order of ``columns`` (how
+# gridctl sends them: no column names repeated on every row, half the bytes to read). One check of
+# the row's type, so that a bad row is named ``rows.N`` and a good one costs nothing more.
+ImportRow = Annotated[Any, PlainValidator(_import_row),
+                      WithJsonSchema({"anyOf": [{"type": "object"}, {"type": "array", "items": {}}]})]
+
+
 class ImportRequest(BaseModel):
-    rows: list[dict[str, Any]] = Field(max_length=5000)
+    columns: list[str] | None = Field(default=None, max_length=64)
+    rows: list[ImportRow] = Field(max_length=5000)
 
 
 class ImportRowError(BaseModel):

@@ -93,6 +93,7 @@ _EXTRA_MESSAGES = {
     "row.unit_only": ("只有角色为职能部门(unit)的用户才有所属单位", "only a user of role unit belongs to a unit"),
     "import.unit_unknown": ("单位{code}不存在，请先导入单位", "unit {code} does not exist; import units first"),
     "row.not_object": ("每行应为一个对象（列名: 值）", "a row must be an object of column: value"),
+    "row.width": ("此行有{count}个值，而columns有{expected}列", "a row of {count} values for {expected} columns"),
     # Checks that need the database: the server's /import/{kind} says these.
     "import.parent_missing": ("上级区划{parent}不存在：请先导入，或放在本文件更前面",
                               "parent division {parent} does not exist; import it first or earlier in the file"),
@@ -215,6 +216,31 @@ def validate_row_coded(kind: str, row: dict[str, Any], lang: str = "en") -> tupl
     return clean, []
 
 
+def values_checker(kind: str, names: list[str], lang: str = "en"):
+    """``validate_row_coded`` for rows given as lists of values in the order of ``names`` (one
+    value per name; names that are no column of ``kind`` are ignored, as unknown keys are)."""
+    if kind not in _COLUMNS:
+        raise ValueError(f"unknown import kind {kind!r}; expected one of: {', '.join(KINDS)}")
+    take = [(name, names.index(name)) for name in columns(kind) if name in names]  # the first of a doubled name
+
+    def as_dict(values: list) -> dict[str, Any]:
+        return {name: values[i] for name, i in take}
+
+    if kind != "persons":
+        return lambda values: validate_row_coded(kind, as_dict(values), lang)
+    # persons: the fast path reads the values in the standard order without making a dict
+    order = [names.index(name) if name in names else None for name in _PERSON_NAMES]
+    same = order == list(range(len(names)))
+
+    def check(values: list) -> tuple[dict | None, list[tuple[str, str, str]]]:
+        clean = _fast_person_values(values if same else [None if i is None else values[i] for i in order])
+        if clean is not None:
+            return clean, []
+        return validate_row_coded(kind, as_dict(values), lang)
+
+    return check
+
+
 def _invalid(exc: InvalidValue, column: str, lang: str, problems: list) -> None:
     problems.append((column, exc.code, exc.message(lang)))
 
@@ -263,7 +289,7 @@ def _user(v, clean, problems, lang) -> None:
     if clean["role"] == "unit":
         if not unit:
             _add(problems, "unit", "row.unit_required", lang)
-        elif not re.fullmatch(r"\d{6}(\d{3})?-[A-Z]{1,12}", unit):
+        elif not re.fullmatch(r"[0-9]{6}([0-9]{3})?-[A-Z]{1,12}", unit):
             _add(problems, "unit", "row.unit_code", lang)
         clean["scope"] = []
     elif clean["role"]:
@@ -359,19 +385,23 @@ def _person(v, clean, problems, lang) -> None:
 # takes the full path above, which says what is wrong; for a row both accept, both give the same
 # clean values (tests/schemas/test_rows.py compares them).
 
-_PERSON_LIMITS = [(name, limit) for name, _zh, limit in _COLUMNS["persons"]]
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_MOBILE_FAST = re.compile(r"1[3-9]\d{9}")
+_PERSON_NAMES = [name for name, _zh, _limit in _COLUMNS["persons"]]
+_MAX_NO, _MAX_NAME, _MAX_ADDRESS, _MAX_TAGS = (
+    {name: limit for name, _zh, limit in _COLUMNS["persons"]}[c] for c in ("household_no", "name", "address", "tags"))
+_MOBILE_FAST = re.compile(r"1[3-9][0-9]{9}")  # not \d: it matches full-width and other digits too
 _ASCII_DIGITS = frozenset("0123456789")
 
 
-def _lookup(table: str):
-    rev = codes._reverse(codes.TABLES[table])
+class _Labels(dict):
+    """label or code -> code; ``labels[text]`` is a C lookup for the exact text, else (a rare
+    miss) the text in lower case, else None."""
 
-    def get(value: str) -> str | None:
-        return rev.get(value) or rev.get(value.lower())
+    def __missing__(self, value: str) -> str | None:
+        return dict.get(self, value.lower())
 
-    return get
+
+def _lookup(table: str) -> _Labels:
+    return _Labels(codes._reverse(codes.TABLES[table]))
 
 
 _SEX, _RELATION, _TAG, _RESIDENCE, _CARE = (_lookup(t) for t in ("sex", "relation", "tag", "residence", "care_level"))
@@ -386,21 +416,40 @@ def _today_text() -> str:
     return _today_cache[1]
 
 
+# YYYYMMDD of an ID number -> YYYY-MM-DD, for the days found real and past: a day in the past
+# stays there, and a register's people share a few tens of thousands of birthdays.
+_birth_days: dict[str, str] = {}
+
+
+def _birth_day(text: str) -> str | None:
+    if text > _today_text() or text < "1880":
+        return None
+    try:
+        date(int(text[:4]), int(text[4:6]), int(text[6:8]))
+    except ValueError:
+        return None
+    if len(_birth_days) < 100_000:
+        _birth_days[text] = f"{text[:4]}-{text[4:6]}-{text[6:8]}"
+    return f"{text[:4]}-{text[4:6]}-{text[6:8]}"
+
+
 def _fast_person(row: dict[str, Any]) -> dict | None:
-    v: dict[str, str | None] = {}
-    for name, limit in _PERSON_LIMITS:
-        raw = row.get(name)
-        if raw is None:
-            v[name] = None
-            continue
-        if type(raw) is not str:
-            return None
-        text = raw.strip()
-        if len(text) > limit:
-            return None
-        v[name] = text or None
-    number, grid, name, idn = v["household_no"], v["grid_code"], v["name"], v["id_number"]
+    return _fast_person_values([row.get(name) for name in _PERSON_NAMES])
+
+
+def _fast_person_values(values: list) -> dict | None:
+    """The fast path on the row's values in the order of ``columns("persons")``."""
+    try:
+        # only text has .strip(): numbers and lists leave for the full path
+        number, grid, address, name, idn, sex, birth, relation, phone, tags_text, residence_text, care_text = \
+            [None if raw is None else raw.strip() or None for raw in values]
+    except AttributeError:
+        return None
     if not (number and grid and name and idn):
+        return None
+    # The other columns' limits hold by the checks below (codes, a date, a mobile number).
+    if len(number) > _MAX_NO or len(name) > _MAX_NAME or (address and len(address) > _MAX_ADDRESS) \
+            or (tags_text and len(tags_text) > _MAX_TAGS):
         return None
     if len(grid) != 15 or not grid.isascii() or not grid.isdigit():
         return None
@@ -413,55 +462,48 @@ def _fast_person(row: dict[str, Any]) -> dict | None:
     # base 13 sums them with the right weights in one C call.
     if _ID_CHECK[2 * int(first17, 13) % 11] != check:
         return None
-    birth_text = idn[6:14]
-    if birth_text > _today_text() or birth_text < "1880":
+    iso_birth = _birth_days.get(idn[6:14]) or _birth_day(idn[6:14])
+    if iso_birth is None:
         return None
-    try:
-        date(int(birth_text[:4]), int(birth_text[4:6]), int(birth_text[6:8]))
-    except ValueError:
+    id_sex = "male" if idn[16] in "13579" else "female"
+    if sex is not None and _SEX[sex] != id_sex:
         return None
-    id_sex = "male" if int(idn[16]) % 2 else "female"
-    iso_birth = f"{birth_text[:4]}-{birth_text[4:6]}-{birth_text[6:8]}"
-    if v["sex"] is not None and _SEX(v["sex"]) != id_sex:
+    if birth is not None and birth != iso_birth:  # iso_birth is YYYY-MM-DD: equal means ISO too
         return None
-    if v["birth_date"] is not None and (v["birth_date"] != iso_birth or not _ISO_DATE.fullmatch(v["birth_date"])):
-        return None
-    relation = None
-    if v["relation_to_head"] is not None:
-        relation = _RELATION(v["relation_to_head"])
+    if relation is not None:
+        relation = _RELATION[relation]
         if relation is None:
             return None
-    phone = v["phone"]
     if phone is not None and not _MOBILE_FAST.fullmatch(phone):
         return None
     tags: list[str] = []
-    if v["tags"] is not None:
-        for part in _SPLIT.split(v["tags"]):
+    if tags_text is not None:
+        for part in _SPLIT.split(tags_text):
             part = part.strip()
             if part:
-                code = _TAG(part)
+                code = _TAG[part]
                 if code is None:
                     return None
                 if code not in tags:
                     tags.append(code)
     residence = "registered"
-    if v["residence"] is not None:
-        residence = _RESIDENCE(v["residence"])
+    if residence_text is not None:
+        residence = _RESIDENCE[residence_text]
         if residence is None:
             return None
     care = None
-    if v["care_level"] is not None:
-        care = _CARE(v["care_level"])
+    if care_text is not None:
+        care = _CARE[care_text]
         if care is None:
             return None
-    return {"household_no": number, "grid_code": grid, "address": v["address"], "name": name,
+    return {"household_no": number, "grid_code": grid, "address": address, "name": name,
             "id_number": first17 + check, "sex": id_sex, "birth_date": iso_birth, "relation_to_head": relation,
             "phone": phone, "tags": tags, "residence": residence, "care_level": care}
 
 
 def _unit(v, clean, problems, lang) -> None:
     code = (v["code"] or "").strip().upper()
-    if v["code"] and not re.fullmatch(r"\d{6}(\d{3})?-[A-Z]{1,12}", code):
+    if v["code"] and not re.fullmatch(r"[0-9]{6}([0-9]{3})?-[A-Z]{1,12}", code):
         _add(problems, "code", "row.unit_code", lang)
     clean["code"] = code
     clean["name"] = v["name"]

@@ -169,7 +169,7 @@ class Schedule:
 
 _KINDS = {"holiday": "holiday", "off": "holiday", "休": "holiday", "假": "holiday",
           "workday": "makeup", "makeup": "makeup", "班": "makeup"}
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def _dates(text: str, where: str) -> list[date]:

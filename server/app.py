@@ -92,14 +92,14 @@ def create_app(db_url: str = "sqlite:///gridctl-server.db", *, settings: Setting
         return _problem(500, "Internal Server Error", "the server failed; the error is in its log")
 
     from schemas.models import Problem
-    from server.routes import api, exports, governance, imports, stats
+    from server.routes import alerts, api, exports, governance, imports, stats
 
     problem = {"model": Problem, "content": {PROBLEM: {}}}
     documented = {code: {**problem, "description": text} for code, text in (
         (400, "Bad request"), (401, "Not logged in"), (403, "Not allowed"), (404, "Not found or outside your scope"),
         (409, "Conflict"), (413, "Too large"), (415, "Unsupported media type"), (422, "Invalid input"),
         (429, "Too many requests"))}
-    for router in (api.router, stats.router, governance.router, imports.router, exports.router):
+    for router in (api.router, stats.router, governance.router, imports.router, exports.router, alerts.router):
         app.include_router(router, responses=documented)
     from server.guard import Guard
 

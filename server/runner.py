@@ -32,6 +32,11 @@ def prepare(db_url: str, demo: bool = False, demo_scale: str = "full", settings=
         from server.demo import seed
 
         summary = seed(app.state.engine, demo_scale, limits=app.state.settings.limits)
+        if summary.get("seeded"):
+            from server.services.alerts import rebuild
+
+            # The seed writes rows directly, not by mutations: derive its alerts once.
+            rebuild(app.state.engine, dict(app.state.settings.visit_frequency_days))
     return app, summary
 
 

@@ -12,7 +12,10 @@ from sqlalchemy import and_, false, or_
 
 
 def prefix_clause(column, code: str):
-    """``column`` starts with the digit string ``code``."""
+    """``column`` starts with the digit string ``code``; anything else (a '²' is a digit to
+    ``str.isdigit`` but not to ``int``) matches nothing."""
+    if not (code.isascii() and code.isdigit()):
+        return false()
     upper = str(int(code) + 1).zfill(len(code))
     if len(upper) > len(code):  # all nines: nothing sorts above it with this length
         return column >= code

@@ -23,6 +23,7 @@ from gridctl.ops.search import list_persons
 from gridctl.ops.visit import TAG_PRIORITY, VISIT_FREQUENCY_DAYS, list_visits, log_visit, visits_due
 from gridctl.ops.queues import QUEUES, by_urgency, in_queue
 from gridctl.ops.directory import cached_names, list_units, list_users
+from gridctl.ops.alert import ack_alert, list_alerts, open_counts
 from gridctl.ops.outbox import outbox_discard, outbox_list, outbox_retry, outbox_show, run_sync, sync_status
 
 __all__ = [
@@ -36,5 +37,6 @@ __all__ = [
     "PERSON_FIELDS", "add_person", "show_person", "update_person", "list_persons",
     "TAG_PRIORITY", "VISIT_FREQUENCY_DAYS", "list_visits", "log_visit", "visits_due",
     "QUEUES", "queue_summary", "by_urgency", "in_queue", "cached_names", "list_units", "list_users",
+    "ack_alert", "list_alerts", "open_counts",
     "outbox_discard", "outbox_list", "outbox_retry", "outbox_show", "run_sync", "sync_status",
 ]

@@ -16,7 +16,7 @@ from server.services import index as index_service
 router = APIRouter(prefix="/api/v1", tags=["stats"])
 
 DIVISION = Query(None, description="a division code in your scope; your first scope code if left out",
-                 json_schema_extra={"pattern": r"^\d{6}(\d{3}){0,3}$"})
+                 json_schema_extra={"pattern": r"^[0-9]{6}([0-9]{3}){0,3}$"})
 PERIOD = Query(None, description="week (Monday-based, +08:00), month or quarter; month if left out",
                json_schema_extra={"enum": list(index_service.PERIODS)})
 # The report comes weekly or monthly only (DESIGN §16): its schema says so, as the service checks.

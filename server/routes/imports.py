@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Header, Path, Request
 from starlette.concurrency import run_in_threadpool
 
 from schemas.models import ImportRequest
@@ -16,6 +16,9 @@ router = APIRouter(prefix="/api/v1", tags=["import"])
 
 @router.post("/import/{kind}")
 async def import_rows(kind: Annotated[str, Path(pattern=r"^[a-z_]{1,20}$", description="divisions, grids, users, households or persons")], body: ImportRequest, request: Request, dry_run: bool = False,
+                      idempotency_key: Annotated[str | None, Header(
+                          alias="Idempotency-Key", pattern=r"^[A-Za-z0-9_-]{8,64}$",
+                          description="the same for every attempt of one batch: a repeat answers as the first did")] = None,
                       user: dict = Depends(require_admin), engine=Depends(get_engine)) -> dict:
     """Validated upserts in one transaction: ``{created, updated, unchanged, rejected, errors, created_indexes}``.
 
@@ -23,4 +26,5 @@ async def import_rows(kind: Annotated[str, Path(pattern=r"^[a-z_]{1,20}$", descr
     stop the good ones. ``dry_run=true`` checks everything and writes nothing.
     """
     lang = "zh" if request.headers.get("accept-language", "").lower().startswith("zh") else "en"
-    return await run_in_threadpool(imports.run, engine, user, kind, body.rows, dry_run, lang)
+    return await run_in_threadpool(imports.run, engine, user, kind, body.rows, dry_run, lang, idempotency_key,
+                                   body.columns)

@@ -138,12 +138,13 @@ def report(engine: Engine, user: dict, division: str | None, period: str | None,
 
 def _alerts(engine: Engine, code: str, lo: str, hi: str) -> dict | None:
     """Raised and cleared in the period, by kind — read defensively, the alerts table is another
-    part's (columns kind, division, raised_at, cleared_at)."""
+    part's (columns kind, grid_code or division, raised_at, cleared_at)."""
     table = metadata.tables["alerts"]
     needed = {"kind", "raised_at", "cleared_at"}
     if not needed <= set(table.c.keys()):
         return None
-    place = table.c.division if "division" in table.c else None
+    # An alert's place is its subject's grid (server/services/alerts.py: ``grid_code``).
+    place = next((table.c[name] for name in ("division", "grid_code") if name in table.c), None)
     where = [prefix_clause(place, code)] if place is not None else []
     with engine.connect() as conn:
         raised = dict(conn.execute(select(table.c.kind, func.count()).where(

@@ -25,10 +25,11 @@ from sqlalchemy.exc import IntegrityError
 from schemas.messages import message
 from schemas.models import PAYLOADS, Mutation
 from schemas.validators import format_time
-from server.db import applied_mutations, case_units, cases, divisions, feed, households, persons, visits
+from server.db import alerts, applied_mutations, case_units, cases, divisions, feed, households, persons, visits
 from server import feed as feed_log
 from server.errors import ApiProblem
 from server.scope import case_scope, scope_clause
+from server.services import alerts as alert_service
 from server.services import cases as case_service
 from server.services import records, register
 from server.settings import Settings
@@ -48,15 +49,29 @@ def _problem_from_validation(exc: ValidationError, lang: str = "en") -> dict:
     return {"type": "about:blank", "title": "Invalid input", "status": 422, "detail": detail, "code": "invalid", "errors": errors}
 
 
-def _apply(conn, user: dict, m: Mutation, lang: str, settings: Settings) -> dict:
+def _apply(conn, user: dict, m: Mutation, lang: str, settings: Settings, marks: list | None = None) -> dict:
     if not 2000 <= m.created_at.year <= 2100:
         raise ApiProblem(422, "Invalid input", "created_at is not a plausible time", code="invalid",
                          errors=[{"field": "created_at", "message": "expected a time between 2000 and 2100"}])
+    started = datetime.now(timezone.utc)
     if m.type in ("person.upsert", "household.upsert"):
         # An edit of an existing record is a patch: fields it leaves out keep their stored values.
         payload = register.upsert_payload(conn, user, m.type, m.payload, lang)
     else:
         payload = PAYLOADS[m.type].model_validate(m.payload)
+    if m.type == "alert.ack":
+        return alert_service.ack(conn, user, payload.alert_id, payload.note)
+    result = _apply_record(conn, user, m, payload, lang, settings)
+    # Early warning (DESIGN 16): running counts and what this mutation touched, in its transaction;
+    # ``push`` evaluates the marks once its mutations are applied.
+    touched = alert_service.after_mutation(conn, m.type, payload, result, dict(settings.visit_frequency_days),
+                                           created_at=m.created_at, started=started)
+    if marks is not None:
+        marks.extend(touched or ())
+    return result
+
+
+def _apply_record(conn, user: dict, m: Mutation, payload, lang: str, settings: Settings) -> dict:
     if m.type == "case.report":
         return case_service.report(conn, user, payload, m.created_at, limits=settings.limits)
     if m.type == "case.act":
@@ -84,7 +99,7 @@ def _stored(engine: Engine, mutation_id: str, username: str) -> dict | None:
 
 
 def push_one(engine: Engine, user: dict, device_id: str, m: Mutation, lang: str = "en",
-             settings: Settings | None = None) -> dict:
+             settings: Settings | None = None, marks: list | None = None) -> dict:
     settings = settings or Settings()
     stored = _stored(engine, m.id, user["username"])
     if stored is not None:
@@ -97,7 +112,7 @@ def push_one(engine: Engine, user: dict, device_id: str, m: Mutation, lang: str 
                 id=m.id, device_id=device_id, username=user["username"], type=m.type,
                 result="{}", at=format_time(datetime.now(timezone.utc)),
             ))
-            result = {"id": m.id, "status": "applied", **_apply(conn, user, m, lang, settings)}
+            result = {"id": m.id, "status": "applied", **_apply(conn, user, m, lang, settings, marks)}
             conn.execute(update(applied_mutations).where(applied_mutations.c.id == m.id)
                          .values(result=json.dumps(result)))
         return result
@@ -128,7 +143,12 @@ def push_one(engine: Engine, user: dict, device_id: str, m: Mutation, lang: str 
 def push(engine: Engine, user: dict, device_id: str, mutations: list[Mutation], lang: str = "en", *,
          settings: Settings | None = None) -> dict:
     """Problems are worded in ``lang`` ('zh' or 'en', from Accept-Language); codes stay the same."""
-    return {"results": [push_one(engine, user, device_id, m, lang, settings) for m in mutations]}
+    settings = settings or Settings()
+    marks: list = []
+    results = {"results": [push_one(engine, user, device_id, m, lang, settings, marks) for m in mutations]}
+    alert_service.drain(engine, marks, dict(settings.visit_frequency_days))
+    alert_service.maybe_sweep(engine, dict(settings.visit_frequency_days))
+    return results
 
 
 # --- pull ----------------------------------------------------------------------------------
@@ -143,7 +163,10 @@ def _feed_scope(user: dict):
     (a case taken back arrives as a tombstone, see ``_fetch``) and nothing of the register."""
     if user.get("role") == "unit":
         had = select(case_units.c.case_id).where(case_units.c.unit == (user.get("unit") or ""))
-        return (feed.c.entity == "case") & feed.c.entity_id.in_(had)
+        # And the alerts about those cases (DESIGN 16): ``_fetch`` keeps the ones meant for units.
+        about = select(alerts.c.id).where(alerts.c.subject_type == "case", alerts.c.subject_id.in_(had))
+        return ((feed.c.entity == "case") & feed.c.entity_id.in_(had)) | \
+            ((feed.c.entity == "alert") & feed.c.entity_id.in_(about))
     return scope_clause(feed.c.grid_code, user["scope"])
 
 
@@ -168,6 +191,8 @@ def _fetch(conn, user: dict, entity: str, ids: list[str]) -> dict[str, dict]:
         elif entity == "division":
             for r in conn.execute(select(divisions).where(divisions.c.code.in_(chunk))):
                 out[r.code] = records.division_out(r)
+        elif entity == "alert":
+            out.update(alert_service.fetch_for(conn, user, chunk))
     return out
 
 

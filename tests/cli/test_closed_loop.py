@@ -115,8 +115,11 @@ def test_a_unit_user_sees_its_unit_alone(cli, login, server_factory):
     assert api.get("/households").json()["items"] == [] and api.get("/persons").json()["items"] == []
     assert api.get("/visits").json()["items"] == [] and api.get("/divisions").json() == []
     pulled = api.get("/sync/pull").json()["changes"]
-    assert pulled and {c["entity"] for c in pulled} == {"case"}
-    assert {c["id"] for c in pulled if not c["deleted"]} == {c["id"] for c in cases}
+    # Its cases, and the alerts about them that are meant for units (DESIGN 16): nothing else.
+    assert pulled and {c["entity"] for c in pulled} <= {"case", "alert"}
+    assert {c["id"] for c in pulled if not c["deleted"] and c["entity"] == "case"} == {c["id"] for c in cases}
+    assert all(c["data"]["subject_id"] in {x["id"] for x in cases} and c["data"]["kind"] in ("due_soon", "overdue", "unsatisfied")
+               for c in pulled if c["entity"] == "alert" and not c["deleted"])
     assert [u["code"] for u in api.get("/units").json()] == ["610822100-ZF"]
     assert [u["username"] for u in api.get("/users").json()] == ["unit-zf"]
     # Acting on a case outside the unit is refused exactly like a missing one.

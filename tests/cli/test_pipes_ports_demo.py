@@ -146,3 +146,31 @@ def test_demo_keep_leaves_its_database_and_a_profile_that_is_not_the_default(liv
     assert len(kept) == 1 and str(kept[0]) in text
     config = _config(tmp_path)
     assert config["default_profile"] == "default" and "demo" in config["profiles"]
+
+
+# --- serve --db takes a file path as well as a URL ----------------------------------------
+
+def test_serve_takes_a_file_path_for_db_relative_to_where_it_runs(tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    (tmp_path / "here" / "data").mkdir(parents=True)
+    proc = subprocess.Popen([sys.executable, "-m", "gridctl", "serve", "--port", str(port), "--db", "data/county.db"],
+                            cwd=tmp_path / "here", env=_env(tmp_path), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        _wait_for(proc, f"127.0.0.1:{port}", timeout=120)
+        assert (tmp_path / "here" / "data" / "county.db").stat().st_size > 0
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=30)
+    assert proc.returncode == 0, "".join(proc._lines)
+
+
+def test_db_url_of_a_path_is_an_absolute_sqlite_url(tmp_path, monkeypatch):
+    from commands.serve_cmd import database_url
+
+    monkeypatch.chdir(tmp_path)
+    assert database_url("a.db") == f"sqlite:///{tmp_path / 'a.db'}"
+    assert database_url("postgresql+psycopg://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert database_url("sqlite:///x.db") == "sqlite:///x.db"

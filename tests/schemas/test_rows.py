@@ -59,11 +59,15 @@ def test_fast_path_of_person_rows_agrees_with_the_full_checks(monkeypatch):
         "sex": ["", "男", "male", "Male", "女", "未知"],
         "birth_date": ["", "1980-01-01", "1980/01/01", "19800101", "1975-01-30", "1980-1-1"],
         "relation_to_head": ["", "户主", "head", "配偶", "朋友"],
-        "phone": ["", "13912345678", "029-88888888", "+8613912345678", "12345"],
+        "phone": ["", "13912345678", "1391234567８", "029-88888888", "+8613912345678", "12345"],
         "tags": ["", "独居老人", "独居老人、低保户", "elderly_alone|low_income|elderly_alone", "外星人"],
         "residence": ["", "户籍", "floating", "无"],
         "care_level": ["", "高", "low", "很高"],
         "grid_code": ["610822100200001", "61082210020000１", "6108221002", ""],
+        # the limits of the columns the fast path measures itself
+        "household_no": ["B" * 40, "B" * 41],
+        "name": ["张" * 50, "张" * 51],
+        "address": ["路" * 200, "路" * 201],
     }
     base = {"household_no": "B1", "grid_code": "610822100200001", "address": "路", "name": "张三",
             "id_number": male}

@@ -38,6 +38,11 @@ class Admin:
         assert r.status_code == 200, r.text
         return r.json()
 
+    def ok_body(self, kind: str, body: dict) -> dict:
+        r = self.http.post(f"/import/{kind}", json=body)
+        assert r.status_code == 200, r.text
+        return r.json()
+
     def count(self, sql: str, *params) -> int:
         with self.server.db.connect() as db:
             return db.execute(sql, params).fetchone()[0]
@@ -271,3 +276,23 @@ def test_five_thousand_persons_commit_in_one_quick_request(admin):
     assert summary(admin.ok("persons", rows)) == (0, 0, 5000, 0)
     assert first < 5 and time.perf_counter() - start < 5
     assert admin.count("SELECT COUNT(*) FROM households WHERE household_no LIKE 'HBULK-%'") == 1667
+
+
+def test_rows_as_lists_of_values_in_the_order_of_columns(admin):
+    """What gridctl sends: ``columns`` once, each row a list of values. The same checks and answers
+    as rows of objects, in any column order; a row of the wrong width is that row's error."""
+    columns = ["name", "id_number", "grid_code", "household_no", "relation_to_head", "phone", "unknown_column"]
+    rows = [["列甲", idn(1961, 11), GRID_1, "HV-1", "户主", "13912345678", "x"],
+            ["列乙", idn(1961, 12), GRID_1, "HV-1", "朋友", None, "x"],       # a relation no one knows
+            ["列丙", idn(1961, 13), GRID_1, "HV-1"],                           # four values for seven columns
+            ["列丁", idn(1961, 14), GRID_1, "HV-1", "子", "029-88888888", 5],  # a landline: the full checks
+            "列戊"]
+    r = admin.http.post("/import/persons", json={"columns": columns, "rows": rows})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "rows.4"
+    result = admin.ok_body("persons", {"columns": columns, "rows": rows[:4]})
+    assert summary(result) == (2, 0, 0, 2)
+    assert [(e["index"], e["field"], e["code"]) for e in result["errors"]] == [
+        (1, "relation_to_head", "row.unknown_choice"), (2, None, "row.width")]
+    assert admin.count("SELECT phone FROM persons WHERE id_number = ?", idn(1961, 14)) == "029-88888888"
+    again = admin.ok_body("persons", {"rows": [dict(zip(columns[:6], rows[0][:6]))]})
+    assert summary(again) == (0, 0, 1, 0)  # the same person as an object: unchanged

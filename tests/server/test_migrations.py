@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import ROOT, TestDatabase
+from tests.conftest import ROOT, TestDatabase, _free_port
 from tests.server.helpers import Api, report
 
 LEGACY_SQL = ROOT / "tests" / "data" / "schema-0.1.0"
@@ -117,7 +117,9 @@ def test_a_database_of_0_1_0_is_upgraded_with_its_data_and_served(server_factory
     assert db.scalar("SELECT serial FROM cases WHERE id = :i", i=mutation["payload"]["id"]) == "610822-20260302-0002"
     after = httpx.get(server.url + "/api/v1/sync/pull", headers=headers, timeout=10,
                       params={"cursor": pulled["cursor"]}).json()
-    assert [(c["entity"], c["id"]) for c in after["changes"]] == [("case", mutation["payload"]["id"])]
+    # (The case, reported long ago, is overdue: its alert travels in the feed too, DESIGN 16.)
+    assert [(c["entity"], c["id"]) for c in after["changes"] if c["entity"] != "alert"] == [
+        ("case", mutation["payload"]["id"])]
 
 
 @pytest.mark.parametrize("lang, words", [("en", "start without --no-migrate"), ("zh", "去掉 --no-migrate")])
@@ -126,9 +128,9 @@ def test_no_migrate_refuses_an_old_database(tmp_path, lang, words):
     try:
         _build_legacy(db)
         env = {**os.environ, "GRIDCTL_LANG": lang}
-        for cmd in ([sys.executable, "-m", "server", "--db", db.url, "--no-migrate", "--port", "1"],
+        for cmd in ([sys.executable, "-m", "server", "--db", db.url, "--no-migrate", "--port", str(_free_port())],
                     [sys.executable, "-m", "gridctl", "--lang", lang, "serve", "--db", db.url, "--no-migrate",
-                     "--port", "1"]):
+                     "--port", str(_free_port())]):
             r = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
             assert r.returncode == 2, (cmd, r.stdout, r.stderr)
             assert words in r.stderr and "Traceback" not in r.stderr, r.stderr

@@ -74,14 +74,14 @@ def test_serve_with_workers_runs_that_many_processes_on_one_database(tmp_path):
 
 
 @pytest.mark.parametrize("url, words", [
-    ("not-a-url", "Could not parse"),
+    ("://not-a-url", "Could not parse"),  # a bare path is a SQLite file (gridctl serve --db)
     ("postgresql://nobody:secret@127.0.0.1:1/nothing", "127.0.0.1"),
     ("sqlite:////nonexistent-dir/x.db", "unable to open"),
 ])
 @pytest.mark.parametrize("lang, says", [("en", "cannot open the database"), ("zh", "无法打开数据库")])
 def test_a_database_that_cannot_be_opened_is_named_with_how_to_fix_it(url, words, lang, says):
-    for cmd in ([sys.executable, "-m", "gridctl", "--lang", lang, "serve", "--db", url, "--port", "1"],
-                [sys.executable, "-m", "server", "--db", url, "--port", "1"]):
+    for cmd in ([sys.executable, "-m", "gridctl", "--lang", lang, "serve", "--db", url, "--port", str(_free_port())],
+                [sys.executable, "-m", "server", "--db", url, "--port", str(_free_port())]):
         r = subprocess.run(cmd, cwd=ROOT, env={**os.environ, "GRIDCTL_LANG": lang}, capture_output=True, text=True,
                            timeout=60)
         assert r.returncode == 2, r.stderr

@@ -24,6 +24,8 @@ class StatusHeader(Static):
     cache_age: reactive[timedelta | None] = reactive(None)
     pending: reactive[int] = reactive(0)
     busy: reactive[bool] = reactive(False)
+    alerts: reactive[int] = reactive(0)  # open alerts in scope (DESIGN 16); shown when any
+    alerts_critical: reactive[int] = reactive(0)
 
     def __init__(self, title: str = "", **kwargs) -> None:
         super().__init__("", **kwargs)
@@ -36,6 +38,7 @@ class StatusHeader(Static):
         self._refresh_text()
 
     watch_user = watch_online = watch_forced_offline = watch_cache_age = watch_pending = watch_busy = watch_title
+    watch_alerts = watch_alerts_critical = watch_title
 
     def connection_text(self) -> str:
         if self.forced_offline:
@@ -52,6 +55,8 @@ class StatusHeader(Static):
         parts.append(tr("tui.header.cache_age", age=fmt_age(self.cache_age)))
         if self.pending:
             parts.append(tr("tui.header.pending", n=self.pending))
+        if self.alerts:
+            parts.append(tr("alert.header.count", total=self.alerts, critical=self.alerts_critical))
         if self.busy:
             parts.append(tr("tui.header.busy"))
         self.update(" │ ".join(p for p in parts if p))

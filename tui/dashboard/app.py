@@ -103,6 +103,9 @@ class DashboardApp(App[int]):
             # what shows under the tiles without scrolling.
             yield Label(tr("tui.dashboard.overdue"), classes="section-title")
             yield DataTable(id="overdue", cursor_type="row", zebra_stripes=True)
+            # Early warning (DESIGN 16): critical first, then the newest.
+            yield Label(tr("alert.panel.title"), classes="section-title", id="alerts-title")
+            yield DataTable(id="alerts", cursor_type="none", zebra_stripes=True)
             with Horizontal(classes="row"):
                 with Vertical(classes="panel"):
                     yield Label(tr("tui.dashboard.matrix"), classes="section-title")
@@ -135,6 +138,9 @@ class DashboardApp(App[int]):
         self.query_one("#todo", DataTable).add_columns(
             tr("tui.dashboard.ref"), tr("tui.dashboard.case_title"), tr("tui.dashboard.status"),
             tr("loop.dashboard.level"), tr("tui.dashboard.due"), tr("loop.dashboard.flags"))
+        self.query_one("#alerts", DataTable).add_columns(
+            tr("alert.col.severity"), tr("alert.col.kind"), tr("alert.col.message"), tr("tui.dashboard.grid"),
+            tr("alert.col.raised"))
         self.query_one("#ranking", DataTable).add_columns(
             "#", tr("tui.dashboard.grid"), tr("tui.dashboard.open"), tr("tui.dashboard.overdue_n"),
             tr("tui.dashboard.closed_30d"), tr("tui.dashboard.on_time"))
@@ -199,6 +205,7 @@ class DashboardApp(App[int]):
         self._show_kpis(stats["kpi"])
         self._show_queues(figures.queues, stats.get("base_resolution_rate", stats["kpi"].get("base_resolution_rate")))
         self._show_overdue(stats["overdue"])
+        self._show_alerts(stats.get("alerts"))
         self._show_matrix(stats["open_by_status_level"])
         self._show_reports(stats["reports_per_day"])
         self._show_ranking(stats["grid_ranking"], stats.get("governance_index"))
@@ -315,6 +322,23 @@ class DashboardApp(App[int]):
                 table.move_cursor(row=table.get_row_index(selected), animate=False)
             except Exception:  # that case is no longer overdue
                 pass
+
+    def _show_alerts(self, alerts: list[dict] | None) -> None:
+        from gridctl.i18n import get_lang
+
+        title = self.query_one("#alerts-title", Label)
+        table = self.query_one("#alerts", DataTable)
+        title.display = table.display = alerts is not None  # a server without alerts: no panel
+        if alerts is None:
+            return
+        rank = {"critical": 0, "warning": 1, "info": 2}
+        alerts = sorted(sorted(alerts, key=lambda a: a.get("raised_at") or "", reverse=True),
+                        key=lambda a: rank.get(a.get("severity"), 3))
+        count = sum(1 for a in alerts if a.get("state") == "open")
+        title.update(tr("alert.panel.title") + f" ({count})" if alerts else tr("alert.panel.none"))
+        fill(table, [(tr(f"alert.severity.{a['severity']}"), tr(f"alert.kind.{a['kind']}"),
+                      mask_phones((a.get("text") or {}).get(get_lang()) or a["kind"]), a.get("grid_code") or "",
+                      fmt_time(a.get("raised_at"))[5:]) for a in alerts], [a["id"] for a in alerts])
 
     def _show_matrix(self, matrix: dict) -> None:
         fill(self.query_one("#matrix", DataTable),

@@ -49,6 +49,7 @@ class StatsSource:
         index = self._index()
         if index is not None:
             stats["governance_index"] = index
+        stats["alerts"] = self.alerts()
         now = datetime.now(timezone.utc)
         self._save(now, stats)
         return Figures(stats, True, now)
@@ -74,6 +75,17 @@ class StatsSource:
                 "division": self.division, "level": "grid", "period": "month"}).json()
         except GridctlError:
             return None
+
+    def alerts(self) -> list[dict] | None:
+        """The standing alerts of the division, critical first (DESIGN 16); None when the
+        server has none to give (an older server), so the panel says nothing rather than 'none'."""
+        from gridctl.errors import GridctlError
+
+        try:
+            page = self.client.api.list("alerts", division=self.division, state=["open", "acknowledged"], limit=100)
+        except GridctlError:
+            return None
+        return page.get("items")
 
     def _save(self, when: datetime, stats: dict) -> None:
         # A full or read-only disk costs the offline copy, never the figures just fetched.

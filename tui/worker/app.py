@@ -49,6 +49,7 @@ class WorkerApp(App):
         self.online: bool | None = None
         self.cache_age: timedelta | None = None
         self.pending = 0
+        self.alerts = (0, 0)  # open alerts in the cache: (all, critical), DESIGN 16
         self.title = tr("tui.app.title")
 
     # --- the core -------------------------------------------------------------------------
@@ -109,6 +110,7 @@ class WorkerApp(App):
         header.online = self.online
         header.cache_age = self.cache_age
         header.pending = self.pending
+        header.alerts, header.alerts_critical = self.alerts
 
     def _user_label(self) -> str:
         try:
@@ -127,6 +129,8 @@ class WorkerApp(App):
             self.cache_age = seen.cache_age
         if seen.pending is not None:
             self.pending = seen.pending
+        if seen.alerts is not None:
+            self.alerts = seen.alerts
         for header in self._headers():
             self.prime_header(header)
 

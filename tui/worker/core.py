@@ -19,6 +19,7 @@ class Seen:
     online: bool | None = None
     cache_age: timedelta | None = None
     pending: int | None = None
+    alerts: tuple[int, int] | None = None  # open alerts in the cache: (all, critical)
 
 
 @dataclass
@@ -191,7 +192,8 @@ class Core:
 
             when = parse_iso(info["last_pull_at"])
             age = datetime.now(timezone.utc) - when if when else None
-        return Seen(pending=pending, cache_age=age)
+        counts = self.ops.open_counts(self.client)
+        return Seen(pending=pending, cache_age=age, alerts=(counts["total"], counts["critical"]))
 
 
 def error_text(exc: BaseException) -> str:
