@@ -5,8 +5,8 @@ partial covering index of the tagged people for visit coverage, in place of ``pe
 The table is filled from the cases already there, in the same transaction as the triggers are
 made (PostgreSQL's DDL is transactional; SQLite's upgrade runs under one writer).
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-11-29
 """
 
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 
 from server import case_counts
 
-revision = "0007"
-down_revision = "0006"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
