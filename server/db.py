@@ -31,7 +31,10 @@ from sqlalchemy import (
     event,
     text,
 )
+from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlalchemy.engine import Engine
+
+from server import case_counts as case_count_rules
 
 metadata = MetaData()
 
@@ -227,6 +230,21 @@ case_steps = Table(
     Column("extra", Text),  # JSON: assignee, supervision
 )
 
+# Cases counted by the day something happened to them, per grid and reporter (reported, resolved,
+# closed, followed up): the figures of the index, the dashboard and the report read these few
+# rows instead of every case. Kept by triggers on `cases` (server/case_counts.py says why and how).
+case_day_counts = Table(
+    case_count_rules.TABLE,
+    metadata,
+    Column("day", String(10), primary_key=True),  # the field day, YYYY-MM-DD
+    Column("grid_code", String(15), primary_key=True),
+    Column("reporter", String(64), primary_key=True),
+    *(Column(name, Integer, nullable=False, server_default=text("0")) for name in case_count_rules.COLUMNS),
+)
+for _dialect in ("sqlite", "postgresql"):
+    for _statement in case_count_rules.trigger_ddl(_dialect):
+        event.listen(metadata, "after_create", DDL(_statement).execute_if(dialect=_dialect))
+
 serial_counters = Table(
     "serial_counters",
     metadata,
@@ -421,13 +439,22 @@ Index("cases_resolved_grid", cases.c.resolved_at, cases.c.grid_code, cases.c.due
 Index("cases_reported_source", cases.c.reported_at, cases.c.grid_code, cases.c.source, cases.c.reporter)
 Index("cases_category_closed", cases.c.category, cases.c.status, cases.c.closed_at, cases.c.grid_code, cases.c.level)
 Index("case_steps_action_at", case_steps.c.action, case_steps.c.at, case_steps.c.case_id)
-Index("persons_tags", persons.c.grid_code, persons.c.tags)
+# Visit coverage (stats.py, index.py) reads the tagged people of a division, a fifth of everyone:
+# a partial covering index of just them. Queries write the predicate as this literal text.
+TAGGED_PREDICATE = "tags != '[]'"
+Index("persons_tagged", persons.c.grid_code, persons.c.tags, persons.c.household_id, persons.c.status,
+      persons.c.risk_level,
+      sqlite_where=text(TAGGED_PREDICATE), postgresql_where=text(TAGGED_PREDICATE))
 # The dashboard's overdue list: unfinished cases in due order, read from the front until 50 match
 # (migration 0003). Queries name the statuses in exactly this text, as SQLite requires of a
 # partial index, and PostgreSQL then walks it instead of sorting every unfinished case.
 UNFINISHED_PREDICATE = "status IN ('reported', 'accepted', 'in_progress', 'dispatched')"  # schemas.workflow.UNFINISHED_STATUSES
 Index("cases_unfinished_due", cases.c.due_at, cases.c.id,
       sqlite_where=text(UNFINISHED_PREDICATE), postgresql_where=text(UNFINISHED_PREDICATE))
+# SQLAlchemy's SQLite dialect drops from-hints; this renders them, so that a query can say
+# `.with_hint(cases, "INDEXED BY cases_unfinished_due", "sqlite")` where SQLite, which has no
+# statistics here, would pick the wrong index (server/services/stats.py, the overdue list).
+SQLiteCompiler.get_from_hint_text = lambda self, table, hint: hint
 # Keyset paging of the register walks (grid_code, id) in order.
 Index("persons_grid_id", persons.c.grid_code, persons.c.id)
 Index("households_grid_id", households.c.grid_code, households.c.id)

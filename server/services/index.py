@@ -28,8 +28,11 @@ Worker level: a grid worker (role ``gridworker``) whose scope lies in the divisi
 components count the cases the worker reported (``reporter``), visit coverage and households
 those of the grids in the worker's scope.
 
-Each component is one grouped SQL query over the unit's code prefix (``substr(grid_code, 1, n)``),
-so the cost is a handful of index scans, not a pass per unit.
+The case components (on_time, satisfaction, base_resolution, discovery) are one grouped read of
+the daily case counts (``case_day_counts``, kept by triggers: server/case_counts.py), by grid or
+reporter, rolled up to the units here; accept steps, cards and visit coverage are one grouped SQL
+query each over the division's code prefix. A county month costs a few thousand counter rows
+and three joins, not a pass over every case of two periods, nor a pass per unit.
 """
 
 from __future__ import annotations
@@ -37,11 +40,11 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import case as when, func, literal_column, select
+from sqlalchemy import TIMESTAMP, Integer, case as when, cast, extract, func, literal_column, select, text
 from sqlalchemy.engine import Engine
 
 from schemas.validators import CST, format_time
-from server.db import case_steps, cases, divisions, households, persons, users, visits
+from server.db import TAGGED_PREDICATE, case_day_counts, case_steps, cases, divisions, households, persons, users, visits
 from server.errors import invalid, not_found
 from server.scope import prefix_clause
 from server.services.stats import division_code  # one rule for which division a figure is about
@@ -55,11 +58,14 @@ PENALTY_CAP = 0.3
 LEVELS = ("grid", "village", "town", "worker")
 PERIODS = ("week", "month", "quarter")
 CODE_LENGTH = {"town": 9, "village": 12, "grid": 15}
-FIELD_SOURCES = ("field", "visit")
+FIELD_SOURCES = ("field", "visit")  # counted as field_reported by server/case_counts.py
 # Grouped by the output columns' names: PostgreSQL refuses a GROUP BY that repeats an expression
 # with bound parameters (each is a new parameter), and both databases accept output names.
 PERIOD_NO, UNIT_KEY = "period_no", "unit_key"
 BY_PERIOD_AND_UNIT = (literal_column(PERIOD_NO), literal_column(UNIT_KEY))
+# The daily counts (server/case_counts.py) the case components read.
+_COUNTED = ("resolved", "resolved_on_time", "followed_up", "satisfied", "basic", "closed_disputes",
+            "closed_disputes_base", "field_reported")
 
 
 # --- periods --------------------------------------------------------------------------------
@@ -182,6 +188,13 @@ def _count(condition):
     return func.coalesce(func.sum(when((condition, 1), else_=0)), 0)
 
 
+def _epoch(conn, column):
+    """Seconds since the epoch of a stored time (RFC 3339 text with its offset), in SQL."""
+    if conn.dialect.name == "postgresql":
+        return extract("epoch", cast(column, TIMESTAMP(timezone=True)))
+    return cast(func.strftime("%s", column), Integer)
+
+
 def _scores(conn, code, level, units, periods, weights, target, frequencies, accept_hours,
             today_end: date) -> list[list[dict]]:
     """Scores of every unit for each of ``periods`` (the current and the previous one, adjacent):
@@ -208,50 +221,48 @@ def _scores(conn, code, level, units, periods, weights, target, frequencies, acc
             figures[p][unit][component] = [num, den]
 
     ordered = sorted(range(len(periods)), key=lambda i: bounds[i][0])  # SQL's 0/1 → index in periods
-    # on_time: resolved in the period.
-    for p, unit, n, ok in conn.execute(
-            select(which(cases.c.resolved_at).label(PERIOD_NO), key.label(UNIT_KEY), func.count(),
-                   _count(cases.c.resolved_at <= cases.c.due_at))
-            .where(within, cases.c.resolved_at >= lo, cases.c.resolved_at < hi)
+    # on_time, satisfaction, base_resolution and discovery: one grouped read of the daily counts
+    # (server/case_counts.py), by grid (or reporter), rolled up to the units here. Each figure is
+    # the count of the case rows it is named for, kept by the database's triggers:
+    # on_time: resolved in the period, by the due time; satisfaction: followed up with a rating
+    # (satisfied + 0.5 × basic); base_resolution: disputes closed in the period at grid or village
+    # level; discovery: field reports (source field/visit) in the period.
+    counts = case_day_counts.c
+    days = [(start.isoformat(), end.isoformat()) for start, end in periods]
+    later_day = max(d[0] for d in days)
+    unit_of = ((lambda holder: holder) if level == "worker" else (lambda grid: grid[:CODE_LENGTH[level]]))
+    sums: dict[tuple[int, str], list[int]] = {}
+    for p, holder, *figures_row in conn.execute(
+            select(when((counts.day >= later_day, 1), else_=0).label(PERIOD_NO),
+                   (counts.reporter if level == "worker" else counts.grid_code).label(UNIT_KEY),
+                   *(func.sum(getattr(counts, c)) for c in _COUNTED))
+            .where(prefix_clause(counts.grid_code, code), counts.day >= min(d[0] for d in days),
+                   counts.day < max(d[1] for d in days))
             .group_by(*BY_PERIOD_AND_UNIT)):
-        put(ordered[p], "on_time", unit, ok, n)
-    # accepted_on_time: accept steps in the period; the limit runs from reporting (hours, calendar).
-    acc: dict[tuple[int, str], list] = {}
-    steps = case_steps.join(cases, cases.c.id == case_steps.c.case_id)
-    for p, unit, reported_at, urgent, at in conn.execute(
-            select(which(case_steps.c.at).label(PERIOD_NO), key.label(UNIT_KEY), cases.c.reported_at, cases.c.urgent,
-                   case_steps.c.at)
-            .select_from(steps)
-            .where(within, case_steps.c.action == "accept", case_steps.c.at >= lo, case_steps.c.at < hi)):
-        hours = accept_hours[1] if urgent else accept_hours[0]
-        limit = format_time(datetime.fromisoformat(reported_at) + timedelta(hours=hours))
-        pair = acc.setdefault((ordered[p], unit), [0, 0])
-        pair[0] += at <= limit
-        pair[1] += 1
-    for (p, unit), (ok, n) in acc.items():
-        put(p, "accepted_on_time", unit, ok, n)
-    # satisfaction: only once the closed loop's columns exist (DESIGN §15).
-    if "satisfaction" in cases.c and "followed_up_at" in cases.c:
-        sat, fu = cases.c.satisfaction, cases.c.followed_up_at
-        for p, unit, n, good, basic in conn.execute(
-                select(which(fu).label(PERIOD_NO), key.label(UNIT_KEY), func.count(), _count(sat == "satisfied"),
-                       _count(sat == "basic"))
-                .where(within, fu >= lo, fu < hi, sat.isnot(None)).group_by(*BY_PERIOD_AND_UNIT)):
-            put(ordered[p], "satisfaction", unit, good + 0.5 * basic, n)
-    # base_resolution: closed disputes of the period, resolved at grid or village level.
-    for p, unit, n, base in conn.execute(
-            select(which(cases.c.closed_at).label(PERIOD_NO), key.label(UNIT_KEY), func.count(),
-                   _count(cases.c.level.in_(("grid", "village"))))
-            .where(within, cases.c.status == "closed", cases.c.closed_at >= lo, cases.c.closed_at < hi,
-                   cases.c.category == "dispute").group_by(*BY_PERIOD_AND_UNIT)):
-        put(ordered[p], "base_resolution", unit, base, n)
-    # discovery: field reports of the period per 100 households.
+        total = sums.setdefault((ordered[p], unit_of(holder)), [0] * len(_COUNTED))
+        for i, n in enumerate(figures_row):
+            total[i] += n or 0
     reports: dict[tuple[int, str], int] = {}
-    for p, unit, n in conn.execute(
-            select(which(cases.c.reported_at).label(PERIOD_NO), key.label(UNIT_KEY), func.count())
-            .where(within, cases.c.reported_at >= lo, cases.c.reported_at < hi, cases.c.source.in_(FIELD_SOURCES))
+    for (p, unit), total in sums.items():
+        n = dict(zip(_COUNTED, total))
+        if n["resolved"]:
+            put(p, "on_time", unit, n["resolved_on_time"], n["resolved"])
+        if n["followed_up"]:
+            put(p, "satisfaction", unit, n["satisfied"] + 0.5 * n["basic"], n["followed_up"])
+        if n["closed_disputes"]:
+            put(p, "base_resolution", unit, n["closed_disputes_base"], n["closed_disputes"])
+        reports[(p, unit)] = n["field_reported"]
+    # accepted_on_time: accept steps in the period; the limit runs from reporting (hours, calendar),
+    # compared in whole seconds since the epoch in SQL (the stored times carry their offset).
+    steps = case_steps.join(cases, cases.c.id == case_steps.c.case_id)
+    limit = when((cases.c.urgent, accept_hours[1] * 3600), else_=accept_hours[0] * 3600)
+    for p, unit, n, ok in conn.execute(
+            select(which(case_steps.c.at).label(PERIOD_NO), key.label(UNIT_KEY), func.count(),
+                   _count(_epoch(conn, case_steps.c.at) - _epoch(conn, cases.c.reported_at) <= limit))
+            .select_from(steps)
+            .where(within, case_steps.c.action == "accept", case_steps.c.at >= lo, case_steps.c.at < hi)
             .group_by(*BY_PERIOD_AND_UNIT)):
-        reports[(ordered[p], unit)] = n
+        put(ordered[p], "accepted_on_time", unit, ok, n)
     grid_households = dict(conn.execute(
         select(households.c.grid_code, func.count()).where(prefix_clause(households.c.grid_code, code))
         .group_by(households.c.grid_code)).all())
@@ -303,26 +314,41 @@ def _grid_coverage(conn, code: str, ends: list[date], frequencies: dict[str, int
     """grid → [(visited, people) for each of ``ends``]: tagged people whose household was visited
     within their most demanding tag's frequency before that end; one grouped query for all ends.
 
-    The inner query reads each person's tags once (their shortest frequency); the outer one only
-    compares times."""
-    freq = sorted(((days, tag) for tag, days in frequencies.items() if tag != "household"))
+    The database counts people per grid and tag list (a division has a few dozen distinct lists)
+    and, per end and per frequency, those whose household's last visit before the end is recent
+    enough; each list's most demanding frequency (a tag is in the list when its quoted code is in
+    the text) then picks the column here. Testing every tag with LIKE on every person, and one
+    visit subquery per end, cost a county's index 170 ms."""
+    freq = {tag: days for tag, days in frequencies.items() if tag != "household"}
     if not freq:
         return {}
-    every = when(*[(persons.c.tags.contains(f'"{tag}"', autoescape=True), days) for days, tag in freq], else_=None)
-    tagged = (select(persons.c.grid_code, persons.c.household_id, every.label("every"))
-              .where(prefix_clause(persons.c.grid_code, code), persons.c.tags != "[]").subquery("tagged"))
-    columns = [_count(tagged.c.every.isnot(None))]
-    joined = tagged
-    for n, end in enumerate(ends):
-        last = (select(visits.c.household_id, func.max(visits.c.visited_at).label("last"))
-                .where(prefix_clause(visits.c.grid_code, code), visits.c.visited_at < _t(end))
-                .group_by(visits.c.household_id).subquery(f"last_visit_{n}"))
-        threshold = when(*[(tagged.c.every == days, _t(end - timedelta(days=days)))
-                           for days in sorted({d for d, _ in freq})], else_=None)
-        columns.append(_count(last.c.last >= threshold))
-        joined = joined.outerjoin(last, last.c.household_id == tagged.c.household_id)
-    rows = conn.execute(select(tagged.c.grid_code, *columns).select_from(joined).group_by(tagged.c.grid_code)).all()
-    return {r[0]: [(visited, r[1]) for visited in r[2:]] for r in rows if r[1]}
+    every_days = sorted(set(freq.values()))
+    ends_t = [_t(end) for end in ends]
+    last = (select(visits.c.household_id,
+                   *(func.max(when((visits.c.visited_at < e, visits.c.visited_at), else_=None)).label(f"last_{n}")
+                     for n, e in enumerate(ends_t)))
+            .where(prefix_clause(visits.c.grid_code, code), visits.c.visited_at < max(ends_t))
+            .group_by(visits.c.household_id).subquery("last_visit"))
+    recent = [_count(last.c[f"last_{n}"] >= _t(end - timedelta(days=days)))
+              for n, end in enumerate(ends) for days in every_days]
+    rows = conn.execute(
+        select(persons.c.grid_code, persons.c.tags, func.count(), *recent)
+        .select_from(persons.outerjoin(last, last.c.household_id == persons.c.household_id))
+        # Only people still in the register are due visits (DESIGN 17).
+        .where(prefix_clause(persons.c.grid_code, code), text(f"persons.{TAGGED_PREDICATE}"),
+               persons.c.status == "active")
+        .group_by(persons.c.grid_code, persons.c.tags)).all()
+    out: dict[str, list[list[int]]] = {}
+    for grid, tags_text, n, *visited in rows:
+        every = min((days for tag, days in freq.items() if f'"{tag}"' in (tags_text or "")), default=None)
+        if every is None:
+            continue
+        column = every_days.index(every)
+        pairs = out.setdefault(grid, [[0, 0] for _ in ends])
+        for i, pair in enumerate(pairs):
+            pair[0] += visited[i * len(every_days) + column]
+            pair[1] += n
+    return {grid: [tuple(pair) for pair in pairs] for grid, pairs in out.items()}
 
 
 def _score(unit: str, name: str, figures: dict[str, list], weights: dict[str, float], yellow: int, red: int) -> dict:

@@ -21,13 +21,13 @@ them by construction (a test checks it over HTTP):
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import and_, case as when, func, literal_column, or_, select
+from sqlalchemy import case as when, func, literal_column, or_, select
 from sqlalchemy.engine import Engine
 
 from schemas.validators import format_time
-from server.db import cases, metadata
+from server.db import case_day_counts, cases, metadata
 from server.errors import invalid
 from server.scope import prefix_clause
 from server.services import index as index_service
@@ -44,29 +44,26 @@ def _ratio(num: float, den: float) -> float | None:
     return round(num / den, 4) if den else None
 
 
-def _kpi(conn, code: str, lo: str, hi: str) -> dict:
-    within = prefix_clause(cases.c.grid_code, code)
-    reported = conn.execute(select(func.count()).where(
-        within, cases.c.reported_at >= lo, cases.c.reported_at < hi)).scalar_one()
-    resolved, on_time = conn.execute(select(func.count(), _count(cases.c.resolved_at <= cases.c.due_at)).where(
-        within, cases.c.resolved_at >= lo, cases.c.resolved_at < hi)).one()
-    closed, disputes, base = conn.execute(select(
-        func.count(), _count(cases.c.category == "dispute"),
-        _count(and_(cases.c.category == "dispute", cases.c.level.in_(("grid", "village"))))).where(
-        within, cases.c.status == "closed", cases.c.closed_at >= lo, cases.c.closed_at < hi)).one()
-    out = {
-        "reported": reported, "resolved": resolved, "closed": closed,
+def _kpi(conn, code: str, start: date, end: date) -> dict:
+    """The period's figures, from the daily counts (server/case_counts.py): the same counts as the
+    case rows reported, resolved (by the due time), closed (disputes, at grid or village level)
+    and followed up with a rating in [start, end)."""
+    counts = case_day_counts.c
+    names = ("reported", "resolved", "resolved_on_time", "closed", "closed_disputes", "closed_disputes_base",
+             "followed_up", "satisfied", "basic")
+    row = conn.execute(select(*(func.coalesce(func.sum(getattr(counts, n)), 0) for n in names)).where(
+        prefix_clause(counts.grid_code, code), counts.day >= start.isoformat(), counts.day < end.isoformat())).one()
+    n = dict(zip(names, row))
+    resolved, on_time, disputes, base = n["resolved"], n["resolved_on_time"], n["closed_disputes"], n["closed_disputes_base"]
+    good, basic, followed = n["satisfied"], n["basic"], n["followed_up"]
+    return {
+        "reported": n["reported"], "resolved": resolved, "closed": n["closed"],
         "on_time": {"numerator": on_time, "denominator": resolved, "rate": _ratio(on_time, resolved)},
         "base_resolution": {"numerator": base, "denominator": disputes, "rate": _ratio(base, disputes)},
-        "satisfaction": None,
+        "satisfaction": {"numerator": good + 0.5 * basic, "denominator": followed,
+                         "rate": _ratio(good + 0.5 * basic, followed),
+                         "satisfied": good, "basic": basic, "unsatisfied": followed - good - basic},
     }
-    if "satisfaction" in cases.c and "followed_up_at" in cases.c:
-        sat, fu = cases.c.satisfaction, cases.c.followed_up_at
-        n, good, basic = conn.execute(select(func.count(), _count(sat == "satisfied"), _count(sat == "basic")).where(
-            within, fu >= lo, fu < hi, sat.isnot(None))).one()
-        out["satisfaction"] = {"numerator": good + 0.5 * basic, "denominator": n, "rate": _ratio(good + 0.5 * basic, n),
-                               "satisfied": good, "basic": basic, "unsatisfied": n - good - basic}
-    return out
 
 
 def report(engine: Engine, user: dict, division: str | None, period: str | None, at: str | None, *,
@@ -87,24 +84,32 @@ def report(engine: Engine, user: dict, division: str | None, period: str | None,
     lo, hi = index_service._t(start), index_service._t(end)
     within = prefix_clause(cases.c.grid_code, code)
     with engine.connect() as conn:
-        current = _kpi(conn, code, lo, hi)
-        previous = _kpi(conn, code, index_service._t(prev_start), index_service._t(prev_end))
+        current = _kpi(conn, code, start, end)
+        previous = _kpi(conn, code, prev_start, prev_end)
         days = {}
 
         def day_row(d: str) -> dict:
             return days.setdefault(d, {"reported": 0, "closed": 0, "overdue": 0})
 
-        for column, name, extra in ((cases.c.reported_at, "reported", None),
-                                    (cases.c.closed_at, "closed", cases.c.status == "closed"),
-                                    (cases.c.due_at, "overdue", and_(
-                                        cases.c.status != "rejected", cases.c.due_at < format_time(now),
-                                        or_(cases.c.resolved_at.is_(None), cases.c.resolved_at > cases.c.due_at)))):
-            # Stored in +08:00: the first 10 characters are the local day (grouped by the output
-            # name: PostgreSQL refuses a GROUP BY repeating an expression with bound parameters).
-            d = func.substr(column, literal_column("1"), literal_column("10")).label("day_text")
-            where = [within, column >= lo, column < hi] + ([extra] if extra is not None else [])
-            for text, n in conn.execute(select(d, func.count()).where(*where).group_by(literal_column("day_text"))):
-                day_row(text)[name] = n
+        counts = case_day_counts.c
+        for text, reported, closed in conn.execute(
+                select(counts.day, func.sum(counts.reported), func.sum(counts.closed))
+                .where(prefix_clause(counts.grid_code, code), counts.day >= start.isoformat(),
+                       counts.day < end.isoformat()).group_by(counts.day)):
+            if reported:
+                day_row(text)["reported"] = reported
+            if closed:
+                day_row(text)["closed"] = closed
+        # Gone overdue per due day: due that day and not resolved by then; today's part depends on
+        # the time of day, so this one counts the case rows. (Stored in +08:00: the first 10
+        # characters are the local day; grouped by the output name: PostgreSQL refuses a GROUP BY
+        # repeating an expression with bound parameters.)
+        d = func.substr(cases.c.due_at, literal_column("1"), literal_column("10")).label("day_text")
+        for text, n in conn.execute(select(d, func.count()).where(
+                within, cases.c.due_at >= lo, cases.c.due_at < hi, cases.c.status != "rejected",
+                cases.c.due_at < format_time(now), or_(cases.c.resolved_at.is_(None), cases.c.resolved_at > cases.c.due_at))
+                .group_by(literal_column("day_text"))):
+            day_row(text)["overdue"] = n
         by_category = dict(conn.execute(select(cases.c.category, func.count()).where(
             within, cases.c.reported_at >= lo, cases.c.reported_at < hi).group_by(cases.c.category)).all())
         by_level = dict(conn.execute(select(cases.c.level, func.count()).where(

@@ -2,17 +2,21 @@
 to and since when, the risk level of a severe mental disorder, and the history of changes.
 
 Every person already registered is active: the column's server default says so for old rows.
+The partial index of tagged people (0010) grows status and risk level, which visit coverage now
+groups and filters by, so that it stays covering.
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-11-29
 """
 
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0010"
-down_revision = "0009"
+TAGGED = "tags != '[]'"
+
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
@@ -34,9 +38,17 @@ def upgrade() -> None:
         sa.Column("changes", sa.Text(), nullable=False),
     )
     op.create_index("ix_person_history_person_id", "person_history", ["person_id"], unique=False)
+    _tagged_index(["grid_code", "tags", "household_id", "status", "risk_level"])
+
+
+def _tagged_index(columns: list[str]) -> None:
+    op.drop_index("persons_tagged", table_name="persons")
+    op.create_index("persons_tagged", "persons", columns, unique=False,
+                    sqlite_where=sa.text(TAGGED), postgresql_where=sa.text(TAGGED))
 
 
 def downgrade() -> None:
+    _tagged_index(["grid_code", "tags", "household_id"])
     op.drop_index("ix_person_history_person_id", table_name="person_history")
     op.drop_table("person_history")
     with op.batch_alter_table("persons") as batch:
