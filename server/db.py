@@ -460,6 +460,13 @@ Index("persons_grid_id", persons.c.grid_code, persons.c.id)
 Index("households_grid_id", households.c.grid_code, households.c.id)
 
 
+UNICODE_LOWER = "gridctl_lower"
+
+
+def _unicode_lower(value):
+    return value.lower() if isinstance(value, str) else value
+
+
 def normalize_url(url: str) -> str:
     """``postgresql://`` and ``postgres://`` mean PostgreSQL through psycopg 3 (the ``postgres`` extra)."""
     for prefix in ("postgresql://", "postgres://"):
@@ -494,5 +501,8 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA wal_autocheckpoint=10000")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
+            # SQLite's lower() folds ASCII only: search (services/records.py ``contains``) needs
+            # the Unicode one for text such as full-width Ａ座 or É, as PostgreSQL's lower() does.
+            dbapi_conn.create_function(UNICODE_LOWER, 1, _unicode_lower, deterministic=True)
 
     return engine
