@@ -306,6 +306,8 @@ login_attempts = Table(
     Column("failures", Integer, nullable=False, default=0),
     Column("last_at", String(32)),
     Column("blocked_until", String(32)),
+    # Attempts admitted whose password is being checked (server/services/login_limits.py).
+    Column("pending", Integer, nullable=False, default=0, server_default="0"),
 )
 
 # Who uploaded a photo: an uploader may read it back before any record names it.
