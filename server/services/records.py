@@ -335,11 +335,13 @@ def list_cases(conn, user, *, status=None, level=None, grid=None, assignee=None,
     return {"items": cases_out(conn, rows, user), "next_cursor": nxt}
 
 
-def case_row(conn: Connection, user: dict, ref: str):
-    """A case by UUID or serial, within scope; 404 otherwise."""
-    row = conn.execute(
-        select(cases).where(or_(cases.c.id == ref, cases.c.serial == ref), case_scope(cases, user))
-    ).first()
+def case_row(conn: Connection, user: dict, ref: str, *, lock: bool = False):
+    """A case by UUID or serial, within scope; 404 otherwise. ``lock``: on PostgreSQL, hold the
+    row until the transaction ends (SQLite's writer already holds the whole database)."""
+    query = select(cases).where(or_(cases.c.id == ref, cases.c.serial == ref), case_scope(cases, user))
+    if lock and conn.dialect.name == "postgresql":
+        query = query.with_for_update(of=cases)
+    row = conn.execute(query).first()
     if row is None:
         raise not_found("case")
     return row
