@@ -308,13 +308,16 @@ def run_import(
         total = max(lines - 1, 0) if lines is not None and source.format == "csv" else lines
 
     from gridctl.seenindex import SeenIndex
+    from schemas.collector import collector_held
 
     errors_file = None
     passwords = None
     if kind == "users" and not dry_run and not (columns and "password" in columns.to_header):
         passwords = _PasswordsFile(Path(passwords_path) if passwords_path else default_passwords_path(path))
     try:
-        with source, SeenIndex() as seen:
+        # Rows and remembered keys make no reference cycles: the collector would only walk them
+        # again and again (half of reading and checking; schemas/collector.py).
+        with collector_held(), source, SeenIndex() as seen:
             if errors_path:
                 err_columns = source.header if columns else _known_columns(kind)
                 errors_file = _ErrorsFile(Path(errors_path), err_columns)

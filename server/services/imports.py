@@ -26,6 +26,7 @@ from sqlalchemy import Float, Integer, String, bindparam, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from schemas import rows as row_rules
+from schemas.collector import collector_held
 from schemas.ids import uuid7
 from schemas.validators import in_scope, level_of_code, parent_code
 from server import auth, feed
@@ -201,7 +202,8 @@ def run(engine: Engine, user: dict, kind: str, rows: list[Any], dry_run: bool, l
         # Its answer may hold generated initial passwords, which are never kept at rest: no receipt.
         key = None
     try:
-        return _run(engine, user, kind, rows, dry_run, lang, key, columns)
+        with collector_held():  # a batch's rows make no reference cycles (schemas/collector.py)
+            return _run(engine, user, kind, rows, dry_run, lang, key, columns)
     except receipts.Replay:
         answer = receipts.stored(engine, user, key)
         if answer is None:  # the first was a dry run: nothing was kept, and doing it again is harmless
