@@ -14,6 +14,7 @@ dead server) is finished by running it again: rows already in are reported ``unc
 from __future__ import annotations
 
 import csv
+import gc
 import json
 import os
 import time
@@ -342,6 +343,9 @@ def run_import(
                 if progress:
                     progress(report.rows, max(total or 0, report.rows) if total is not None else None,
                              "importer.progress.rows")
+                # What a request left in reference cycles (the HTTP client's) goes now, while it
+                # is young: only this batch's objects are looked at (schemas/collector.py).
+                gc.collect(0)
 
             # The next batch is read and checked while the server commits this one: the two
             # halves of an import overlap instead of waiting for each other. Its checks against
