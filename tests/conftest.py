@@ -168,8 +168,9 @@ class LiveServer:
     def start(self, timeout: float | None = None) -> "LiveServer":
         if self.proc is not None and self.proc.poll() is None:
             return self
-        # Several worker processes each import the whole server: give a busy machine time.
-        timeout = timeout or (30.0 if self.workers == 1 else 120.0)
+        # Seeding the demo on PostgreSQL took over 30 s on a machine at load 13, and several worker
+        # processes each import the whole server: a generous limit costs nothing, it is polled.
+        timeout = timeout or (90.0 if self.workers == 1 else 180.0)
         cmd = [sys.executable, "-m", "server", "--db", self.db.url, "--port", str(self.port), *self.args]
         if self.scale:
             cmd += ["--demo", "--demo-scale", self.scale]
