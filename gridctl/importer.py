@@ -14,6 +14,7 @@ dead server) is finished by running it again: rows already in are reported ``unc
 from __future__ import annotations
 
 import csv
+import gc
 import json
 import os
 import time
@@ -308,13 +309,16 @@ def run_import(
         total = max(lines - 1, 0) if lines is not None and source.format == "csv" else lines
 
     from gridctl.seenindex import SeenIndex
+    from schemas.collector import collector_held
 
     errors_file = None
     passwords = None
     if kind == "users" and not dry_run and not (columns and "password" in columns.to_header):
         passwords = _PasswordsFile(Path(passwords_path) if passwords_path else default_passwords_path(path))
     try:
-        with source, SeenIndex() as seen:
+        # Rows and remembered keys make no reference cycles: the collector would only walk them
+        # again and again (half of reading and checking; schemas/collector.py).
+        with collector_held(), source, SeenIndex() as seen:
             if errors_path:
                 err_columns = source.header if columns else _known_columns(kind)
                 errors_file = _ErrorsFile(Path(errors_path), err_columns)
@@ -339,6 +343,9 @@ def run_import(
                 if progress:
                     progress(report.rows, max(total or 0, report.rows) if total is not None else None,
                              "importer.progress.rows")
+                # What a request left in reference cycles (the HTTP client's) goes now, while it
+                # is young: only this batch's objects are looked at (schemas/collector.py).
+                gc.collect(0)
 
             # The next batch is read and checked while the server commits this one: the two
             # halves of an import overlap instead of waiting for each other. Its checks against

@@ -7,7 +7,7 @@ uses the URL given with ``--db`` instead. There is no offline (SQL script) mode.
 
 from alembic import context
 
-from server.db import metadata
+from server.db import include_object_for, metadata
 
 config = context.config
 
@@ -19,6 +19,7 @@ def _run(connection) -> None:
         # SQLite cannot ALTER most things: autogenerate writes batch operations for it.
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object_for(connection.dialect.name),
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -26,6 +26,7 @@ from sqlalchemy import Float, Integer, String, bindparam, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from schemas import rows as row_rules
+from schemas.collector import collector_held
 from schemas.ids import uuid7
 from schemas.validators import in_scope, level_of_code, parent_code
 from server import auth, feed
@@ -201,7 +202,8 @@ def run(engine: Engine, user: dict, kind: str, rows: list[Any], dry_run: bool, l
         # Its answer may hold generated initial passwords, which are never kept at rest: no receipt.
         key = None
     try:
-        return _run(engine, user, kind, rows, dry_run, lang, key, columns)
+        with collector_held():  # a batch's rows make no reference cycles (schemas/collector.py)
+            return _run(engine, user, kind, rows, dry_run, lang, key, columns)
     except receipts.Replay:
         answer = receipts.stored(engine, user, key)
         if answer is None:  # the first was a dry run: nothing was kept, and doing it again is harmless
@@ -496,6 +498,11 @@ def _move_members(conn: Connection, moved: dict[str, str], result: _Result) -> N
 
 
 PERSON_COLUMNS = ("name", "sex", "birth_date", "relation_to_head", "phone", "tags", "residence", "care_level")
+# The columns of a new person's and a new household's insert, every one given (status too): the
+# rows go to the driver as they are built, without a tuple more per row for a default.
+_NEW_PERSON_NAMES = ("id", "household_id", "grid_code", "id_number", "key_person_type", "version") + PERSON_COLUMNS \
+    + ("status",)
+_HOME_NAMES = ("id", "household_no", "grid_code", "address", "lat", "lon", "head_person_id", "version")
 
 
 def _import_persons(conn: Connection, user: dict, good: list, result: _Result, _prepared=None) -> None:
@@ -521,7 +528,9 @@ def _import_persons(conn: Connection, user: dict, good: list, result: _Result, _
         head = stored_heads.get(home.head_person_id) if home.head_person_id else None
         head_of[number] = (head.id_number, None) if head is not None and head.id_number not in demoted else None
     pid_of: dict[str, str] = {p.id_number: p.id for p in stored_heads.values()}
-    new_homes: dict[str, dict] = {}
+    # household_no -> a new household as the list of its insert's values (_HOME_NAMES): its head
+    # is filled in at the end.
+    new_homes: dict[str, list] = {}
     first_row: dict[str, int] = {}  # household_no -> index of its first accepted row
     left: dict[str, str] = {}  # person id -> household id they left (they may have been its head)
     person_inserts, person_updates, seen = [], [], {}
@@ -537,7 +546,7 @@ def _import_persons(conn: Connection, user: dict, good: list, result: _Result, _
             continue
         home = homes.get(number)
         new_home = new_homes.get(number)
-        home_grid = new_home["grid_code"] if new_home else home.grid_code if home else grid
+        home_grid = new_home[2] if new_home else home.grid_code if home else grid
         if home_grid != grid:
             result.error(index, "grid_code", "import.household_split", clash=first_row.get(number),
                          household_no=number, grid=home_grid, other=grid)
@@ -560,16 +569,14 @@ def _import_persons(conn: Connection, user: dict, good: list, result: _Result, _
         seen[idn] = index
         first_row.setdefault(number, index)
         if home is None and new_home is None:
-            new_home = new_homes[number] = {"id": next(new_ids), "household_no": number, "grid_code": grid,
-                                            "address": row["address"], "lat": None, "lon": None,
-                                            "head_person_id": None, "version": 1}
-        home_id = new_home["id"] if new_home else home.id
+            new_home = new_homes[number] = [next(new_ids), number, grid, row["address"], None, None, None, 1]
+        home_id = new_home[0] if new_home else home.id
         if old is None:
             # A new person: straight to the insert's tuple (the commonest row of a big import).
             pid = next(new_ids)
             person_inserts.append((pid, home_id, grid, idn, None, 1, row["name"], row["sex"], row["birth_date"],
                                    row["relation_to_head"], row["phone"], _tags_json(row["tags"]),
-                                   row["residence"], row["care_level"]))
+                                   row["residence"], row["care_level"], "active"))
             result.created_row(index)
             result.feed.append(("person", pid, grid, 1))
             pid_of[idn] = pid
@@ -594,13 +601,13 @@ def _import_persons(conn: Connection, user: dict, good: list, result: _Result, _
     for number, head in head_of.items():
         head_id = pid_of.get(head[0]) if head else None
         if number in new_homes:
-            new_homes[number]["head_person_id"] = head_id
+            new_homes[number][6] = head_id
         elif number in homes and homes[number].head_person_id != head_id:
             home = homes[number]
             head_updates.append({"b_id": home.id, "head": head_id, "version": home.version + 1})
             result.feed.append(("household", home.id, home.grid_code, home.version + 1))
     for home in new_homes.values():
-        result.feed.append(("household", home["id"], home["grid_code"], 1))
+        result.feed.append(("household", home[0], home[2], 1))
     if left:
         # A head who moved to another household leaves the old one without a head.
         changed = {u["b_id"] for u in head_updates}
@@ -610,12 +617,11 @@ def _import_persons(conn: Connection, user: dict, good: list, result: _Result, _
                 if h.id == left.get(h.head_person_id) and h.id not in changed:
                     head_updates.append({"b_id": h.id, "head": None, "version": h.version + 1})
                     result.feed.append(("household", h.id, h.grid_code, h.version + 1))
-    _insert_many(conn, households, list(new_homes.values()))
+    _insert_rows(conn, households, _HOME_NAMES, list(map(tuple, new_homes.values())))
     if head_updates:
         conn.execute(update(households).where(households.c.id == bindparam("b_id")).values(
             head_person_id=bindparam("head"), version=bindparam("version")), head_updates)
-    _insert_rows(conn, persons, ("id", "household_id", "grid_code", "id_number", "key_person_type", "version")
-                 + PERSON_COLUMNS, person_inserts)
+    _insert_rows(conn, persons, _NEW_PERSON_NAMES, person_inserts)
     if person_updates:
         conn.execute(update(persons).where(persons.c.id == bindparam("b_id")).values(
             household_id=bindparam("household_id"), grid_code=bindparam("grid_code"), version=bindparam("version"),

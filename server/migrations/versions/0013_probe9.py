@@ -6,16 +6,16 @@ test) then filled the address's room and were answered 429 "too many failed logi
 in flight are now counted apart from failures, and a new attempt waits for them
 (server/services/login_limits.py). Rows written by the previous release have none in flight.
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-11-30
 """
 
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0012"
-down_revision = "0011"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
