@@ -39,11 +39,17 @@ def create_app(db_url: str = "sqlite:///gridctl-server.db", *, settings: Setting
     app = FastAPI(title="gridctl reference backend", version=__version__,
                   description="The HTTP API of DESIGN §5: grid governance cases, visits, register, sync.")
     app.state.engine = engine or schema.open_engine(db_url)
+    app.state.settings = settings if settings is not None else Settings.from_env()
     if migrate:
-        schema.upgrade(app.state.engine)
+        found = schema.upgrade(app.state.engine)
+        if schema.predates_alerts(found):
+            from server.services.alerts import rebuild
+
+            # Alerts follow mutations and their timers; data older than the alert tables has
+            # neither: derive its alerts once, as for the demo seed (DESIGN 13: nothing lost).
+            rebuild(app.state.engine, dict(app.state.settings.visit_frequency_days))
     else:
         schema.check(app.state.engine)
-    app.state.settings = settings if settings is not None else Settings.from_env()
 
     @app.exception_handler(ApiProblem)
     async def _api_problem(request: Request, exc: ApiProblem):

@@ -308,6 +308,8 @@ login_attempts = Table(
     Column("failures", Integer, nullable=False, default=0),
     Column("last_at", String(32)),
     Column("blocked_until", String(32)),
+    # Attempts admitted whose password is being checked (server/services/login_limits.py).
+    Column("pending", Integer, nullable=False, default=0, server_default="0"),
 )
 
 # Who uploaded a photo: an uploader may read it back before any record names it.
@@ -462,6 +464,13 @@ Index("persons_grid_id", persons.c.grid_code, persons.c.id)
 Index("households_grid_id", households.c.grid_code, households.c.id)
 
 
+UNICODE_LOWER = "gridctl_lower"
+
+
+def _unicode_lower(value):
+    return value.lower() if isinstance(value, str) else value
+
+
 def include_object_for(dialect: str):
     """Alembic's ``include_object`` for comparing a database of ``dialect`` with this metadata: an
     index made only on other dialects (``Index.ddl_if``, feed_txid_seq) is not missing here."""
@@ -507,5 +516,8 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA wal_autocheckpoint=10000")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
+            # SQLite's lower() folds ASCII only: search (services/records.py ``contains``) needs
+            # the Unicode one for text such as full-width Ａ座 or É, as PostgreSQL's lower() does.
+            dbapi_conn.create_function(UNICODE_LOWER, 1, _unicode_lower, deterministic=True)
 
     return engine

@@ -145,6 +145,16 @@ def check(engine: Engine) -> None:
     raise SchemaOutdated("server.schema_outdated", None, current=st.current or "0.1.0", head=st.head)
 
 
+# The revision that made the alert tables (early warning, DESIGN 16).
+ALERTS_REVISION = "0009"
+
+
+def predates_alerts(found: Status) -> bool:
+    """``upgrade`` found a database with data made before the alert tables: its alerts must be
+    derived once (server/app.py)."""
+    return found.kind == "legacy" or (found.kind == "behind" and (found.current or "") < ALERTS_REVISION)
+
+
 def upgrade(engine: Engine) -> Status:
     """Bring the database to the head (see the module's docstring). Returns the status found."""
     from alembic import command

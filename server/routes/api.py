@@ -83,8 +83,18 @@ def login(body: TokenRequest, engine: Db, settings: Conf, request: Request) -> d
     # get through, however many arrive at once and whichever server process takes them.
     address = client_address(request)
     login_limits.reserve(engine, body.username, address, settings)
-    with engine.begin() as conn:
-        result = auth.login(conn, body.username, body.password, body.device_id, body.device_name, settings)
+    try:
+        with engine.begin() as conn:
+            result = auth.login(conn, body.username, body.password, body.device_id, body.device_name, settings)
+    except ApiProblem as exc:
+        if exc.status == 401:
+            login_limits.fail(engine, body.username, address, settings)
+        else:
+            login_limits.release(engine, body.username, address, settings)
+        raise
+    except BaseException:
+        login_limits.release(engine, body.username, address, settings)
+        raise
     login_limits.release(engine, body.username, address, settings)
     return result
 

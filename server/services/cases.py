@@ -129,7 +129,9 @@ def act(conn: Connection, user: dict, payload, base_version: int | None, _attemp
     again on the case as it is now.
     """
     try:
-        row = records.case_row(conn, user, payload.case_id)
+        # After a lost race, read the case locked: no third writer can slip in again before our
+        # update, so a retry always lands (a comment never answers "conflict" under load).
+        row = records.case_row(conn, user, payload.case_id, lock=_attempt > 0)
     except ApiProblem:
         raise not_found("case") from None
     current = records.cases_out(conn, [row], user)[0]
@@ -170,7 +172,7 @@ def act(conn: Connection, user: dict, payload, base_version: int | None, _attemp
     changed = conn.execute(
         update(cases).where(cases.c.id == row.id, cases.c.version == row.version).values(**values)
     )
-    if changed.rowcount != 1:  # a concurrent writer got there first
+    if changed.rowcount != 1:  # a concurrent writer got there first: decide again on the case as it is
         if _attempt < 3:
             return act(conn, user, payload, base_version, _attempt + 1, lang=lang, limits=limits)
         raise Conflict(current, "the case changed meanwhile")

@@ -7,13 +7,15 @@ import json
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import and_, false, func, or_, select
+from sqlalchemy import Text, and_, false, func, literal, or_, select
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from schemas.validators import InvalidValue, check_text, format_time, is_valid_id_number, mask_id_number
 from schemas.population import visible_record
 from schemas.workflow import UNFINISHED_STATUSES
-from server.db import case_steps, cases, divisions, households, persons, visits
+from server.db import UNICODE_LOWER, case_steps, cases, divisions, households, persons, visits
 from server import params
 from server.errors import ApiProblem, not_found
 from server.scope import case_scope, prefix_clause, scope_clause
@@ -187,14 +189,40 @@ def page(conn: Connection, query, sort_cols: list, cursor: str | None, limit: in
 
 # --- reads -----------------------------------------------------------------------------------
 
+class _unicode_lower(FunctionElement):
+    """lower() that folds every cased letter: PostgreSQL's own; on SQLite, whose lower() folds
+    ASCII only, the Python function server/db.py registers on each connection."""
+
+    type = Text()
+    inherit_cache = True
+
+
+@compiles(_unicode_lower)
+def _lower_default(element, compiler, **kw):
+    return f"lower({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(_unicode_lower, "sqlite")
+def _lower_sqlite(element, compiler, **kw):
+    return f"{UNICODE_LOWER}({compiler.process(element.clauses, **kw)})"
+
+
+def _needs_unicode_lower(text: str) -> bool:
+    """A letter with case outside ASCII (full-width Ａ, É, Ω): only then must SQLite call Python
+    per row; ASCII and uncased text (Chinese) fold the same with its fast built-in lower()."""
+    return any(not ch.isascii() and ch.lower() != ch.upper() for ch in text)
+
+
 def contains(column, text: str):
     """``column`` contains ``text``, ignoring case, with ``%`` and ``_`` taken literally.
 
-    lower() on both sides rather than ILIKE so that SQLite and PostgreSQL agree (SQLite's LIKE
-    ignores ASCII case, PostgreSQL's does not); the ESCAPE clause makes a user's wildcards text.
+    Both sides are lowered by the same database function rather than ILIKE (SQLite's LIKE ignores
+    ASCII case only, PostgreSQL's none), so that SQLite and PostgreSQL agree and any text finds
+    itself; the ESCAPE clause makes a user's wildcards text.
     """
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return func.lower(column).like(f"%{escaped}%", escape="\\")
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    lower = _unicode_lower if _needs_unicode_lower(text) else func.lower
+    return lower(column).like(lower(literal(f"%{escaped}%", Text())), escape="\\")
 
 
 def list_divisions(conn: Connection, user: dict, parent: str | None) -> list[dict]:
@@ -307,11 +335,13 @@ def list_cases(conn, user, *, status=None, level=None, grid=None, assignee=None,
     return {"items": cases_out(conn, rows, user), "next_cursor": nxt}
 
 
-def case_row(conn: Connection, user: dict, ref: str):
-    """A case by UUID or serial, within scope; 404 otherwise."""
-    row = conn.execute(
-        select(cases).where(or_(cases.c.id == ref, cases.c.serial == ref), case_scope(cases, user))
-    ).first()
+def case_row(conn: Connection, user: dict, ref: str, *, lock: bool = False):
+    """A case by UUID or serial, within scope; 404 otherwise. ``lock``: on PostgreSQL, hold the
+    row until the transaction ends (SQLite's writer already holds the whole database)."""
+    query = select(cases).where(or_(cases.c.id == ref, cases.c.serial == ref), case_scope(cases, user))
+    if lock and conn.dialect.name == "postgresql":
+        query = query.with_for_update(of=cases)
+    row = conn.execute(query).first()
     if row is None:
         raise not_found("case")
     return row
