@@ -8,10 +8,8 @@ PASSWORD = "demo-pass"
 
 
 def _core():
-    try:
-        from gridctl import ops  # noqa: F401
-    except ImportError as exc:  # the client core lands separately (issue 3)
-        pytest.skip(f"client core gridctl.ops not available yet: {exc}")
+    from gridctl import ops
+
     return ops
 
 
@@ -29,11 +27,8 @@ def isolated(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def server(request):
-    try:
-        return request.getfixturevalue("live_server")
-    except pytest.FixtureLookupError:
-        pytest.skip("the live_server fixture (tests/conftest.py) is not available yet")
+def server(live_server):
+    return live_server
 
 
 @pytest.fixture
