@@ -29,3 +29,22 @@ def test_closed_loop_verbs_say_what_they_did(cli, login, server_factory):
     assert r.code == 0 and "已签收" in r.err and "cli.case" not in r.err, r.err
     r = cli("--profile", "zf", "case", "mediate", made["serial"], "--result", "failed", "--participant", "王某")
     assert r.code == 0 and "mediat" in r.err and "cli.case" not in r.err, r.err
+
+
+def test_a_retry_the_server_refuses_again_says_so_and_exits_3(cli, login, server_factory):
+    # `outbox retry` of a write the server refused again printed "saved here; queued to sync"
+    # and exited 0 while the server was up.
+    server = server_factory()
+    login(server, "gw-001")
+    person = cli("person", "list", "-o", "json").json()[0]
+    wrong = "female" if person["sex"] == "male" else "male"
+    r = cli("person", "update", person["id"], "--sex", wrong, "-o", "json")
+    assert r.code == 3 and r.json()["sync"] == "rejected", r.err
+    [item] = cli("outbox", "list", "-o", "json").json()
+    r = cli("outbox", "retry", item["id"], "-o", "json")
+    assert r.code == 3, (r.out, r.err)
+    assert r.json()["sync"] == "rejected"
+    assert "queued" not in r.err and "ID number" in r.err, r.err
+    r = cli("--lang", "zh", "outbox", "retry", item["id"])
+    assert r.code == 3 and "身份证号" in r.err and "待联网" not in r.err, r.err
+    assert [i["state"] for i in cli("outbox", "list", "-o", "json").json()] == ["rejected"]
