@@ -85,6 +85,9 @@ def _check_number_free(client: Client, household_no: str, own_id: str | None) ->
 def add_household(client: Client, *, grid: str, household_no: str, address: str,
                   lat: float | None = None, lon: float | None = None):
     """A new household in one of my grids; its id is made here, so people can join it offline."""
+    from gridctl.ops.writes import refuse_unit_register
+
+    refuse_unit_register(client)
     from gridctl.ids import uuid7
     from gridctl.ops.writes import validate, write
 
@@ -99,6 +102,9 @@ def add_household(client: Client, *, grid: str, household_no: str, address: str,
 def update_household(client: Client, ref: str, **fields):
     """Change the fields given, and only those: the mutation is a patch (DESIGN 12). Moving a
     household to another grid takes its people along (the server does that)."""
+    from gridctl.ops.writes import refuse_unit_register
+
+    refuse_unit_register(client)
     from gridctl.errors import UsageError
     from gridctl.ops.writes import validate, write
 

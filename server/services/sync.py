@@ -35,6 +35,8 @@ from server.services import records, register
 from server.settings import Settings
 
 log = logging.getLogger("gridctl.server")
+# Writes of the register (DESIGN 3, 17), which a `unit` user may not make (DESIGN 15).
+REGISTER_WRITES = ("person.upsert", "household.upsert", "visit.log")
 
 
 def _problem_from_validation(exc: ValidationError, lang: str = "en") -> dict:
@@ -54,6 +56,11 @@ def _apply(conn, user: dict, m: Mutation, lang: str, settings: Settings, marks: 
         raise ApiProblem(422, "Invalid input", "created_at is not a plausible time", code="invalid",
                          errors=[{"field": "created_at", "message": "expected a time between 2000 and 2100"}])
     started = datetime.now(timezone.utc)
+    if user.get("role") == "unit" and m.type in REGISTER_WRITES:
+        # DESIGN 15: a unit's scope is its cases, never the register — even if its account was
+        # given division codes somewhere along the way.
+        raise ApiProblem(403, "Forbidden", message("register.unit_no_register", "en"), code="register.unit_no_register",
+                         says=("", "register.unit_no_register", {}))
     if m.type in ("person.upsert", "household.upsert"):
         # An edit of an existing record is a patch: fields it leaves out keep their stored values.
         payload = register.upsert_payload(conn, user, m.type, m.payload, lang)

@@ -48,3 +48,51 @@ def test_a_retry_the_server_refuses_again_says_so_and_exits_3(cli, login, server
     r = cli("--lang", "zh", "outbox", "retry", item["id"])
     assert r.code == 3 and "身份证号" in r.err and "待联网" not in r.err, r.err
     assert [i["state"] for i in cli("outbox", "list", "-o", "json").json()] == ["rejected"]
+
+
+def test_a_unit_user_given_a_grid_can_neither_read_nor_write_the_register(cli, login, server_factory):
+    # DESIGN 15: a unit user sees and acts on its unit's cases alone. An account of role unit that
+    # carries division codes (given a grid) read the register and wrote people and visits.
+    import uuid
+    from datetime import datetime, timezone
+
+    import httpx
+
+    from tests.conftest import token_for
+
+    server = server_factory()
+    server.db.execute("UPDATE users SET scope = :s WHERE username = 'unit-zf'", s='["610822100200001"]')
+    gw = {"Authorization": f"Bearer {token_for(server.url, 'gw-001')}"}
+    person = httpx.get(f"{server.url}/api/v1/persons?limit=1", headers=gw, timeout=30).json()["items"][0]
+    unit = {"Authorization": f"Bearer {token_for(server.url, 'unit-zf')}"}
+    assert httpx.get(f"{server.url}/api/v1/me", headers=unit, timeout=30).json()["scope"] == []
+    assert httpx.get(f"{server.url}/api/v1/persons?limit=5", headers=unit, timeout=30).json()["items"] == []
+    now = datetime.now(timezone.utc).isoformat()
+    mutations = [
+        {"id": str(uuid.uuid4()), "type": "person.upsert", "base_version": person["version"], "created_at": now,
+         "payload": {"id": person["id"], "phone": "13912345678"}},
+        {"id": str(uuid.uuid4()), "type": "visit.log", "created_at": now,
+         "payload": {"id": str(uuid.uuid4()), "household_id": person["household_id"], "visited_at": now,
+                     "method": "phone", "purpose": "routine", "met": True}},
+    ]
+    for lang, words in (("en", "may not read or change the register"), ("zh", "不能查看或修改人口")):
+        body = {"device_id": "probe", "mutations": [dict(m, id=str(uuid.uuid4())) for m in mutations]}
+        results = httpx.post(f"{server.url}/api/v1/sync/push", json=body, timeout=30,
+                             headers={**unit, "Accept-Language": lang}).json()["results"]
+        assert [r["status"] for r in results] == ["rejected", "rejected"], results
+        assert all(r["problem"]["code"] == "register.unit_no_register" and words in r["problem"]["detail"]
+                   for r in results), results
+    after = httpx.get(f"{server.url}/api/v1/persons/{person['id']}", headers=gw, timeout=30).json()
+    assert (after["phone"], after["version"]) == (person["phone"], person["version"])
+
+    login(server, "unit-zf", profile="zf")
+    zf = ("--profile", "zf")
+    for args in (("person", "update", person["id"], "--phone", "13912345678"),
+                 ("visit", "log", person["household_id"], "--purpose", "routine"),
+                 ("person", "add", person["household_id"], "--name", "某某", "--relation", "other"),
+                 ("household", "update", person["household_id"], "--address", "某路1号")):
+        r = cli(*zf, *args)
+        assert r.code == 4 and "may not change the register" in r.err, (args, r.err)
+    r = cli(*zf, "--lang", "zh", "person", "move-out", person["id"], "--to", "外地")
+    assert r.code == 4 and "不能修改人口" in r.err, r.err
+    assert cli(*zf, "outbox", "list", "-o", "json").json() == []
