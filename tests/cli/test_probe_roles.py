@@ -96,3 +96,69 @@ def test_a_unit_user_given_a_grid_can_neither_read_nor_write_the_register(cli, l
     r = cli(*zf, "--lang", "zh", "person", "move-out", person["id"], "--to", "外地")
     assert r.code == 4 and "不能修改人口" in r.err, r.err
     assert cli(*zf, "outbox", "list", "-o", "json").json() == []
+
+
+GW1_GRID = "610822100200001"
+
+
+def test_an_admin_export_with_risk_levels_and_statuses_comes_back_into_a_fresh_server(cli, login, server_factory,
+                                                                                       tmp_path):
+    # import persons read past status, moved_to and risk_level although export --reveal writes them:
+    # a severe-mental person's risk level could not come in from a file.
+    import csv as csvmod
+
+    source = server_factory()
+    login(source, "gw-001")
+    people = [p for p in cli("person", "list", "-o", "json").json() if p["relation_to_head"] != "head"]
+    ill, gone, dead = people[0], people[1], people[2]
+    assert cli("person", "tag", ill["id"], "--add", "severe_mental", "--risk-level", "4").code == 0
+    assert cli("person", "move-out", gone["id"], "--to", "西安市雁塔区", "--date", "2026-11-20").code == 0
+    assert cli("person", "decease", dead["id"], "--date", "2026-11-21").code == 0
+    login(source, "county-admin", profile="admin")
+    out = tmp_path / "persons.csv"
+    r = cli("--profile", "admin", "export", "persons", "--grid", GW1_GRID, "--reveal", "--out", str(out))
+    assert r.code == 0, r.err
+    with out.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csvmod.DictReader(fh))
+    by_name = {row["name"]: row for row in rows}
+    assert by_name[ill["name"]]["risk_level"] == "4"
+
+    fresh = server_factory()
+    # Fresh for this grid: its households and people are not there yet.
+    fresh.db.execute("DELETE FROM persons WHERE grid_code = :g", g=GW1_GRID)
+    fresh.db.execute("DELETE FROM households WHERE grid_code = :g", g=GW1_GRID)
+    login(fresh, "county-admin", profile="fresh")
+    r = cli("--profile", "fresh", "import", "persons", str(out), "-o", "json")
+    assert r.code == 0, r.err
+    assert r.json()["created"] == len(rows) and r.json()["rejected"] == 0
+    got = {row[0]: row[1:] for row in fresh.db.rows(
+        "SELECT name, status, moved_to, status_date, risk_level, tags FROM persons WHERE grid_code = :g", g=GW1_GRID)}
+    assert got[ill["name"]][0] == "active" and got[ill["name"]][3] == 4 and "severe_mental" in got[ill["name"]][4]
+    assert got[gone["name"]][:3] == ("moved_out", "西安市雁塔区", "2026-11-20")
+    assert got[dead["name"]][0] == "deceased" and got[dead["name"]][2] == "2026-11-21"
+    # The same file again changes nothing; under zh the labels come back too.
+    r = cli("--profile", "fresh", "import", "persons", str(out), "-o", "json")
+    assert r.json() == {"created": 0, "updated": 0, "unchanged": len(rows), "rejected": 0}, r.out
+    zh = tmp_path / "persons-zh.csv"
+    assert cli("--profile", "fresh", "--lang", "zh", "export", "persons", "--grid", GW1_GRID, "--reveal",
+               "--out", str(zh)).code == 0
+    r = cli("--profile", "fresh", "--lang", "zh", "import", "persons", str(zh), "-o", "json")
+    assert r.json()["unchanged"] == len(rows), (r.out, r.err)
+
+
+def test_import_checks_the_register_columns_like_the_person_commands(cli, login, server_factory, tmp_path):
+    server = server_factory()
+    login(server, "county-admin", profile="admin")
+    person = cli("--profile", "admin", "person", "list", "--grid", GW1_GRID, "-o", "json").json()[0]
+    head = "household_no,grid_code,name,id_number,tags,status,moved_to,status_date,risk_level\n"
+    base = f"{person['household_no']},{GW1_GRID},{person['name']},{person['id_number']}"
+    bad = tmp_path / "bad.csv"
+    bad.write_text(head + f"{base},,,,,3\n" + f"{base},severe_mental,,,,9\n" + f"{base},,moved_out,,,\n"
+                   + f"{base},,gone,,,\n" + f"{base},,,,2099-01-01,\n", encoding="utf-8")
+    r = cli("--profile", "admin", "import", "persons", str(bad), "-o", "json")
+    assert r.code == 3 and r.json()["rejected"] == 5, (r.out, r.err)
+    for line, column in ((2, "risk_level"), (3, "risk_level"), (4, "moved_to"), (5, "status"), (6, "status_date")):
+        assert f"row {line}, column {column}" in r.err, (line, column, r.err)
+    assert "severe_mental" in r.err and "0 to 5" in r.err
+    stored = server.db.rows("SELECT status, risk_level FROM persons WHERE id = :i", i=person["id"])
+    assert stored == [("active", None)]
