@@ -162,3 +162,26 @@ def test_import_checks_the_register_columns_like_the_person_commands(cli, login,
     assert "severe_mental" in r.err and "0 to 5" in r.err
     stored = server.db.rows("SELECT status, risk_level FROM persons WHERE id = :i", i=person["id"])
     assert stored == [("active", None)]
+
+
+def test_queues_put_running_limits_before_resolved_cases(cli, login, server_factory):
+    # station-01's todo had a case escalated to the town a moment ago at row ~120, behind a
+    # hundred resolved grid cases sorted by the due time of a limit long over; a unit's queue
+    # listed its closed cases before the one it had to work on.
+    server = server_factory()
+    made = _report_to_town(cli, login, server, "楼道堆放杂物")
+    st = ("--profile", "station")
+    todo = cli(*st, "case", "list", "--limit", "1000", "-o", "json").json()
+    statuses = [c["status"] for c in todo]
+    assert "resolved" in statuses, statuses  # the small demo has cases for the station to verify
+    first_done = next(i for i, s in enumerate(statuses) if s not in wf.UNFINISHED_STATUSES)
+    assert all(s not in wf.UNFINISHED_STATUSES for s in statuses[first_done:]), statuses
+    assert made["id"] in [c["id"] for c in todo[:first_done]]
+    assert cli(*st, "case", "dispatch", made["serial"], "--to", "610822100-ZF").code == 0
+    login(server, "unit-zf", profile="zf")
+    unit = cli("--profile", "zf", "case", "list", "--queue", "unit", "--limit", "1000", "-o", "json").json()
+    assert unit[0]["status"] in wf.UNFINISHED_STATUSES, [c["status"] for c in unit]
+    running = [c for c in unit if c["status"] in wf.UNFINISHED_STATUSES]
+    assert unit[:len(running)] == running
+    keys = [(not c["urgent"], c["due_at"] or "~") for c in running]
+    assert keys == sorted(keys)
