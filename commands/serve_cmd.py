@@ -118,11 +118,25 @@ def register(app: typer.Typer) -> None:
              scale: str = typer.Option("full", "--scale", help=t("cli.opt.demo_scale")),
              keep: bool = typer.Option(False, "--keep", help=t("cliux.opt.keep"))) -> int:
         _need_server_extra()
+        _stop_like_ctrl_c()
         folder = Path(tempfile.mkdtemp(prefix="gridctl-demo-"))
         try:
             return _run_demo(folder, no_tui, scale)
         finally:
             _leave_demo(folder, keep)
+
+
+def _stop_like_ctrl_c() -> None:
+    """`kill` and a closed terminal end the demo as Ctrl-C does, so its profile, token and
+    database are removed then too (not only on Ctrl-C)."""
+    import signal
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), interrupt)
 
 
 def _demo_profile_login(url: str) -> dict:

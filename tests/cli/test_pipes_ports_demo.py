@@ -92,7 +92,7 @@ def test_serve_on_a_busy_port_says_so_and_creates_nothing(tmp_path, lang, says):
 
 # --- item 10: the demo leaves things as it found them --------------------------------------
 
-def _run_demo(tmp_path: Path, env: dict, *extra: str) -> str:
+def _run_demo(tmp_path: Path, env: dict, *extra: str, stop: int = signal.SIGINT) -> str:
     proc = subprocess.Popen([sys.executable, "-m", "gridctl", "demo", "--no-tui", "--scale", "small", *extra],
                             cwd=ROOT, env=env, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
@@ -100,9 +100,9 @@ def _run_demo(tmp_path: Path, env: dict, *extra: str) -> str:
         during = _gridctl("--profile", "demo", "case", "list", "-o", "json", env=env)
         assert during.returncode == 0 and during.stdout.startswith("[")
     finally:
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(stop)
         proc.wait(timeout=30)
-    assert proc.returncode == 0
+    assert proc.returncode == 0, proc.returncode
     return text + "".join(proc._lines)
 
 
@@ -122,6 +122,20 @@ def test_demo_keeps_the_users_default_profile_and_removes_its_files(live_server,
     assert not (tmp_path / "d" / "profiles" / "demo").exists()
     r = _gridctl("case", "list", "-o", "json", env=env)
     assert r.returncode == 0, r.stderr
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGHUP])
+def test_a_demo_ended_by_kill_or_a_closed_terminal_also_cleans_up(live_server, tmp_path, stop):
+    # Only Ctrl-C cleaned up: `kill` or closing the terminal left the demo profile, its token and
+    # the demo database in the temp folder (dozens of gridctl-demo-* folders were found in /tmp).
+    env = _env(tmp_path, TMPDIR=str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    _login(live_server.url, "gw-001", env)
+    before = _config(tmp_path)
+    _run_demo(tmp_path, env, stop=stop)
+    assert _config(tmp_path) == before
+    assert list((tmp_path / "tmp").glob("gridctl-demo-*")) == []
+    assert not (tmp_path / "d" / "profiles" / "demo").exists()
 
 
 def test_after_a_first_demo_auth_login_then_plain_commands_use_default(live_server, tmp_path):
