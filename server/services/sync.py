@@ -42,7 +42,11 @@ REGISTER_WRITES = ("person.upsert", "household.upsert", "visit.log")
 def _problem_from_validation(exc: ValidationError, lang: str = "en") -> dict:
     def text(e: dict) -> str:
         inner = (e.get("ctx") or {}).get("error")  # a schemas error says itself in zh or en
-        return inner.message(lang) if callable(getattr(inner, "message", None)) else e["msg"].removeprefix("Value error, ")
+        if callable(getattr(inner, "message", None)):
+            return inner.message(lang)
+        if e.get("type") == "missing":  # pydantic's own English "Field required"
+            return message("text.required", lang)
+        return e["msg"].removeprefix("Value error, ")
 
     errors = [{"field": ".".join(str(p) for p in e["loc"]) or "payload", "message": text(e)} for e in exc.errors()]
     # In Chinese no internal field name ("value：…") in front: the schemas texts name what they check.

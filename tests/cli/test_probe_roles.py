@@ -185,3 +185,28 @@ def test_queues_put_running_limits_before_resolved_cases(cli, login, server_fact
     assert unit[:len(running)] == running
     keys = [(not c["urgent"], c["due_at"] or "~") for c in running]
     assert keys == sorted(keys)
+
+
+def test_an_edit_left_behind_by_a_discarded_add_says_the_person_is_not_there(cli, login, server_factory):
+    # After `outbox discard` of a refused add, the later edit of that person went out and came
+    # back "household_id: Field required; name: Field required" ("Field required；Field required"
+    # under --lang zh).
+    server = server_factory()
+    login(server, "gw-001")
+    login(server, "county-admin", profile="admin")
+    taken = cli("--profile", "admin", "person", "list", "--grid", GW1_GRID, "-o", "json").json()[0]
+    assert cli("sync").code == 0
+    r = cli("--offline", "person", "add", taken["household_no"], "--name", "重复人", "--id-number",
+            taken["id_number"], "--relation", "other", "-o", "json")
+    assert r.code == 0, r.err
+    added = r.json()
+    assert cli("--offline", "person", "update", added["id"], "--phone", "13911112222").code == 0
+    assert cli("sync").code == 3
+    refused = [i for i in cli("outbox", "list", "-o", "json").json() if i["state"] == "rejected"]
+    assert len(refused) == 1
+    assert cli("outbox", "discard", refused[0]["id"]).code == 0
+    r = cli("--lang", "zh", "sync")
+    assert r.code == 3
+    assert "Field required" not in r.err and "人员" in r.err and "不存在" in r.err, r.err
+    [left] = cli("outbox", "list", "-o", "json").json()
+    assert left["state"] == "rejected" and "Field required" not in (left["last_error"] or "")
