@@ -188,3 +188,16 @@ def test_db_url_of_a_path_is_an_absolute_sqlite_url(tmp_path, monkeypatch):
     assert database_url("a.db") == f"sqlite:///{tmp_path / 'a.db'}"
     assert database_url("postgresql+psycopg://u@h/db") == "postgresql+psycopg://u@h/db"
     assert database_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+@pytest.mark.parametrize("lang, says", [("en", "not an address of this machine"), ("zh", "不是本机的地址")])
+def test_serve_on_an_address_this_machine_does_not_have_says_so(tmp_path, lang, says):
+    # It said "port P on 10.255.255.1 is already in use" for an address that is not this machine's.
+    db = tmp_path / "server.db"
+    r = _gridctl("serve", "--host", "10.255.255.1", "--port", "8999", "--db", str(db),
+                 env=_env(tmp_path, GRIDCTL_LANG=lang), timeout=120)
+    assert r.returncode == 2, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and says in lines[0] and "--host" in lines[0], r.stderr
+    assert "in use" not in r.stderr and "占用" not in r.stderr
+    assert not db.exists()
