@@ -54,8 +54,9 @@ def show_household(client: Client, ref: str, *, include_all: bool = False) -> di
     household = resolve(client, "household", ref, extra_column="household_no")
     people = client.store.query("SELECT data FROM persons WHERE household_id = ? ORDER BY id", [household["id"]])
     household["persons"] = people if include_all else [p for p in people if (p.get("status") or "active") == "active"]
-    household["visits"] = client.store.query(
-        "SELECT data FROM visits WHERE household_id = ? ORDER BY visited_at DESC LIMIT 10", [household["id"]])
+    # Each visit carries the household number, as `visit list` gives it (not the household's UUID).
+    household["visits"] = [{**v, "household_no": household.get("household_no")} for v in client.store.query(
+        "SELECT data FROM visits WHERE household_id = ? ORDER BY visited_at DESC LIMIT 10", [household["id"]])]
     states = sync_states(client)
     mark_sync(client, [household, *household["persons"], *household["visits"]], states)
     return household

@@ -210,3 +210,17 @@ def test_an_edit_left_behind_by_a_discarded_add_says_the_person_is_not_there(cli
     assert "Field required" not in r.err and "人员" in r.err and "不存在" in r.err, r.err
     [left] = cli("outbox", "list", "-o", "json").json()
     assert left["state"] == "rejected" and "Field required" not in (left["last_error"] or "")
+
+
+def test_household_show_lists_its_visits_by_household_number(cli, login, server_factory):
+    # `household show` listed the household's visits under its UUID ("019fc053-b86a-7802").
+    server = server_factory()
+    login(server, "gw-001")
+    person = cli("person", "list", "-o", "json").json()[0]
+    assert cli("visit", "log", person["household_no"], "--purpose", "routine", "--note", "看望").code == 0
+    shown = cli("household", "show", person["household_no"])
+    visit_lines = [line for line in shown.out.splitlines() if "看望" in line]
+    assert visit_lines and all(person["household_no"] in line for line in visit_lines), shown.out
+    assert person["household_id"][:18] not in "\n".join(visit_lines)
+    data = cli("household", "show", person["household_no"], "-o", "json").json()
+    assert all(v["household_no"] == person["household_no"] for v in data["visits"])
