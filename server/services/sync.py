@@ -51,7 +51,8 @@ def _problem_from_validation(exc: ValidationError, lang: str = "en") -> dict:
     errors = [{"field": ".".join(str(p) for p in e["loc"]) or "payload", "message": text(e)} for e in exc.errors()]
     # In Chinese no internal field name ("value：…") in front: the schemas texts name what they check.
     detail = "；".join(e["message"] for e in errors) if lang == "zh" else \
-        "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        "; ".join(e["message"] if e["field"] == "payload" else f"{e['field']}: {e['message']}" for e in errors)
+    # (a check of the whole record, such as sex against the ID number, has no field to name)
     return {"type": "about:blank", "title": "Invalid input", "status": 422, "detail": detail, "code": "invalid", "errors": errors}
 
 

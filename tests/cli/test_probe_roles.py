@@ -45,6 +45,7 @@ def test_a_retry_the_server_refuses_again_says_so_and_exits_3(cli, login, server
     assert r.code == 3, (r.out, r.err)
     assert r.json()["sync"] == "rejected"
     assert "queued" not in r.err and "ID number" in r.err, r.err
+    assert "payload:" not in r.err, r.err  # no internal name in front of a whole-record check
     r = cli("--lang", "zh", "outbox", "retry", item["id"])
     assert r.code == 3 and "身份证号" in r.err and "待联网" not in r.err, r.err
     assert [i["state"] for i in cli("outbox", "list", "-o", "json").json()] == ["rejected"]
