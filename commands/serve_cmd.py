@@ -39,29 +39,40 @@ def _accounts_text() -> str:
     return "\n".join(lines)
 
 
-def _port_free(host: str, port: int) -> bool:
-    """Whether the server could listen on ``host:port`` now (bound as uvicorn binds: SO_REUSEADDR)."""
+def _bind_error(host: str, port: int) -> int | None:
+    """None when the server could listen on ``host:port`` now (bound as uvicorn binds:
+    SO_REUSEADDR), else the errno of the refusal."""
     import socket
 
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except socket.gaierror:
-        return True  # an unknown host is uvicorn's to report
+        return None  # an unknown host is uvicorn's to report
     family, kind, proto, _name, address = infos[0]
     with socket.socket(family, kind, proto) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(address)
-        except OSError:
-            return False
-    return True
+        except OSError as exc:
+            return exc.errno or -1
+    return None
+
+
+def _port_free(host: str, port: int) -> bool:
+    return _bind_error(host, port) is None
 
 
 def _check_port(host: str, port: int) -> None:
-    if _port_free(host, port):
+    import errno
+
+    problem = _bind_error(host, port)
+    if problem is None:
         return
     from gridctl.errors import UsageError
 
+    if problem == errno.EADDRNOTAVAIL:
+        # Not "port in use": --host names an address this machine does not have.
+        raise UsageError("probe.serve.host_not_here", field="host", host=host)
     suggest = next((p for p in range(port + 1, min(port + 50, 65536)) if _port_free(host, p)), port + 1)
     raise UsageError("cliux.serve.port_busy", field="port", host=host, port=port, suggest=suggest)
 
@@ -118,11 +129,25 @@ def register(app: typer.Typer) -> None:
              scale: str = typer.Option("full", "--scale", help=t("cli.opt.demo_scale")),
              keep: bool = typer.Option(False, "--keep", help=t("cliux.opt.keep"))) -> int:
         _need_server_extra()
+        _stop_like_ctrl_c()
         folder = Path(tempfile.mkdtemp(prefix="gridctl-demo-"))
         try:
             return _run_demo(folder, no_tui, scale)
         finally:
             _leave_demo(folder, keep)
+
+
+def _stop_like_ctrl_c() -> None:
+    """`kill` and a closed terminal end the demo as Ctrl-C does, so its profile, token and
+    database are removed then too (not only on Ctrl-C)."""
+    import signal
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), interrupt)
 
 
 def _demo_profile_login(url: str) -> dict:

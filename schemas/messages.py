@@ -149,6 +149,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "住户“{ref}”不存在或不在您的管辖范围内",
         "household {ref!r} was not found in your scope",
     ),
+    "register.unit_no_register": (
+        "职能部门（处置单位）账号只办理派遣给本单位的事件，不能查看或修改人口、住户和走访信息；请联系网格员或村（社区）办理",
+        "a unit account works on the cases dispatched to its unit and may not read or change the register "
+        "(people, households, visits); ask the grid worker or the village to make this change",
+    ),
     "ref.person_not_found": (
         "人员“{ref}”不存在或不在您的管辖范围内",
         "person {ref!r} was not found in your scope",

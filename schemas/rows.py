@@ -46,7 +46,11 @@ _COLUMNS: dict[str, list[tuple[str, str, int]]] = {
     "persons": [("household_no", "户号", 40), ("grid_code", "网格编码", 15), ("address", "地址", 200),
                 ("name", "姓名", 50), ("id_number", "身份证号", 18), ("sex", "性别", 8),
                 ("birth_date", "出生日期", 20), ("relation_to_head", "与户主关系", 20), ("phone", "联系电话", 20),
-                ("tags", "人员标签", 200), ("residence", "户籍类型", 20), ("care_level", "关注程度", 10)],
+                ("tags", "人员标签", 200), ("residence", "户籍类型", 20), ("care_level", "关注程度", 10),
+                # The register over time and special populations (DESIGN 17): what an export writes
+                # comes back in (an empty cell keeps the stored value, see server/services/imports).
+                ("key_person_type", "重点人员类别", 24), ("status", "人员状态", 12), ("moved_to", "迁往", 200),
+                ("status_date", "状态变更日期", 20), ("risk_level", "风险等级", 4)],
 }
 _REQUIRED = {
     "divisions": ("code", "name"),
@@ -74,9 +78,7 @@ EXPORT_ONLY: dict[str, dict[str, str]] = {
     "divisions": {"level": "层级", "parent": "上级编码"},
     "grids": {"parent": "上级编码"},
     "households": {"id": "系统编号", "head_person_id": "户主系统编号", "version": "版本"},
-    "persons": {"key_person_type": "重点人员类别", "id": "系统编号", "household_id": "户系统编号", "version": "版本",
-                # The register over time (DESIGN 17): an import reads past them.
-                "status": "人员状态", "moved_to": "迁往", "status_date": "状态变更日期", "risk_level": "风险等级"},
+    "persons": {"id": "系统编号", "household_id": "户系统编号", "version": "版本"},
 }
 _SPLIT = re.compile(r"[|、,，;；]")
 _EXTRA_MESSAGES = {
@@ -94,6 +96,9 @@ _EXTRA_MESSAGES = {
     "row.unit_required": ("职能部门用户须填写所属单位", "a user of role unit needs the unit column"),
     "row.unit_only": ("只有角色为职能部门(unit)的用户才有所属单位", "only a user of role unit belongs to a unit"),
     "import.unit_unknown": ("单位{code}不存在，请先导入单位", "unit {code} does not exist; import units first"),
+    "row.moved_to_required": ("人员状态为迁出时须填写迁往何处", "a person who moved out needs moved_to: where they went"),
+    "row.risk_without_tag": ("风险等级只用于严重精神障碍患者：请在人员标签中加上严重精神障碍患者",
+                             "a risk level goes with the severe_mental tag: add that tag in the tags column"),
     "row.not_object": ("每行应为一个对象（列名: 值）", "a row must be an object of column: value"),
     "row.width": ("此行有{count}个值，而columns有{expected}列", "a row of {count} values for {expected} columns"),
     # Checks that need the database: the server's /import/{kind} says these.
@@ -378,6 +383,40 @@ def _person(v, clean, problems, lang) -> None:
     clean["tags"] = tags
     clean["residence"] = _choice("residence", v["residence"], "residence", lang, problems) if v["residence"] else "registered"
     clean["care_level"] = _choice("care_level", v["care_level"], "care_level", lang, problems) if v["care_level"] else None
+    _person_life(v, clean, problems, lang)
+
+
+def _person_life(v, clean, problems, lang) -> None:
+    """The DESIGN 17 columns, by the rules of the person commands: a known status, where to for
+    a person who moved out, a plausible date, a risk level 0-5 that goes with ``severe_mental``."""
+    get = v.get
+    clean["key_person_type"] = (_choice("key_person_type", get("key_person_type"), "key_person_type", lang, problems)
+                                if get("key_person_type") else None)
+    clean["status"] = _choice("person_status", get("status"), "status", lang, problems) if get("status") else None
+    clean["moved_to"] = get("moved_to")
+    if clean["status"] == "moved_out" and not clean["moved_to"]:
+        _add(problems, "moved_to", "row.moved_to_required", lang)
+    clean["status_date"] = None
+    if get("status_date"):
+        try:
+            clean["status_date"] = check_birth_date(parse_date(get("status_date"), "status_date"), "status_date").isoformat()
+        except InvalidValue as exc:
+            _invalid(exc, "status_date", lang, problems)
+    clean["risk_level"] = None
+    if get("risk_level") is not None:
+        text = get("risk_level")
+        try:
+            level = int(float(text)) if float(text).is_integer() else None  # Excel gives 3.0
+        except ValueError:
+            level = None
+        if level is None:
+            _add(problems, "risk_level", "row.number", lang, value=text)
+        elif not 0 <= level <= 5:
+            _add(problems, "risk_level", "row.range", lang, value=text, low=0, high=5)
+        elif "severe_mental" not in (clean.get("tags") or []):
+            _add(problems, "risk_level", "row.risk_without_tag", lang)
+        else:
+            clean["risk_level"] = level
 
 
 # --- the fast path of a good person row ----------------------------------------------------------
@@ -444,9 +483,13 @@ def _fast_person_values(values: list) -> dict | None:
     try:
         # only text has .strip(): numbers and lists leave for the full path
         number, grid, address, name, idn, sex, birth, relation, phone, tags_text, residence_text, care_text = \
-            [None if raw is None else raw.strip() or None for raw in values]
+            [None if raw is None else raw.strip() or None for raw in values[:12]]
     except AttributeError:
         return None
+    # Any DESIGN 17 column filled in (status, risk level...): the full path checks it.
+    for raw in values[12:]:
+        if raw is not None and (not isinstance(raw, str) or raw.strip()):
+            return None
     if not (number and grid and name and idn):
         return None
     # The other columns' limits hold by the checks below (codes, a date, a mobile number).
@@ -500,7 +543,10 @@ def _fast_person_values(values: list) -> dict | None:
             return None
     return {"household_no": number, "grid_code": grid, "address": address, "name": name,
             "id_number": first17 + check, "sex": id_sex, "birth_date": iso_birth, "relation_to_head": relation,
-            "phone": phone, "tags": tags, "residence": residence, "care_level": care}
+            "phone": phone, "tags": tags, "residence": residence, "care_level": care, **_NO_LIFE}
+
+
+_NO_LIFE = {"key_person_type": None, "status": None, "moved_to": None, "status_date": None, "risk_level": None}
 
 
 def _unit(v, clean, problems, lang) -> None:

@@ -51,7 +51,9 @@ def user_dict(row) -> dict:
         "display_name": row.display_name,
         "phone": row.phone,
         "role": row.role,
-        "scope": json.loads(row.scope),
+        # A unit user has no division scope (DESIGN 15: its cases alone, not the register), whatever
+        # the row says: scope codes on such an account would open the register to it.
+        "scope": [] if row.role == "unit" else json.loads(row.scope),
         "unit": row.unit,
     }
 

@@ -54,8 +54,9 @@ def show_household(client: Client, ref: str, *, include_all: bool = False) -> di
     household = resolve(client, "household", ref, extra_column="household_no")
     people = client.store.query("SELECT data FROM persons WHERE household_id = ? ORDER BY id", [household["id"]])
     household["persons"] = people if include_all else [p for p in people if (p.get("status") or "active") == "active"]
-    household["visits"] = client.store.query(
-        "SELECT data FROM visits WHERE household_id = ? ORDER BY visited_at DESC LIMIT 10", [household["id"]])
+    # Each visit carries the household number, as `visit list` gives it (not the household's UUID).
+    household["visits"] = [{**v, "household_no": household.get("household_no")} for v in client.store.query(
+        "SELECT data FROM visits WHERE household_id = ? ORDER BY visited_at DESC LIMIT 10", [household["id"]])]
     states = sync_states(client)
     mark_sync(client, [household, *household["persons"], *household["visits"]], states)
     return household
@@ -85,6 +86,9 @@ def _check_number_free(client: Client, household_no: str, own_id: str | None) ->
 def add_household(client: Client, *, grid: str, household_no: str, address: str,
                   lat: float | None = None, lon: float | None = None):
     """A new household in one of my grids; its id is made here, so people can join it offline."""
+    from gridctl.ops.writes import refuse_unit_register
+
+    refuse_unit_register(client)
     from gridctl.ids import uuid7
     from gridctl.ops.writes import validate, write
 
@@ -99,6 +103,9 @@ def add_household(client: Client, *, grid: str, household_no: str, address: str,
 def update_household(client: Client, ref: str, **fields):
     """Change the fields given, and only those: the mutation is a patch (DESIGN 12). Moving a
     household to another grid takes its people along (the server does that)."""
+    from gridctl.ops.writes import refuse_unit_register
+
+    refuse_unit_register(client)
     from gridctl.errors import UsageError
     from gridctl.ops.writes import validate, write
 

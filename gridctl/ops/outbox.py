@@ -85,18 +85,17 @@ def outbox_retry(client: Client, mutation_id: str) -> WriteResult:
                 raise refusal(exc) from None
     with client.store.transaction() as conn:
         client.store.set_outbox_state(conn, item["id"], "pending", base_version=base, count_attempt=False)
-    state = "pending"
-    if not client.offline:
-        try:
-            sync.push(client.store, client.api, client.device_id)
-            state = {"applied": "synced"}.get(client.store.outbox_item(item["id"])["state"], "pending")
-            if state == "synced":
-                sync.pull(client.store, client.api)
-        except Unreachable:
-            pass
+    # Sent like any write: synced, pending (no server), rejected/conflict again (with the server's
+    # reason) or waiting — never "saved, will sync" for a write the server just refused again.
+    from gridctl.ops.writes import push_now
+
+    result = push_now(client, item["entity"], item["entity_id"], item["id"])
     fresh = outbox_show(client, item["id"])
-    return WriteResult(record={**fresh, "sync": state}, mutation_id=item["id"],
-                       sync_state=state if state in ("synced", "pending") else fresh["state"])
+    record = {**fresh, "sync": result.sync_state}
+    if result.waits_for:
+        record["waits_for"] = result.waits_for
+    return WriteResult(record=record, mutation_id=item["id"], sync_state=result.sync_state,
+                       problem=result.problem, waits_for=result.waits_for)
 
 
 def outbox_discard(client: Client, mutation_id: str) -> dict:

@@ -9,7 +9,7 @@ from gridctl.ids import uuid7
 from gridctl.ops.client import Client, WriteResult
 from gridctl.ops.refs import mark_sync, refresh, resolve
 from gridctl.ops.search import find_person
-from gridctl.ops.writes import validate, write
+from gridctl.ops.writes import refuse_unit_register, validate, write
 
 PERSON_FIELDS = ("name", "id_number", "sex", "birth_date", "phone", "relation_to_head", "residence", "tags",
                  "key_person_type", "care_level")
@@ -27,6 +27,7 @@ def show_person(client: Client, ref: str) -> dict:
 def add_person(client: Client, household_ref: str, *, previous_head_relation: str | None = None,
                **fields: Any) -> WriteResult:
     """``previous_head_relation``: what the household's head becomes when this person is its new head."""
+    refuse_unit_register(client)
     household = resolve(client, "household", household_ref, extra_column="household_no")
     _guard_head(client, household["id"], None, fields, previous_head_relation)
     unknown = set(fields) - set(PERSON_FIELDS)
@@ -62,6 +63,7 @@ def update_person(client: Client, person_ref: str, *, previous_head_relation: st
     """Change the fields given, and only those: the mutation is a patch (DESIGN §12). The masked
     ID number or phone the worker was shown is never sent back; the server keeps what it has.
     ``previous_head_relation``: what the household's head becomes when this person becomes head."""
+    refuse_unit_register(client)
     person = show_person(client, person_ref)
     if fields.get("relation_to_head") == "head" and person.get("relation_to_head") != "head" or previous_head_relation:
         _guard_head(client, person["household_id"], person["id"], fields, previous_head_relation)

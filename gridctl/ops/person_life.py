@@ -95,6 +95,9 @@ def _must_be_active(person: dict) -> None:
 
 def move_out(client: Client, ref: str, *, to: str, on: str | date | None = None) -> WriteResult:
     """迁出: the person stays in the register as ``moved_out``, with where to and since when."""
+    from gridctl.ops.writes import refuse_unit_register
+
+    refuse_unit_register(client)
     from gridctl.ops.person import update_person
 
     person = _person(client, ref)
@@ -106,6 +109,9 @@ def move_out(client: Client, ref: str, *, to: str, on: str | date | None = None)
 
 def decease(client: Client, ref: str, *, on: str | date | None = None) -> WriteResult:
     """死亡: the person stays in the register as ``deceased``, with the date."""
+    from gridctl.ops.writes import refuse_unit_register
+
+    refuse_unit_register(client)
     from gridctl.ops.person import update_person
 
     person = _person(client, ref)
@@ -118,6 +124,9 @@ def move(client: Client, ref: str, *, household: str, relation: str | None = Non
     """迁入另一户: the person joins another household (of my grids), keeping the record and history.
     A head who moves is no longer head of the old household; they come in as ``relation`` (their
     old relation when not given, unless that would make a second head)."""
+    from gridctl.ops.writes import refuse_unit_register
+
+    refuse_unit_register(client)
     from gridctl.ops.person import update_person
 
     person = _person(client, ref)
@@ -136,6 +145,9 @@ def move(client: Client, ref: str, *, household: str, relation: str | None = Non
 def tag(client: Client, ref: str, *, add: Iterable[str] = (), remove: Iterable[str] = (),
         risk_level: int | None = None) -> WriteResult:
     """Add and remove tags in one change; ``risk_level`` (0-5) goes with ``severe_mental``."""
+    from gridctl.ops.writes import refuse_unit_register
+
+    refuse_unit_register(client)
     from gridctl.ops.person import update_person
 
     add, remove = list(dict.fromkeys(add)), list(dict.fromkeys(remove))

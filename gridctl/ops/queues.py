@@ -9,7 +9,8 @@
 - ``dispatched``: cases my level dispatched to a unit, not yet resolved;
 - ``unit``: my unit's cases (a unit user); for others, the cases in scope a unit holds.
 
-Urgent first, then the earliest due time (none last), then the newest report. The queues are
+Cases whose time limit runs first: urgent first, then the earliest due time (none last), then
+the newest report; then resolved and closed ones, urgent first, newest first. The queues are
 decided by ``schemas.workflow`` on the cached cases, so they agree with what the server allows.
 """
 
@@ -55,10 +56,17 @@ def in_queue(case: dict, user: dict, queue: str) -> bool:
 
 
 def urgency_key(case: dict) -> tuple:
-    """Urgent first, then the earliest due (none last), then the newest report."""
-    due = case.get("due_at") or ""
+    """Urgent first, then the earliest due (none last), then the newest report. Only a case whose
+    time limit still runs (reported, accepted, in progress, dispatched) is ordered by its due time:
+    a resolved or closed case keeps the due time of a limit that is over, which would put every
+    old resolved case ahead of the one escalated an hour ago (issue 11). Those come after, urgent
+    first, newest first."""
     reported = case.get("reported_at") or ""
-    return (not case.get("urgent"), due == "", due, "".join(chr(0x10FFFF - ord(c)) for c in reported))
+    newest = "".join(chr(0x10FFFF - ord(c)) for c in reported)
+    if case.get("status") not in wf.UNFINISHED_STATUSES:
+        return (True, not case.get("urgent"), True, "", newest)
+    due = case.get("due_at") or ""
+    return (False, not case.get("urgent"), due == "", due, newest)
 
 
 def by_urgency(cases: Iterable[dict]) -> list[dict]:

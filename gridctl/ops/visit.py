@@ -10,7 +10,7 @@ from gridctl.ids import uuid7
 from gridctl.ops.client import Client, Listing, WriteResult
 from gridctl.ops.refs import listing, refresh, resolve
 from gridctl.ops.search import with_household_no
-from gridctl.ops.writes import invalid, store_photos, validate, write
+from gridctl.ops.writes import invalid, refuse_unit_register, store_photos, validate, write
 from schemas import population
 from schemas.validators import CLOCK_SKEW, CST, InvalidValue, format_time, parse_date, parse_time
 
@@ -81,6 +81,7 @@ def log_visit(client: Client, household_ref: str, *, purpose: str, method: str =
               note: str | None = None, person_ids: Iterable[str] = (), met: bool = True, concern: str | None = None,
               next_visit: str | date | None = None, photos: Iterable[str | Path] = (),
               at: str | datetime | None = None, lat: float | None = None, lon: float | None = None) -> WriteResult:
+    refuse_unit_register(client)
     household = resolve(client, "household", household_ref, extra_column="household_no")
     try:
         visited = parse_time(at, "at") if at else client.now()

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Iterable
 
 from gridctl import sync
-from gridctl.errors import InvalidInput, NotLoggedIn, Unreachable
+from gridctl.errors import Forbidden, InvalidInput, NotLoggedIn, Unreachable
 from gridctl.i18n import get_lang
 from gridctl.ids import uuid7
 from gridctl.ops.client import Client, WriteResult
@@ -49,6 +49,13 @@ def validate(model_name: str, payload: dict) -> dict:
         return getattr(models, model_name).model_validate(payload).model_dump(mode="json")
     except ValidationError as exc:
         raise invalid(exc) from None
+
+
+def refuse_unit_register(client: Client) -> None:
+    """DESIGN 15: a unit user works on its unit's cases, never on the register; said before any
+    look-up (which would only answer "not found") and again by the server."""
+    if (client.user or {}).get("role") == "unit":
+        raise Forbidden("roles.unit_no_register", hint_key="roles.unit_no_register.hint")
 
 
 def write(client: Client, entity: str, record: dict, mtype: str, payload: dict,

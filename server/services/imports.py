@@ -498,11 +498,22 @@ def _move_members(conn: Connection, moved: dict[str, str], result: _Result) -> N
 
 
 PERSON_COLUMNS = ("name", "sex", "birth_date", "relation_to_head", "phone", "tags", "residence", "care_level")
-# The columns of a new person's and a new household's insert, every one given (status too): the
-# rows go to the driver as they are built, without a tuple more per row for a default.
-_NEW_PERSON_NAMES = ("id", "household_id", "grid_code", "id_number", "key_person_type", "version") + PERSON_COLUMNS \
-    + ("status",)
+# DESIGN 17 columns: an empty cell keeps what is stored (a register from elsewhere has none of
+# them), a filled one sets it; the risk level goes when the severe_mental tag goes.
+LIFE_COLUMNS = ("key_person_type", "status", "moved_to", "status_date", "risk_level")
+# The columns of a new person's and a new household's insert, every one given: the rows go to
+# the driver as they are built, without a tuple more per row for a default.
+_NEW_PERSON_NAMES = ("id", "household_id", "grid_code", "id_number", "version") + PERSON_COLUMNS + LIFE_COLUMNS
 _HOME_NAMES = ("id", "household_no", "grid_code", "address", "lat", "lon", "head_person_id", "version")
+
+
+def _life_values(row: dict, old) -> dict:
+    values = {k: row.get(k) if row.get(k) is not None else (getattr(old, k) if old is not None else None)
+              for k in LIFE_COLUMNS}
+    values["status"] = values["status"] or "active"
+    if "severe_mental" not in (row.get("tags") or []):
+        values["risk_level"] = None
+    return values
 
 
 def _import_persons(conn: Connection, user: dict, good: list, result: _Result, _prepared=None) -> None:
@@ -521,7 +532,8 @@ def _import_persons(conn: Connection, user: dict, good: list, result: _Result, _
                     for g in {r["grid_code"] for _, r in good}}
     # Rows that may stand: their grid exists and is ours. Their relation decides who is demoted.
     fit = [(i, r) for i, r in good if grid_problem[r["grid_code"]] is None]
-    demoted = {r["id_number"] for _, r in fit if r.get("relation_to_head") != "head"}
+    demoted = {r["id_number"] for _, r in fit
+               if r.get("relation_to_head") != "head" or (r.get("status") or "active") != "active"}
     # household_no -> (head's id number, index of its row here or None when stored) or None
     head_of: dict[str, tuple[str, int | None] | None] = {}
     for number, home in homes.items():
@@ -558,7 +570,8 @@ def _import_persons(conn: Connection, user: dict, good: list, result: _Result, _
         head = head_of.get(number)
         # Someone who died or moved out (DESIGN 17) keeps the relation they had and claims no
         # headship: an export that carries them goes back in unchanged.
-        is_head = row.get("relation_to_head") == "head" and (old is None or (old.status or "active") == "active")
+        life = _life_values(row, old)
+        is_head = row.get("relation_to_head") == "head" and life["status"] == "active"
         if is_head and head is not None and head[0] != idn:
             result.error(index, "relation_to_head", "import.second_head", clash=head[1], household_no=number)
             continue
@@ -574,15 +587,17 @@ def _import_persons(conn: Connection, user: dict, good: list, result: _Result, _
         if old is None:
             # A new person: straight to the insert's tuple (the commonest row of a big import).
             pid = next(new_ids)
-            person_inserts.append((pid, home_id, grid, idn, None, 1, row["name"], row["sex"], row["birth_date"],
+            person_inserts.append((pid, home_id, grid, idn, 1, row["name"], row["sex"], row["birth_date"],
                                    row["relation_to_head"], row["phone"], _tags_json(row["tags"]),
-                                   row["residence"], row["care_level"], "active"))
+                                   row["residence"], row["care_level"], life["key_person_type"], life["status"],
+                                   life["moved_to"], life["status_date"], life["risk_level"]))
             result.created_row(index)
             result.feed.append(("person", pid, grid, 1))
             pid_of[idn] = pid
             continue
         values = {k: row.get(k) for k in PERSON_COLUMNS}
         values["tags"] = _tags_json(values["tags"])
+        values.update(life)
         if old.household_id == home_id and old.grid_code == grid and all(
                 _same(k, getattr(old, k), v) for k, v in values.items()):
             pid = old.id
@@ -625,7 +640,7 @@ def _import_persons(conn: Connection, user: dict, good: list, result: _Result, _
     if person_updates:
         conn.execute(update(persons).where(persons.c.id == bindparam("b_id")).values(
             household_id=bindparam("household_id"), grid_code=bindparam("grid_code"), version=bindparam("version"),
-            **{k: bindparam(k) for k in PERSON_COLUMNS}), person_updates)
+            **{k: bindparam(k) for k in PERSON_COLUMNS + LIFE_COLUMNS}), person_updates)
 
 
 def _same(column: str, stored: Any, value: Any) -> bool:

@@ -50,6 +50,12 @@ def upsert_payload(conn: Connection, user: dict, mtype: str, raw: dict, lang: st
     if isinstance(raw, dict) and isinstance(raw.get("id"), str):
         row = conn.execute(select(table).where(table.c.id == raw["id"])).first()
     if row is None:
+        if isinstance(raw, dict) and isinstance(raw.get("id"), str) and not raw.get(
+                "household_id" if mtype == "person.upsert" else "household_no"):
+            # A patch of a record the server does not have (say its add was discarded): say so,
+            # not "household_id: Field required; name: Field required".
+            what = "person" if mtype == "person.upsert" else "household"
+            raise coded(422, "id", f"ref.{what}_not_found", ref=raw["id"])
         return model.model_validate(raw)
     if not in_scope(row.grid_code, user["scope"]):
         raise not_found("person" if mtype == "person.upsert" else "household")

@@ -35,17 +35,24 @@ from server.services import records, register
 from server.settings import Settings
 
 log = logging.getLogger("gridctl.server")
+# Writes of the register (DESIGN 3, 17), which a `unit` user may not make (DESIGN 15).
+REGISTER_WRITES = ("person.upsert", "household.upsert", "visit.log")
 
 
 def _problem_from_validation(exc: ValidationError, lang: str = "en") -> dict:
     def text(e: dict) -> str:
         inner = (e.get("ctx") or {}).get("error")  # a schemas error says itself in zh or en
-        return inner.message(lang) if callable(getattr(inner, "message", None)) else e["msg"].removeprefix("Value error, ")
+        if callable(getattr(inner, "message", None)):
+            return inner.message(lang)
+        if e.get("type") == "missing":  # pydantic's own English "Field required"
+            return message("text.required", lang)
+        return e["msg"].removeprefix("Value error, ")
 
     errors = [{"field": ".".join(str(p) for p in e["loc"]) or "payload", "message": text(e)} for e in exc.errors()]
     # In Chinese no internal field name ("value：…") in front: the schemas texts name what they check.
     detail = "；".join(e["message"] for e in errors) if lang == "zh" else \
-        "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        "; ".join(e["message"] if e["field"] == "payload" else f"{e['field']}: {e['message']}" for e in errors)
+    # (a check of the whole record, such as sex against the ID number, has no field to name)
     return {"type": "about:blank", "title": "Invalid input", "status": 422, "detail": detail, "code": "invalid", "errors": errors}
 
 
@@ -54,6 +61,11 @@ def _apply(conn, user: dict, m: Mutation, lang: str, settings: Settings, marks: 
         raise ApiProblem(422, "Invalid input", "created_at is not a plausible time", code="invalid",
                          errors=[{"field": "created_at", "message": "expected a time between 2000 and 2100"}])
     started = datetime.now(timezone.utc)
+    if user.get("role") == "unit" and m.type in REGISTER_WRITES:
+        # DESIGN 15: a unit's scope is its cases, never the register — even if its account was
+        # given division codes somewhere along the way.
+        raise ApiProblem(403, "Forbidden", message("register.unit_no_register", "en"), code="register.unit_no_register",
+                         says=("", "register.unit_no_register", {}))
     if m.type in ("person.upsert", "household.upsert"):
         # An edit of an existing record is a patch: fields it leaves out keep their stored values.
         payload = register.upsert_payload(conn, user, m.type, m.payload, lang)

@@ -92,7 +92,7 @@ def test_serve_on_a_busy_port_says_so_and_creates_nothing(tmp_path, lang, says):
 
 # --- item 10: the demo leaves things as it found them --------------------------------------
 
-def _run_demo(tmp_path: Path, env: dict, *extra: str) -> str:
+def _run_demo(tmp_path: Path, env: dict, *extra: str, stop: int = signal.SIGINT) -> str:
     proc = subprocess.Popen([sys.executable, "-m", "gridctl", "demo", "--no-tui", "--scale", "small", *extra],
                             cwd=ROOT, env=env, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
@@ -100,9 +100,9 @@ def _run_demo(tmp_path: Path, env: dict, *extra: str) -> str:
         during = _gridctl("--profile", "demo", "case", "list", "-o", "json", env=env)
         assert during.returncode == 0 and during.stdout.startswith("[")
     finally:
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(stop)
         proc.wait(timeout=30)
-    assert proc.returncode == 0
+    assert proc.returncode == 0, proc.returncode
     return text + "".join(proc._lines)
 
 
@@ -122,6 +122,20 @@ def test_demo_keeps_the_users_default_profile_and_removes_its_files(live_server,
     assert not (tmp_path / "d" / "profiles" / "demo").exists()
     r = _gridctl("case", "list", "-o", "json", env=env)
     assert r.returncode == 0, r.stderr
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGHUP])
+def test_a_demo_ended_by_kill_or_a_closed_terminal_also_cleans_up(live_server, tmp_path, stop):
+    # Only Ctrl-C cleaned up: `kill` or closing the terminal left the demo profile, its token and
+    # the demo database in the temp folder (dozens of gridctl-demo-* folders were found in /tmp).
+    env = _env(tmp_path, TMPDIR=str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    _login(live_server.url, "gw-001", env)
+    before = _config(tmp_path)
+    _run_demo(tmp_path, env, stop=stop)
+    assert _config(tmp_path) == before
+    assert list((tmp_path / "tmp").glob("gridctl-demo-*")) == []
+    assert not (tmp_path / "d" / "profiles" / "demo").exists()
 
 
 def test_after_a_first_demo_auth_login_then_plain_commands_use_default(live_server, tmp_path):
@@ -174,3 +188,16 @@ def test_db_url_of_a_path_is_an_absolute_sqlite_url(tmp_path, monkeypatch):
     assert database_url("a.db") == f"sqlite:///{tmp_path / 'a.db'}"
     assert database_url("postgresql+psycopg://u@h/db") == "postgresql+psycopg://u@h/db"
     assert database_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+@pytest.mark.parametrize("lang, says", [("en", "not an address of this machine"), ("zh", "不是本机的地址")])
+def test_serve_on_an_address_this_machine_does_not_have_says_so(tmp_path, lang, says):
+    # It said "port P on 10.255.255.1 is already in use" for an address that is not this machine's.
+    db = tmp_path / "server.db"
+    r = _gridctl("serve", "--host", "10.255.255.1", "--port", "8999", "--db", str(db),
+                 env=_env(tmp_path, GRIDCTL_LANG=lang), timeout=120)
+    assert r.returncode == 2, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and says in lines[0] and "--host" in lines[0], r.stderr
+    assert "in use" not in r.stderr and "占用" not in r.stderr
+    assert not db.exists()

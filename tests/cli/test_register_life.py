@@ -250,20 +250,18 @@ def test_special_populations_are_hidden_from_a_unit_user(cli, world):
     assert zjj.get(f"/persons/{head['id']}").status_code == 404
     assert zjj.get("/persons", q="王建国").json()["items"] == []
     assert not any(c["entity"] == "person" for c in zjj.pull_all())
-    # A unit user given a grid sees its people, but never their special-population data.
+    # A unit user given a grid (DESIGN 15: its scope is its unit's cases, never the register)
+    # sees nothing of the register either, special or not, and its edits are refused.
     _add_unit_user(server)
     unit = Api(server.url, token_for(server.url, "unit-test"))
-    seen = [unit.get(f"/persons/{head['id']}"), unit.get("/persons", q="王建国"), unit.get("/sync/pull"),
-            unit.get(f"/persons/{head['id']}/history")]
-    for response in seen:
-        assert response.status_code == 200, response.text
-        assert not _carries_special(response.text), response.text
-    assert unit.get(f"/persons/{head['id']}").json()["tags"] == []
-    # Its edit of the tags it sees leaves the ones it cannot see as they were.
-    shown = unit.get(f"/persons/{head['id']}").json()
-    result = unit.push({"id": uuid7(), "type": "person.upsert", "created_at": now_text(), "base_version": shown["version"],
+    assert unit.get(f"/persons/{head['id']}").status_code == 404
+    assert unit.get("/persons", q="王建国").json()["items"] == []
+    for response in (unit.get("/sync/pull"), unit.get(f"/persons/{head['id']}/history")):
+        assert not _carries_special(response.text) and head["id"] not in response.text, response.text
+    result = unit.push({"id": uuid7(), "type": "person.upsert", "created_at": now_text(), "base_version": head["version"],
                         "payload": {"id": head["id"], "tags": ["veteran"]}})[0]
-    assert result["status"] == "applied", result
+    assert result["status"] == "rejected" and result["problem"]["code"] == "register.unit_no_register", result
+    ok("person", "tag", head["id"], "--add", "veteran")
     # The grid worker, the station and the admin see them all.
     for username in ("gw-001", "station-01", "county-admin"):
         mine = Api(server.url, token_for(server.url, username)).get(f"/persons/{head['id']}").json()
