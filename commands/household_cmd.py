@@ -24,11 +24,12 @@ def register(app: typer.Typer) -> None:
     def list_(grid: str = typer.Option(None, "--grid", help=t("cli.opt.grid_filter")),
               search: str = typer.Option(None, "--search", help=t("cli.opt.search")),
               tag: str = typer.Option(None, "--tag", help=t("cli.opt.tag")),
+              limit: int = typer.Option(None, "--limit", min=1, help=t("cli.opt.limit")),
               output: Output = OUTPUT) -> None:
         from gridctl import ops
 
         tag = code_arg("tag", tag, "--tag") if tag else None
-        listing = ops.list_households(open_client(), grid=grid, search=search, tag=tag)
+        listing = ops.list_households(open_client(), grid=grid, search=search, tag=tag, limit=limit)
         cache_note(listing)
         render(listing.items, output, HOUSEHOLD_LIST)
 

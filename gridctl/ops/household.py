@@ -19,7 +19,7 @@ def _members_by_household(client: Client, ids: list[str]) -> dict[str, list[dict
 
 
 def list_households(client: Client, *, grid: str | None = None, search: str | None = None,
-                    tag: str | None = None) -> Listing:
+                    tag: str | None = None, limit: int | None = None) -> Listing:
     source, stale = refresh(client)
     where, params = [], []
     if grid:
@@ -35,6 +35,8 @@ def list_households(client: Client, *, grid: str | None = None, search: str | No
         where.append("id IN (SELECT household_id FROM persons WHERE tags LIKE ?)")
         params.append(f'%"{tag}"%')
     sql = "SELECT data FROM households" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY household_no"
+    if limit:
+        sql += f" LIMIT {int(limit)}"
     items = client.store.query(sql, params)
     members = _members_by_household(client, [h["id"] for h in items])
     for h in items:

@@ -132,3 +132,15 @@ def test_visit_list_limit_and_household_numbers(server, cli, login):
     limited = cli("visit", "list", "--limit", "2", "-o", "csv").out.splitlines()
     assert len(limited) == 3 and "household_no" in limited[0] and "household_id" in limited[0]
     assert cli("visit", "list", "--limit", "0").code == 2
+
+
+def test_household_list_limit_takes_the_first_rows_in_household_number_order(server, cli, login):
+    login(server, "gw-001")
+    everything = cli("household", "list", "-o", "json").json()
+    assert len(everything) > 3
+    first = cli("household", "list", "--limit", "3", "-o", "json")
+    assert first.code == 0, first.err
+    assert [h["household_no"] for h in first.json()] == [h["household_no"] for h in everything[:3]]
+    assert len(cli("household", "list", "--limit", "2").out.splitlines()) == 2
+    refused = cli("household", "list", "--limit", "0")
+    assert refused.code == 2 and "--limit" in refused.err
