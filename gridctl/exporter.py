@@ -460,39 +460,21 @@ def _write(write: Callable[[str], Any], fmt: str, speaker: _Speaker, chunks: Ite
 
 
 def _write_xlsx(path: Path, kind: str, speaker: _Speaker, chunks: Iterator[list[list]], progress: Progress | None) -> int:
-    """One sheet; constant_memory streams each row to disk, so 200,000 rows cost what 2,000 do.
-    Every text is written as text: an ID number must never become a number in Excel."""
-    import xlsxwriter
+    """One sheet, written as the rows stream in (``gridctl.xlsxwrite``), so 200,000 rows cost the
+    memory 2,000 do. Every text is written as text: an ID number must never become a number in Excel."""
+    from gridctl.xlsxwrite import SheetWriter
 
-    book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False,
-                                           "strings_to_formulas": False, "strings_to_urls": False})
-    try:
-        sheet = book.add_worksheet(kind)
-        bold = book.add_format({"bold": True})
-        widths = {"id_number": 20, "household_no": 18, "grid_code": 17, "address": 24, "name": 10,
-                  "id": 38, "household_id": 38, "head_person_id": 38, "title": 30, "description": 40}
-        for i, c in enumerate(speaker.columns):
-            sheet.set_column(i, i, widths.get(c, 12))
-        sheet.write_row(0, 0, speaker.headers, bold)
-        sheet.freeze_panes(1, 0)
-        write_string, write_number = sheet.write_string, sheet.write_number
+    widths = {"id_number": 20, "household_no": 18, "grid_code": 17, "address": 24, "name": 10,
+              "id": 38, "household_id": 38, "head_person_id": 38, "title": 30, "description": 40}
+    n = 0
+    if progress:
+        progress(0, None, "importer.export.progress")
+    with SheetWriter(path, kind, speaker.headers, [widths.get(c, 12) for c in speaker.columns]) as sheet:
         cells_chunk = speaker.cells_chunk
-        n = 0
-        if progress:
-            progress(0, None, "importer.export.progress")
         for chunk in chunks:
-            for row in cells_chunk(chunk):
-                n += 1
-                for c, v in enumerate(row):
-                    if isinstance(v, str):
-                        if v:
-                            write_string(n, c, v)
-                    else:
-                        write_number(n, c, v)
+            n += sheet.write_rows(cells_chunk(chunk))
             if progress:
                 progress(n, None, "importer.export.progress")
-    finally:
-        book.close()
     if progress:
         progress(n, n, "importer.export.progress")
     return n
