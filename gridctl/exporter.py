@@ -339,15 +339,41 @@ class _Speaker:
 
     def cells_chunk(self, chunk: list[list], blanks: bool = True) -> list[list]:
         """The rows of ``chunk`` as cell texts, changed in place (the rows are the export's own).
-        ``blanks``: None becomes "" (csv.writer writes None as an empty field by itself)."""
-        steps = self._cell_steps
-        for row in chunk:
-            for i, cell in steps:
-                v = row[i]
-                if v is not None and v != "":
-                    row[i] = cell(v)
-            if blanks and None in row:
-                row[:] = ["" if v is None else v for v in row]
+        ``blanks``: None becomes "" (csv.writer writes None as an empty field by itself).
+
+        A column at a time, with the common cases inline (a list of codes joined, a code
+        labelled); anything else goes through the column's full rule (``_cell_fn``)."""
+        sep = "、" if self.zh else "|"
+        join = sep.join
+        for i, cell in self._cell_steps:
+            labels = self._labels.get(i)
+            if self.columns[i] in ("tags", "photos", "person_ids"):
+                for row in chunk:
+                    v = row[i]
+                    if v.__class__ is list:
+                        try:
+                            row[i] = join([labels.get(x, x) for x in v] if labels else v)
+                        except TypeError:  # not a list of texts
+                            row[i] = cell(v)
+                    elif v is not None and v != "":
+                        row[i] = cell(v)
+            elif labels and i not in self._booleans:
+                get = labels.get
+                for row in chunk:
+                    v = row[i]
+                    if v.__class__ is str:
+                        row[i] = get(v, v)
+                    elif v is not None:
+                        row[i] = cell(v)
+            else:
+                for row in chunk:
+                    v = row[i]
+                    if v is not None and v != "":
+                        row[i] = cell(v)
+        if blanks:
+            for row in chunk:
+                if None in row:
+                    row[:] = ["" if v is None else v for v in row]
         return chunk
 
     def cells(self, row: list) -> list:
