@@ -188,14 +188,24 @@ def _chunks(api: Any, kind: str, *, me: dict, reveal: bool, filters: dict) -> tu
     """The columns, and the rows in lists of rows: the bulk stream arrives in chunks of a few
     thousand rows, and every step after it (labels, CSV) works a chunk at a time."""
     params = _filters(kind, me, filters)
-    if kind in REGISTER and set(params) <= {"grid"}:
+    if params.get("tag") in SENSITIVE_TAGS and not reveal:
+        # Who is in a special population is itself the sensitive fact (DESIGN 17).
+        raise InvalidInput("exports.sensitive_tag_needs_reveal", field="--tag", tag=params["tag"])
+    if kind in REGISTER and set(params) <= {"grid"} | BULK_FILTERS.get(kind, set()):
         try:
-            return _bulk_chunks(api, kind, reveal, params.get("grid"))
+            found = _bulk_chunks(api, kind, reveal, params)
+            if found is not None:
+                return found
         except NotFound:
             if kind in ("divisions", "grids"):
                 raise
             # A server without /export: the list endpoints serve, only slower.
     return COLUMNS[kind], _in_chunks(_paged_rows(api, kind, reveal, filters, params))
+
+
+# The list filters /export applies too (its first line names those it applied: an older server
+# ignores them, and its answer is then not taken).
+BULK_FILTERS = {"households": {"q", "tag"}, "persons": {"q", "tag", "household"}}
 
 
 def _in_chunks(rows: Iterator[list], size: int = PAGE_SIZE) -> Iterator[list[list]]:
@@ -209,9 +219,13 @@ def _in_chunks(rows: Iterator[list], size: int = PAGE_SIZE) -> Iterator[list[lis
         yield chunk
 
 
-def _bulk_chunks(api: Any, kind: str, reveal: bool, grid: str | None) -> tuple[list[str], Iterator[list[list]]]:
-    lines = api.export_lines(kind, grid=grid, reveal=reveal)
+def _bulk_chunks(api: Any, kind: str, reveal: bool, params: dict) -> tuple[list[str], Iterator[list[list]]] | None:
+    """The export stream of ``kind``; None when the server did not apply every filter asked for."""
+    lines = api.export_lines(kind, reveal=reveal, **params)
     head = json.loads(next(lines))
+    if not set(params) - {"grid"} <= set(head.get("filters", ())):
+        lines.close()
+        return None
     columns = head["columns"]
 
     def chunks() -> Iterator[list[list]]:

@@ -28,6 +28,8 @@ from server.db import divisions, households, persons
 from server.scope import prefix_clause, scope_clause
 
 KINDS = ("divisions", "grids", "households", "persons")
+# The list endpoints' filters an export takes too (besides grid), as they filter there.
+FILTERS = {"divisions": set(), "grids": set(), "households": {"q", "tag"}, "persons": {"q", "tag", "household"}}
 CHUNK = 2000
 
 COLUMNS = {
@@ -41,6 +43,25 @@ COLUMNS = {
 # Special populations (GB/T 31000; DESIGN 17): sensitive, never exported without reveal.
 SENSITIVE_TAGS = frozenset(KEY_PERSON_TYPES) | population.SENSITIVE_TAGS | {"severe_mental", "released_prisoner", "community_correction",
                                                "drug_user", "key_youth", "key_petitioner"}
+
+
+def _filtered(q, kind: str, filters: dict):
+    """``q`` narrowed by the list endpoints' own filters (``server.services.records``)."""
+    from server.services.records import contains, person_search
+
+    if kind == "households":
+        if filters.get("q"):
+            q = q.where(or_(contains(households.c.household_no, filters["q"]), contains(households.c.address, filters["q"])))
+        if filters.get("tag"):
+            q = q.where(households.c.id.in_(select(persons.c.household_id).where(persons.c.tags.like(f'%"{filters["tag"]}"%'))))
+    elif kind == "persons":
+        if filters.get("q"):
+            q = q.where(person_search(filters["q"]))
+        if filters.get("tag"):
+            q = q.where(persons.c.tags.like(f'%"{filters["tag"]}"%'))
+        if filters.get("household"):
+            q = q.where(persons.c.household_id == filters["household"])
+    return q
 
 
 def _query(kind: str, user: dict, grid: str | None):
@@ -196,16 +217,19 @@ def _person_rows(user: dict, reveal: bool):
 
 
 def stream(engine: Engine, user: dict, kind: str, *, grid: str | None, reveal: bool,
-           sent: list[str] | None = None) -> Iterator[bytes]:
-    """JSON lines: the columns, then chunks of rows. The connection lives as long as the stream.
-    ``sent`` collects the ids (codes) of the rows sent, for the audit trail."""
-    yield (json.dumps({"columns": COLUMNS[kind]}) + "\n").encode()
+           sent: list[str] | None = None, filters: dict | None = None) -> Iterator[bytes]:
+    """JSON lines: the columns (and the filters applied), then chunks of rows. The connection
+    lives as long as the stream. ``sent`` collects the ids (codes) of the rows sent, for the audit
+    trail. ``filters``: q, tag, household as validated by the route (``FILTERS``)."""
+    filters = filters or {}
+    yield (json.dumps({"columns": COLUMNS[kind], "filters": sorted(filters)}) + "\n").encode()
     key = COLUMNS[kind].index("id" if "id" in COLUMNS[kind] else "code")
     if kind == "persons" and engine.dialect.name in JSON_DIALECTS:
-        yield from _stream_json(engine, user, grid, reveal, sent)
+        yield from _stream_json(engine, user, grid, reveal, sent, filters)
         return
     with engine.connect() as conn:
-        result = conn.execution_options(stream_results=True, yield_per=CHUNK).execute(_query(kind, user, grid))
+        result = conn.execution_options(stream_results=True, yield_per=CHUNK).execute(
+            _filtered(_query(kind, user, grid), kind, filters))
         n = 0
         convert = _person_rows(user, reveal) if kind == "persons" else (lambda part: [list(r) for r in part])
         for part in result.partitions(CHUNK):
@@ -221,12 +245,11 @@ JSON_DIALECTS = ("sqlite", "postgresql")
 
 
 def _stream_json(engine: Engine, user: dict, grid: str | None, reveal: bool, sent: list[str] | None,
-                 dialect: str | None = None) -> Iterator[bytes]:
+                 filters: dict) -> Iterator[bytes]:
     """``stream`` of persons with each row made by the database as JSON text (see above)."""
-    dialect = dialect or engine.dialect.name
     with engine.connect() as conn:
         result = conn.execution_options(stream_results=True, yield_per=CHUNK).execute(
-            _person_json_query(dialect, user, grid, reveal))
+            _filtered(_person_json_query(engine.dialect.name, user, grid, reveal), "persons", filters))
         n = 0
         for part in result.partitions(CHUNK):
             n += len(part)

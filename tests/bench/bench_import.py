@@ -226,8 +226,12 @@ def export_rounds(tmp: Path, name: str, env: dict, server) -> dict:
 
 def export_only(tmp: Path, rows: int, repeat: int, seed_db: Path | None) -> None:
     """Import once (or reuse ``seed_db``), then each round: a fresh server on a copy, the exports,
-    the server's peak memory (of the export alone, since that server imported nothing)."""
-    if seed_db is None or not seed_db.exists():
+    the server's peak memory (of the export alone, since that server imported nothing). Under
+    GRIDCTL_TEST_DB (PostgreSQL) the rounds restart a server on the one seeded database."""
+    from tests.conftest import ON_POSTGRES, LiveServer
+
+    seeded_server = None
+    if ON_POSTGRES or seed_db is None or not seed_db.exists():
         path = tmp / "persons.csv"
         make_file(path, rows)
         server, env = fresh_server(tmp, "seed")
@@ -238,24 +242,55 @@ def export_only(tmp: Path, rows: int, repeat: int, seed_db: Path | None) -> None
         finally:
             server.stop()
         seed = tmp / "seed.db"
-        if seed_db is not None:
+        if ON_POSTGRES:
+            seeded_server = server
+        elif seed_db is not None:
             shutil.copyfile(seed, seed_db)
     else:
         seed = seed_db
     runs = []
-    for n in range(repeat):
-        server, env = fresh_server(tmp, f"export{n}", seeded=seed)
-        try:
-            exports = export_rounds(tmp, f"export{n}", env, server)
-            exports["server_mb"] = server_peak_kb(server.proc.pid) / 1024
-            runs.append(exports)
-        finally:
-            server.stop()
-            (tmp / f"export{n}.db").unlink(missing_ok=True)
+    try:
+        for n in range(repeat):
+            if seeded_server is not None:
+                server = LiveServer(seeded_server.db_path, scale=None, db=seeded_server.db).start()
+                env = {**os.environ, "GRIDCTL_CONFIG_DIR": str(tmp / "seed" / "config"),
+                       "GRIDCTL_DATA_DIR": str(tmp / "seed" / "data"), "GRIDCTL_LANG": "en", "NO_COLOR": "1"}
+                _login_again(server.url, env)
+            else:
+                server, env = fresh_server(tmp, f"export{n}", seeded=seed)
+            try:
+                exports = export_rounds(tmp, f"export{n}", env, server)
+                exports["server_mb"] = server_peak_kb(server.proc.pid) / 1024
+                runs.append(exports)
+            finally:
+                server.stop()
+                (tmp / f"export{n}.db").unlink(missing_ok=True)
+    finally:
+        if seeded_server is not None:
+            seeded_server.db.drop()
     report_exports(runs)
     med = statistics.median
     emit("export.server_peak_rss", med([r["server_mb"] for r in runs]), "MB",
-         runs=[round(r["server_mb"], 1) for r in runs], note="a server that only exported")
+         runs=[round(r["server_mb"], 1) for r in runs], note="a server that only exported",
+         db="postgresql" if ON_POSTGRES else "sqlite")
+
+
+def _login_again(url: str, env: dict) -> None:
+    """The restarted server has a new port: log the profile in again."""
+    from tests.conftest import PASSWORD
+
+    old = {k: os.environ.get(k) for k in ("GRIDCTL_CONFIG_DIR", "GRIDCTL_DATA_DIR")}
+    os.environ.update({k: env[k] for k in old})
+    try:
+        from gridctl import ops
+
+        ops.login(url, "county-admin", PASSWORD)
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def report_exports(runs: list[dict]) -> None:

@@ -47,17 +47,19 @@ def odd_db(tmp_path_factory):
         server.close()
 
 
-def _export(db, user: dict, reveal: bool, in_sql: bool, grid: str | None = None):
+def _export(db, user: dict, reveal: bool, in_sql: bool, grid: str | None = None, **filters):
     saved = exports.JSON_DIALECTS
     exports.JSON_DIALECTS = saved if in_sql else ()
     try:
         sent: list[str] = []
-        lines = list(exports.stream(db.engine(), user, "persons", grid=grid, reveal=reveal, sent=sent))
+        lines = list(exports.stream(db.engine(), user, "persons", grid=grid, reveal=reveal, sent=sent,
+                                    filters=filters))
     finally:
         exports.JSON_DIALECTS = saved
     head, *chunks, tail = [json.loads(line) for line in lines]
     rows = [row for chunk in chunks for row in chunk]
-    assert head == {"columns": exports.COLUMNS["persons"]} and tail == {"rows": len(rows)}
+    assert head == {"columns": exports.COLUMNS["persons"], "filters": sorted(filters)}
+    assert tail == {"rows": len(rows)}
     return rows, sent
 
 
@@ -119,3 +121,16 @@ def test_a_grid_filter_and_a_scope_narrow_the_rows_alike(odd_db):
     assert {row[1] for row in in_sql} == {grid}
     outside, _ = _export(odd_db, {"role": "gridworker", "scope": ["610822203"]}, False, in_sql=True, grid=grid)
     assert outside == []
+
+
+def test_the_list_filters_narrow_both_ways_alike(odd_db):
+    col = exports.COLUMNS["persons"]
+    everyone, _ = _export(odd_db, ADMIN, True, in_sql=True)
+    for filters in ({"q": "quoted"}, {"tag": "drug_user"}, {"q": "6108", "tag": "veteran"},
+                    {"household": everyone[3][col.index("household_id")]}):
+        in_sql, _ = _export(odd_db, ADMIN, True, in_sql=True, **filters)
+        in_python, _ = _export(odd_db, ADMIN, True, in_sql=False, **filters)
+        assert in_sql == in_python, filters
+        assert 0 < len(in_sql) < len(everyone), filters
+    tagged, _ = _export(odd_db, ADMIN, True, in_sql=True, tag="drug_user")
+    assert {row[col.index("name")] for row in tagged} == {'A "quoted", name', "已遮"}

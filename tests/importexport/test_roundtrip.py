@@ -171,7 +171,7 @@ def test_a_cut_export_stream_is_not_taken_for_a_whole_one():
             yield '{"columns": ["code", "name"]}'
             yield '[["610822", "示范县"]]'
 
-    columns, chunks = _bulk_chunks(Api(), "divisions", False, None)
+    columns, chunks = _bulk_chunks(Api(), "divisions", False, {})
     assert columns == ["code", "name"]
     with pytest.raises(Unreachable):
         list(chunks)
