@@ -49,16 +49,18 @@ def _filtered(q, kind: str, filters: dict):
     """``q`` narrowed by the list endpoints' own filters (``server.services.records``)."""
     from server.services.records import contains, person_search
 
+    text, tag = filters.get("q"), filters.get("tag")
+    tagged = persons.c.tags.like(f'%"{tag}"%') if tag else None
     if kind == "households":
-        if filters.get("q"):
-            q = q.where(or_(contains(households.c.household_no, filters["q"]), contains(households.c.address, filters["q"])))
-        if filters.get("tag"):
-            q = q.where(households.c.id.in_(select(persons.c.household_id).where(persons.c.tags.like(f'%"{filters["tag"]}"%'))))
+        if text:
+            q = q.where(or_(contains(households.c.household_no, text), contains(households.c.address, text)))
+        if tag:
+            q = q.where(households.c.id.in_(select(persons.c.household_id).where(tagged)))
     elif kind == "persons":
-        if filters.get("q"):
-            q = q.where(person_search(filters["q"]))
-        if filters.get("tag"):
-            q = q.where(persons.c.tags.like(f'%"{filters["tag"]}"%'))
+        if text:
+            q = q.where(person_search(text))
+        if tag:
+            q = q.where(tagged)
         if filters.get("household"):
             q = q.where(persons.c.household_id == filters["household"])
     return q

@@ -7,6 +7,7 @@ import io
 import json
 
 import httpx
+import pytest
 
 from .conftest import run_subprocess
 
@@ -198,6 +199,22 @@ def test_a_server_that_ignores_export_filters_is_not_taken_at_its_word():
 
     items = list(iter_records(Api(), "persons", me={"role": "admin"}, search="zhang"))
     assert [i["name"] for i in items] == ["zhang"] and Api.closed
+
+
+@pytest.mark.parametrize("rows", [
+    [["a", "b", "c"], ["", None, 3], [1.5, True, "x"]],
+    [["a,b", 'say "hi"', "line\nbreak"], ["cr\rhere", " lead", "trail "], ["", "", ""], [None, None, None]],
+    [["only"], [""], [None]],
+    [["a", "b"], ["short"], ["x", "y", "z"], ["中文", "、", "|"]],
+    [],
+])
+def test_csv_lines_are_what_csv_writer_writes(rows):
+    from gridctl.exporter import _CsvLines
+
+    expected = io.StringIO()
+    csv.writer(expected).writerows(rows)
+    width = len(rows[0]) if rows else 3
+    assert _CsvLines(width).text([list(r) for r in rows]) == expected.getvalue()
 
 
 __all__ = ["run_subprocess"]
