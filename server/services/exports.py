@@ -4,9 +4,11 @@ The paged list endpoints answer a screen: a page of 1,000 validated models and a
 of 200,000 people through them is 200 requests, 200,000 pydantic models and a second walk for the
 households' numbers. This endpoint is one scoped query (the scope in the WHERE clause, as
 everywhere), persons joined to their household's number and address, read in chunks and sent as
-JSON lines: first ``{"columns": [...]}``, then one line per chunk holding a list of rows (lists in
-the order of the columns): one ``json.dumps`` per 2,000 rows instead of one per row; last
-``{"rows": n}``, so that a client can tell a whole export from a connection that broke.
+JSON lines: first ``{"columns": [...], "filters": [...]}`` (the list filters applied: q, tag,
+household), then one line per chunk holding a list of rows (lists in the order of the columns);
+last ``{"rows": n}``, so that a client can tell a whole export from a connection that broke.
+Persons' rows are made as JSON text by the database itself (below); other kinds, and persons on
+other databases, with one ``json.dumps`` per 2,000 rows.
 
 Masking is decided here: ID numbers are masked for everyone but an admin, and for an admin too
 unless ``reveal``; phones are masked unless ``reveal``; special-population data (DESIGN 17) are
