@@ -14,6 +14,7 @@ dropped when its fixture ends). Tests reach a server's database through ``server
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -22,6 +23,13 @@ import uuid
 from pathlib import Path
 
 import pytest
+
+# A non-interactive shell starts background jobs with SIGINT ignored, and a child inherits that:
+# `gridctl demo`/`serve` started by these tests would then never see the Ctrl-C the tests send
+# (CI runs the SQLite and PostgreSQL suites as two background jobs). A handled signal is reset
+# to its default in every child at exec, so installing Python's own handler here is enough.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "demo-pass"
@@ -160,8 +168,9 @@ class LiveServer:
     def start(self, timeout: float | None = None) -> "LiveServer":
         if self.proc is not None and self.proc.poll() is None:
             return self
-        # Several worker processes each import the whole server: give a busy machine time.
-        timeout = timeout or (30.0 if self.workers == 1 else 120.0)
+        # Seeding the demo on PostgreSQL took over 30 s on a machine at load 13, and several worker
+        # processes each import the whole server: a generous limit costs nothing, it is polled.
+        timeout = timeout or (90.0 if self.workers == 1 else 180.0)
         cmd = [sys.executable, "-m", "server", "--db", self.db.url, "--port", str(self.port), *self.args]
         if self.scale:
             cmd += ["--demo", "--demo-scale", self.scale]

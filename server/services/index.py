@@ -13,7 +13,8 @@ penalties (yellow card 0.02, red card 0.05 each, capped at 0.3), times 100:
   ÷ closed ``dispute`` cases of the period (DESIGN §15);
 - ``visit_coverage``: special-population people (a tag with a visit frequency) whose household
   was visited within their most demanding frequency before the period's end (today's end for
-  the running period) ÷ all of them;
+  the running period; a severe mental disorder at risk 3 or more every 14 days, DESIGN 17) ÷ all
+  of them, people who moved out or died not counted;
 - ``discovery``: cases reported from the field (source ``field`` or ``visit``) in the period per
   100 households, divided by the target (``index_discovery_target`` per 100 households per
   30 days, scaled to the period's length — its days so far for the running period) and capped at 1.
@@ -43,6 +44,7 @@ from datetime import date, datetime, timedelta, timezone
 from sqlalchemy import TIMESTAMP, Integer, case as when, cast, extract, func, literal_column, select, text
 from sqlalchemy.engine import Engine
 
+from schemas import population
 from schemas.validators import CST, format_time
 from server.db import TAGGED_PREDICATE, case_day_counts, case_steps, cases, divisions, households, persons, users, visits
 from server.errors import invalid, not_found
@@ -319,10 +321,14 @@ def _grid_coverage(conn, code: str, ends: list[date], frequencies: dict[str, int
     enough; each list's most demanding frequency (a tag is in the list when its quoted code is in
     the text) then picks the column here. Testing every tag with LIKE on every person, and one
     visit subquery per end, cost a county's index 170 ms."""
-    freq = {tag: days for tag, days in frequencies.items() if tag != "household"}
+    freq = {tag: days for tag, days in frequencies.items() if tag not in population.PSEUDO_KEYS}
     if not freq:
         return {}
-    every_days = sorted(set(freq.values()))
+    # Severe mental disorder at risk 3 or more is due more often (DESIGN 17), as in the overview:
+    # the risk band is one more grouping column, so the pass stays one query.
+    high_days = frequencies.get("severe_mental_high_risk",
+                                population.DEFAULT_VISIT_FREQUENCY_DAYS["severe_mental_high_risk"])
+    every_days = sorted(set(freq.values()) | {high_days})
     ends_t = [_t(end) for end in ends]
     last = (select(visits.c.household_id,
                    *(func.max(when((visits.c.visited_at < e, visits.c.visited_at), else_=None)).label(f"last_{n}")
@@ -331,18 +337,25 @@ def _grid_coverage(conn, code: str, ends: list[date], frequencies: dict[str, int
             .group_by(visits.c.household_id).subquery("last_visit"))
     recent = [_count(last.c[f"last_{n}"] >= _t(end - timedelta(days=days)))
               for n, end in enumerate(ends) for days in every_days]
+    # Literals, not bound parameters: PostgreSQL takes a GROUP BY expression only when it is the
+    # select's own, and every bound parameter is a different one.
+    high_risk = when((persons.c.risk_level >= literal_column(str(population.HIGH_RISK)), literal_column("1")),
+                     else_=literal_column("0"))
     rows = conn.execute(
-        select(persons.c.grid_code, persons.c.tags, func.count(), *recent)
+        select(persons.c.grid_code, persons.c.tags, high_risk, func.count(), *recent)
         .select_from(persons.outerjoin(last, last.c.household_id == persons.c.household_id))
         # Only people still in the register are due visits (DESIGN 17).
         .where(prefix_clause(persons.c.grid_code, code), text(f"persons.{TAGGED_PREDICATE}"),
                persons.c.status == "active")
-        .group_by(persons.c.grid_code, persons.c.tags)).all()
+        .group_by(persons.c.grid_code, persons.c.tags, high_risk)).all()
     out: dict[str, list[list[int]]] = {}
-    for grid, tags_text, n, *visited in rows:
-        every = min((days for tag, days in freq.items() if f'"{tag}"' in (tags_text or "")), default=None)
+    for grid, tags_text, high, n, *visited in rows:
+        tags_text = tags_text or ""
+        every = min((days for tag, days in freq.items() if f'"{tag}"' in tags_text), default=None)
         if every is None:
             continue
+        if high and '"severe_mental"' in tags_text:
+            every = min(every, high_days)
         column = every_days.index(every)
         pairs = out.setdefault(grid, [[0, 0] for _ in ends])
         for i, pair in enumerate(pairs):

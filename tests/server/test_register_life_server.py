@@ -31,10 +31,19 @@ def _coverage(api: Api, tag: str) -> dict:
     return next(c for c in overview["visit_coverage"] if c["tag"] == tag)
 
 
+def _index_coverage(api: Api) -> list[int]:
+    """[visited, people] of the visit-coverage component of gw-001's grid in this month's index."""
+    body = api.get("/stats/index", division=GW1_GRID[:9], level="grid").json()
+    row = next(r for r in body["items"] if r["code"] == GW1_GRID)
+    counts = row["counts"].get("visit_coverage", {"numerator": 0, "denominator": 0})
+    return [counts["numerator"], counts["denominator"]]
+
+
 def test_coverage_counts_active_people_and_severe_mental_by_risk(town):
     gw1 = Api(town.url, token_for(town.url, "gw-001"))
     station = Api(town.url, token_for(town.url, "station-01"))
     before = _coverage(station, "severe_mental")
+    index_before = _index_coverage(station)
     hid = uuid7()
     assert gw1.push(_m("household.upsert", {"id": hid, "household_no": "SRV-R17-1", "grid_code": GW1_GRID,
                                             "address": "府兴路40号"}))[0]["status"] == "applied"
@@ -56,6 +65,9 @@ def test_coverage_counts_active_people_and_severe_mental_by_risk(town):
     # quarterly low-risk person, not the high-risk one due every 14 days.
     assert after["people"] - before["people"] == 2
     assert after["visited"] - before["visited"] == 1
+    # The governance index counts them by the same rule as the overview.
+    index_after = _index_coverage(station)
+    assert [a - b for a, b in zip(index_after, index_before)] == [1, 2]
 
     gone = gw1.get(f"/persons/{people['gone']}").json()
     assert (gone["status"], gone["moved_to"], gone["status_date"], gone["risk_level"]) == (
