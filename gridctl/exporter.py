@@ -18,6 +18,7 @@ never leaves a half file that looks whole.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -177,38 +178,67 @@ class _Households:
 
 def iter_records(api: Any, kind: str, *, me: dict, reveal: bool = False, **filters: Any) -> Iterator[dict]:
     """The records of ``kind`` as export rows (dicts of ``COLUMNS[kind]``), masked unless ``reveal``."""
-    columns, rows = _rows(api, kind, me=me, reveal=reveal, filters=filters)
-    for row in rows:
-        yield dict(zip(columns, row))
+    columns, chunks = _chunks(api, kind, me=me, reveal=reveal, filters=filters)
+    for chunk in chunks:
+        for row in chunk:
+            yield dict(zip(columns, row))
 
 
-def _rows(api: Any, kind: str, *, me: dict, reveal: bool, filters: dict) -> tuple[list[str], Iterator[list]]:
+def _chunks(api: Any, kind: str, *, me: dict, reveal: bool, filters: dict) -> tuple[list[str], Iterator[list[list]]]:
+    """The columns, and the rows in lists of rows: the bulk stream arrives in chunks of a few
+    thousand rows, and every step after it (labels, CSV) works a chunk at a time."""
     params = _filters(kind, me, filters)
-    if kind in REGISTER and set(params) <= {"grid"}:
+    if params.get("tag") in SENSITIVE_TAGS and not reveal:
+        # Who is in a special population is itself the sensitive fact (DESIGN 17).
+        raise InvalidInput("exports.sensitive_tag_needs_reveal", field="--tag", tag=params["tag"])
+    if kind in REGISTER and set(params) <= {"grid"} | BULK_FILTERS.get(kind, set()):
         try:
-            return _bulk_rows(api, kind, reveal, params.get("grid"))
+            found = _bulk_chunks(api, kind, reveal, params)
+            if found is not None:
+                return found
         except NotFound:
             if kind in ("divisions", "grids"):
                 raise
             # A server without /export: the list endpoints serve, only slower.
-    return COLUMNS[kind], _paged_rows(api, kind, reveal, filters, params)
+    return COLUMNS[kind], _in_chunks(_paged_rows(api, kind, reveal, filters, params))
 
 
-def _bulk_rows(api: Any, kind: str, reveal: bool, grid: str | None) -> tuple[list[str], Iterator[list]]:
-    lines = api.export_lines(kind, grid=grid, reveal=reveal)
+# The list filters /export applies too (its first line names those it applied: an older server
+# ignores them, and its answer is then not taken).
+BULK_FILTERS = {"households": {"q", "tag"}, "persons": {"q", "tag", "household"}}
+
+
+def _in_chunks(rows: Iterator[list], size: int = PAGE_SIZE) -> Iterator[list[list]]:
+    chunk: list[list] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _bulk_chunks(api: Any, kind: str, reveal: bool, params: dict) -> tuple[list[str], Iterator[list[list]]] | None:
+    """The export stream of ``kind``; None when the server did not apply every filter asked for."""
+    lines = api.export_lines(kind, reveal=reveal, **params)
     head = json.loads(next(lines))
+    if not set(params) - {"grid"} <= set(head.get("filters", ())):
+        lines.close()
+        return None
     columns = head["columns"]
 
-    def rows() -> Iterator[list]:
+    def chunks() -> Iterator[list[list]]:
+        loads = json.loads
         for line in lines:
-            chunk = json.loads(line)
+            chunk = loads(line)
             if isinstance(chunk, dict):  # the closing line: how many rows the server sent
                 return
-            yield from chunk
+            yield chunk
         # The stream ended without its closing line: the connection broke, the file is not whole.
         raise Unreachable(server=api.base_url)
 
-    return columns, rows()
+    return columns, chunks()
 
 
 def _paged_rows(api: Any, kind: str, reveal: bool, filters: dict, params: dict) -> Iterator[list]:
@@ -242,10 +272,15 @@ SENSITIVE_TAGS = frozenset({"mental_disorder"}) | population.SENSITIVE_TAGS
 # --- languages -----------------------------------------------------------------------------------
 
 class _Speaker:
-    """Headers and cell values of one kind in one language."""
+    """Headers and cell values of one kind in one language.
+
+    What each column needs is settled once per export (its label table, its list separator, how a
+    boolean reads): 200,000 rows go through here, and most of their columns need nothing at all."""
 
     def __init__(self, kind: str, columns: list[str], lang: str) -> None:
         self.kind, self.columns, self.zh = kind, columns, lang == "zh"
+        # column index -> {code: label}, the coded columns under Chinese
+        self._labels: dict[int, dict[str, str]] = {}
         if self.zh:
             from gridctl.i18n import t
             from schemas import codes, rows
@@ -255,49 +290,109 @@ class _Speaker:
                 return zh or t(f"bulk.col.{c}", lang="zh")
 
             self.headers = [header(c) for c in columns]
-            self._tables = {i: codes.TABLES[CODED[kind][c]] for i, c in enumerate(columns) if c in CODED[kind]}
+            self._labels = {i: {code: pair[0] for code, pair in codes.TABLES[CODED[kind][c]].items()}
+                            for i, c in enumerate(columns) if c in CODED[kind]}
         else:
             self.headers = list(columns)
-            self._tables = {}
         self._booleans = {i for i, c in enumerate(columns) if c in BOOLEAN.get(kind, ())}
-        self._special = [i for i, c in enumerate(columns)
-                         if c in ("tags", "photos", "person_ids", "parties") or c in BOOLEAN.get(kind, ())]
+        special = {i for i, c in enumerate(columns)
+                   if c in ("tags", "photos", "person_ids", "parties") or c in BOOLEAN.get(kind, ())}
+        typed = set(self._labels) | (self._booleans if self.zh else set())
+        self._value_steps = [(i, self._value_fn(i)) for i in sorted(typed)]
+        self._cell_steps = [(i, self._cell_fn(i, i in special)) for i in sorted(set(self._labels) | special)]
 
-    def _label(self, table: dict, value: Any) -> Any:
-        pair = table.get(value)
-        return pair[0] if pair else value
+    def _value_fn(self, i: int) -> Callable[[Any], Any]:
+        """Column ``i``'s value in this language, still typed: codes become labels (in lists too),
+        booleans 是/否 under Chinese."""
+        labels = self._labels.get(i)
+        boolean = self.zh and i in self._booleans
+
+        def value(v: Any) -> Any:
+            if isinstance(v, str):
+                return labels.get(v, v) if labels else v
+            if isinstance(v, bool):
+                return ("是" if v else "否") if boolean else v
+            if labels and isinstance(v, list):
+                return [labels.get(x, x) if isinstance(x, str) else x for x in v]
+            return v
+
+        return value
+
+    def _cell_fn(self, i: int, special: bool) -> Callable[[Any], Any]:
+        """Column ``i``'s value as the text of a CSV or sheet cell: its label, lists joined by the
+        importer's separators (、 in Chinese, | in English), objects as JSON, booleans as words."""
+        value = self._value_fn(i)
+        if not special:
+            return value
+        sep = "、" if self.zh else "|"
+
+        def cell(v: Any) -> Any:
+            v = value(v)
+            if isinstance(v, list):
+                if all(isinstance(x, str) for x in v):
+                    return sep.join(v)
+                return json.dumps(v, ensure_ascii=False, separators=(",", ":"))
+            if isinstance(v, bool):
+                return "true" if v else "false"
+            if isinstance(v, dict):
+                return json.dumps(v, ensure_ascii=False, separators=(",", ":"))
+            return v
+
+        return cell
 
     def values(self, row: list) -> list:
         """The row in this language, its values still typed (lists, numbers, booleans)."""
-        if not self.zh:
+        if not self._value_steps:
             return row
         row = list(row)
-        for i, table in self._tables.items():
+        for i, value in self._value_steps:
             v = row[i]
-            if v is None or v == "":
-                continue
-            row[i] = [self._label(table, x) for x in v] if isinstance(v, list) else self._label(table, v)
-        for i in self._booleans:
-            if isinstance(row[i], bool):
-                row[i] = "是" if row[i] else "否"
+            if v is not None and v != "":
+                row[i] = value(v)
         return row
 
+    def cells_chunk(self, chunk: list[list], blanks: bool = True) -> list[list]:
+        """The rows of ``chunk`` as cell texts, changed in place (the rows are the export's own).
+        ``blanks``: None becomes "" (csv.writer writes None as an empty field by itself).
+
+        A column at a time, with the common cases inline (a list of codes joined, a code
+        labelled); anything else goes through the column's full rule (``_cell_fn``)."""
+        sep = "、" if self.zh else "|"
+        join = sep.join
+        for i, cell in self._cell_steps:
+            labels = self._labels.get(i)
+            if self.columns[i] in ("tags", "photos", "person_ids"):
+                for row in chunk:
+                    v = row[i]
+                    if v.__class__ is list:
+                        try:
+                            row[i] = join([labels.get(x, x) for x in v] if labels else v)
+                        except TypeError:  # not a list of texts
+                            row[i] = cell(v)
+                    elif v is not None and v != "":
+                        row[i] = cell(v)
+            elif labels and i not in self._booleans:
+                get = labels.get
+                for row in chunk:
+                    v = row[i]
+                    if v.__class__ is str:
+                        row[i] = get(v, v)
+                    elif v is not None:
+                        row[i] = cell(v)
+            else:
+                for row in chunk:
+                    v = row[i]
+                    if v is not None and v != "":
+                        row[i] = cell(v)
+        if blanks:
+            for row in chunk:
+                if None in row:
+                    row[:] = ["" if v is None else v for v in row]
+        return chunk
+
     def cells(self, row: list) -> list:
-        """The row as the text of CSV or sheet cells. Most cells are text already: only the columns
-        that can hold lists, objects or booleans are looked at one by one."""
-        if self.zh:
-            row = self.values(row)
-        out = ["" if v is None else v for v in row]
-        for i in self._special:
-            v = out[i]
-            if isinstance(v, bool):
-                out[i] = "true" if v else "false"
-            elif isinstance(v, list) and all(isinstance(x, str) for x in v):
-                # the importer's separators: 、 in Chinese, | in English
-                out[i] = ("、" if self.zh else "|").join(v)
-            elif isinstance(v, (list, dict)):
-                out[i] = json.dumps(v, ensure_ascii=False, separators=(",", ":"))
-        return out
+        """One row as the text of CSV or sheet cells."""
+        return self.cells_chunk([list(row)])[0]
 
 
 # --- the export ----------------------------------------------------------------------------------
@@ -331,7 +426,7 @@ def run_export(
         raise Forbidden("importer.export.reveal_admin_only", username=me.get("username"), role=me.get("role"))
     started = time.monotonic()
     report = ExportReport(kind=kind, format=fmt, out=str(out) if to_file else None, revealed=reveal, lang=lang)
-    columns, rows = _rows(api, kind, me=me, reveal=reveal, filters=filters)
+    columns, chunks = _chunks(api, kind, me=me, reveal=reveal, filters=filters)
     speaker = _Speaker(kind, columns, lang)
     if to_file:
         target = Path(out)
@@ -349,10 +444,14 @@ def run_export(
         try:
             if fmt == "xlsx":
                 os.close(fd)
-                report.rows = _write_xlsx(part, kind, speaker, rows, progress)
+                report.rows = _write_xlsx(part, kind, speaker, chunks, progress)
             else:
-                with open(fd, "w", encoding="utf-8-sig" if fmt == "csv" else "utf-8", newline="") as fh:
-                    report.rows = _write(fh, fmt, speaker, rows, progress)
+                # Bytes, encoded a chunk at a time (a text file encodes on every row's write).
+                with open(fd, "wb") as fh:
+                    if fmt == "csv":
+                        fh.write(codecs.BOM_UTF8)
+                    write = fh.write
+                    report.rows = _write(lambda text: write(text.encode("utf-8")), fmt, speaker, chunks, progress)
             os.replace(part, target)
         except BaseException:
             part.unlink(missing_ok=True)
@@ -360,77 +459,89 @@ def run_export(
     else:
         # No BOM on standard output: it would end up inside whatever reads the pipe.
         stream = stdout or sys.stdout
-        report.rows = _write(stream, fmt, speaker, rows, progress)
+        report.rows = _write(stream.write, fmt, speaker, chunks, progress)
         stream.flush()
     report.seconds = time.monotonic() - started
     return report
 
 
-def _write(fh: TextIO | io.TextIOBase, fmt: str, speaker: _Speaker, rows: Iterator[list],
+class _CsvLines:
+    """Rows as CSV text exactly as ``csv.writer`` writes them (comma, minimal quoting, CRLF), at
+    twice its speed: a row none of whose fields needs quotes (no comma, quote or line break: most
+    rows of a register) is one join; any other row goes through ``csv.writer`` itself."""
+
+    def __init__(self, width: int) -> None:
+        self._commas = width - 1
+        self._buffer = io.StringIO()
+        self._writer = csv.writer(self._buffer)
+
+    def _quoted(self, row: list) -> str:
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        self._writer.writerow(row)
+        return self._buffer.getvalue()[:-2]
+
+    def text(self, rows: list[list]) -> str:
+        out = []
+        append, commas = out.append, self._commas
+        for row in rows:
+            try:
+                line = ",".join(row)
+            except TypeError:  # None, numbers: as csv.writer writes them
+                line = ",".join(["" if v is None else v if v.__class__ is str else str(v) for v in row])
+            if (line.count(",") != commas or '"' in line or "\n" in line or "\r" in line
+                    or len(row) != commas + 1 or not commas):
+                line = self._quoted(row)
+            append(line)
+        out.append("")
+        return "\r\n".join(out)
+
+
+def _write(write: Callable[[str], Any], fmt: str, speaker: _Speaker, chunks: Iterator[list[list]],
            progress: Progress | None) -> int:
+    """CSV or JSON lines, written a chunk at a time: each chunk becomes one text, one write."""
     n = 0
     if progress:
         progress(0, None, "importer.export.progress")
     if fmt == "csv":
-        writer = csv.writer(fh)
-        writer.writerow(speaker.headers)
-        cells = speaker.cells
-        batch: list[list] = []
-        for row in rows:
-            batch.append(cells(row))
-            if len(batch) == PAGE_SIZE:
-                writer.writerows(batch)
-                n += len(batch)
-                batch = []
-                if progress:
-                    progress(n, None, "importer.export.progress")
-        writer.writerows(batch)
-        n += len(batch)
+        lines = _CsvLines(len(speaker.headers))
+        write(lines.text([speaker.headers]))
+        cells_chunk = speaker.cells_chunk
+        for chunk in chunks:
+            write(lines.text(cells_chunk(chunk, blanks=False)))
+            n += len(chunk)
+            if progress:
+                progress(n, None, "importer.export.progress")
     else:
         headers, values = speaker.headers, speaker.values
         dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-        for row in rows:
-            fh.write(dumps(dict(zip(headers, values(row)))) + "\n")
-            n += 1
-            if progress and n % PAGE_SIZE == 0:
+        for chunk in chunks:
+            write("".join([dumps(dict(zip(headers, values(row)))) + "\n" for row in chunk]))
+            n += len(chunk)
+            if progress:
                 progress(n, None, "importer.export.progress")
     if progress:
         progress(n, n, "importer.export.progress")
     return n
 
 
-def _write_xlsx(path: Path, kind: str, speaker: _Speaker, rows: Iterator[list], progress: Progress | None) -> int:
-    """One sheet; constant_memory streams each row to disk, so 200,000 rows cost what 2,000 do.
-    Every text is written as text: an ID number must never become a number in Excel."""
-    import xlsxwriter
+def _write_xlsx(path: Path, kind: str, speaker: _Speaker, chunks: Iterator[list[list]],
+                progress: Progress | None) -> int:
+    """One sheet, written as the rows stream in (``gridctl.xlsxwrite``), so 200,000 rows cost the
+    memory 2,000 do. Every text is written as text: an ID number must never become a number in Excel."""
+    from gridctl.xlsxwrite import SheetWriter
 
-    book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False,
-                                           "strings_to_formulas": False, "strings_to_urls": False})
-    try:
-        sheet = book.add_worksheet(kind)
-        bold = book.add_format({"bold": True})
-        widths = {"id_number": 20, "household_no": 18, "grid_code": 17, "address": 24, "name": 10,
-                  "id": 38, "household_id": 38, "head_person_id": 38, "title": 30, "description": 40}
-        for i, c in enumerate(speaker.columns):
-            sheet.set_column(i, i, widths.get(c, 12))
-        sheet.write_row(0, 0, speaker.headers, bold)
-        sheet.freeze_panes(1, 0)
-        write_string, write_number = sheet.write_string, sheet.write_number
-        cells = speaker.cells
-        n = 0
-        if progress:
-            progress(0, None, "importer.export.progress")
-        for n, row in enumerate(rows, start=1):
-            for c, v in enumerate(cells(row)):
-                if isinstance(v, str):
-                    if v:
-                        write_string(n, c, v)
-                else:
-                    write_number(n, c, v)
-            if progress and n % PAGE_SIZE == 0:
+    widths = {"id_number": 20, "household_no": 18, "grid_code": 17, "address": 24, "name": 10,
+              "id": 38, "household_id": 38, "head_person_id": 38, "title": 30, "description": 40}
+    n = 0
+    if progress:
+        progress(0, None, "importer.export.progress")
+    with SheetWriter(path, kind, speaker.headers, [widths.get(c, 12) for c in speaker.columns]) as sheet:
+        cells_chunk = speaker.cells_chunk
+        for chunk in chunks:
+            n += sheet.write_rows(cells_chunk(chunk))
+            if progress:
                 progress(n, None, "importer.export.progress")
-    finally:
-        book.close()
     if progress:
         progress(n, n, "importer.export.progress")
     return n

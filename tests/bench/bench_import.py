@@ -13,6 +13,10 @@ Prints one JSON line per figure. Run: python tests/bench/bench_import.py [--rows
 - peak memory (max RSS) of each client process and of the server process;
 - export: ``gridctl export persons --out FILE`` of everything imported, CSV and .xlsx (masked).
 Each figure is the median of ``--repeat`` rounds; every round's value is in ``runs``.
+
+``--export-only`` skips the import figures: the persons are imported once (or taken from
+``--seed-db FILE``, a server database kept from an earlier run: SQLite only) and each round
+exports them from a fresh server on a copy of that database, so that export work iterates fast.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import csv
 import json
 import os
 import resource
+import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -166,10 +171,12 @@ def run_cli(env: dict, *args: str, server_pid: int | None = None) -> tuple[float
     return seconds, proc, info
 
 
-def fresh_server(tmp: Path, name: str):
+def fresh_server(tmp: Path, name: str, seeded: Path | None = None):
     from tests.conftest import PASSWORD, LiveServer
 
-    server = LiveServer(tmp / f"{name}.db").start()
+    if seeded is not None:
+        shutil.copyfile(seeded, tmp / f"{name}.db")
+    server = LiveServer(tmp / f"{name}.db", scale=None if seeded else "small").start()
     env = {**os.environ, "GRIDCTL_CONFIG_DIR": str(tmp / name / "config"), "GRIDCTL_DATA_DIR": str(tmp / name / "data"),
            "GRIDCTL_LANG": "en", "NO_COLOR": "1"}
     old = {k: os.environ.get(k) for k in ("GRIDCTL_CONFIG_DIR", "GRIDCTL_DATA_DIR")}
@@ -194,32 +201,124 @@ def import_round(tmp: Path, name: str, path: Path, rows: int) -> dict:
         summary = json.loads(proc.stdout) if proc.returncode in (0, 3) else {"error": proc.stderr[-500:]}
         out = {"seconds": seconds, "summary": summary, "client_mb": info.get("rss_mb", 0.0),
                "timings": info.get("timings", {}), "client_cpu": info["client_cpu"], "server_cpu": info["server_cpu"]}
-        exports = {}
-        for fmt in ("csv", "xlsx"):
-            target = tmp / f"{name}-export.{fmt}"
-            e_seconds, e_proc, e_info = run_cli(env, "export", "persons", "--format", fmt, "--out", str(target),
-                                                server_pid=server.proc.pid)
-            exports[fmt] = {"seconds": e_seconds, "client_mb": e_info.get("rss_mb", 0.0),
-                            "client_cpu": e_info["client_cpu"], "server_cpu": e_info["server_cpu"],
-                            "error": e_proc.stderr[-300:] if e_proc.returncode else None}
-            if fmt == "csv" and target.exists():
-                exports[fmt]["rows"] = sum(1 for _ in target.open(encoding="utf-8-sig")) - 1
-            target.unlink(missing_ok=True)
-        out["exports"] = exports
+        out["exports"] = export_rounds(tmp, name, env, server)
         out["server_mb"] = server_peak_kb(server.proc.pid) / 1024
         return out
     finally:
         server.stop()
 
 
+def export_rounds(tmp: Path, name: str, env: dict, server) -> dict:
+    """``gridctl export persons`` as CSV then .xlsx against a running server."""
+    exports = {}
+    for fmt in ("csv", "xlsx"):
+        target = tmp / f"{name}-export.{fmt}"
+        e_seconds, e_proc, e_info = run_cli(env, "export", "persons", "--format", fmt, "--out", str(target),
+                                            server_pid=server.proc.pid)
+        exports[fmt] = {"seconds": e_seconds, "client_mb": e_info.get("rss_mb", 0.0),
+                        "client_cpu": e_info["client_cpu"], "server_cpu": e_info["server_cpu"],
+                        "error": e_proc.stderr[-300:] if e_proc.returncode else None}
+        if fmt == "csv" and target.exists():
+            exports[fmt]["rows"] = sum(1 for _ in target.open(encoding="utf-8-sig")) - 1
+        target.unlink(missing_ok=True)
+    return exports
+
+
+def export_only(tmp: Path, rows: int, repeat: int, seed_db: Path | None) -> None:
+    """Import once (or reuse ``seed_db``), then each round: a fresh server on a copy, the exports,
+    the server's peak memory (of the export alone, since that server imported nothing). Under
+    GRIDCTL_TEST_DB (PostgreSQL) the rounds restart a server on the one seeded database."""
+    from tests.conftest import ON_POSTGRES, LiveServer
+
+    seeded_server = None
+    if ON_POSTGRES or seed_db is None or not seed_db.exists():
+        path = tmp / "persons.csv"
+        make_file(path, rows)
+        server, env = fresh_server(tmp, "seed")
+        try:
+            _, proc, _ = run_cli(env, "import", "persons", str(path), "-o", "json")
+            if proc.returncode not in (0, 3):
+                raise SystemExit(f"seeding failed: {proc.stderr[-500:]}")
+        finally:
+            server.stop()
+        seed = tmp / "seed.db"
+        if ON_POSTGRES:
+            seeded_server = server
+        elif seed_db is not None:
+            shutil.copyfile(seed, seed_db)
+    else:
+        seed = seed_db
+    runs = []
+    try:
+        for n in range(repeat):
+            if seeded_server is not None:
+                server = LiveServer(seeded_server.db_path, scale=None, db=seeded_server.db).start()
+                env = {**os.environ, "GRIDCTL_CONFIG_DIR": str(tmp / "seed" / "config"),
+                       "GRIDCTL_DATA_DIR": str(tmp / "seed" / "data"), "GRIDCTL_LANG": "en", "NO_COLOR": "1"}
+                _login_again(server.url, env)
+            else:
+                server, env = fresh_server(tmp, f"export{n}", seeded=seed)
+            try:
+                exports = export_rounds(tmp, f"export{n}", env, server)
+                exports["server_mb"] = server_peak_kb(server.proc.pid) / 1024
+                runs.append(exports)
+            finally:
+                server.stop()
+                (tmp / f"export{n}.db").unlink(missing_ok=True)
+    finally:
+        if seeded_server is not None:
+            seeded_server.db.drop()
+    report_exports(runs)
+    med = statistics.median
+    emit("export.server_peak_rss", med([r["server_mb"] for r in runs]), "MB",
+         runs=[round(r["server_mb"], 1) for r in runs], note="a server that only exported",
+         db="postgresql" if ON_POSTGRES else "sqlite")
+
+
+def _login_again(url: str, env: dict) -> None:
+    """The restarted server has a new port: log the profile in again."""
+    from tests.conftest import PASSWORD
+
+    old = {k: os.environ.get(k) for k in ("GRIDCTL_CONFIG_DIR", "GRIDCTL_DATA_DIR")}
+    os.environ.update({k: env[k] for k in old})
+    try:
+        from gridctl import ops
+
+        ops.login(url, "county-admin", PASSWORD)
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def report_exports(runs: list[dict]) -> None:
+    med = statistics.median
+    for fmt in ("csv", "xlsx"):
+        fruns = [r[fmt] for r in runs]
+        emit(f"export.persons_{fmt}", med([r["seconds"] for r in fruns]), "s", rows=fruns[-1].get("rows"),
+             runs=[round(r["seconds"], 3) for r in fruns], error=fruns[-1]["error"], load=os.getloadavg()[0])
+        emit(f"export.persons_{fmt}_cpu", med([r["client_cpu"] + r["server_cpu"] for r in fruns]), "s",
+             client=round(med([r["client_cpu"] for r in fruns]), 3), server=round(med([r["server_cpu"] for r in fruns]), 3))
+        emit(f"export.persons_{fmt}_client_peak_rss", med([r["client_mb"] for r in fruns]), "MB",
+             runs=[round(r["client_mb"], 1) for r in fruns])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--export-only", action="store_true", help="seed once, then measure only the exports")
+    parser.add_argument("--seed-db", type=Path, help="with --export-only: a SQLite server database to reuse "
+                        "(made by the first run when missing)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
+        if args.export_only:
+            export_only(tmp, args.rows, args.repeat, args.seed_db)
+            return
         path = tmp / "persons.csv"
         make_file(path, args.rows)
         emit("import.file_size", path.stat().st_size / 1e6, "MB", rows=args.rows, encoding="gb18030")
@@ -255,13 +354,7 @@ def main() -> None:
                  runs=[round(r["client_mb"], 1) for r in runs])
             emit(f"import.{label}_server_peak_rss", med([r["server_mb"] for r in runs]), "MB",
                  runs=[round(r["server_mb"], 1) for r in runs])
-        for fmt in ("csv", "xlsx"):
-            runs = [r["exports"][fmt] for r in csv_runs]
-            emit(f"export.persons_{fmt}", med([r["seconds"] for r in runs]), "s", rows=runs[-1].get("rows"),
-                 runs=[round(r["seconds"], 3) for r in runs], error=runs[-1]["error"])
-            emit(f"export.persons_{fmt}_cpu", med([r["client_cpu"] + r["server_cpu"] for r in runs]), "s",
-                 client=round(med([r["client_cpu"] for r in runs]), 3), server=round(med([r["server_cpu"] for r in runs]), 3))
-            emit(f"export.persons_{fmt}_client_peak_rss", med([r["client_mb"] for r in runs]), "MB")
+        report_exports([r["exports"] for r in csv_runs])
 
 
 if __name__ == "__main__":

@@ -162,7 +162,7 @@ def test_a_cut_export_stream_is_not_taken_for_a_whole_one():
     """The server ends every export with {"rows": n}; a stream that stops before it (a dropped
     connection) fails the export instead of leaving a short file that looks complete."""
     from gridctl.errors import Unreachable
-    from gridctl.exporter import _bulk_rows
+    from gridctl.exporter import _bulk_chunks
 
     class Api:
         base_url = "http://127.0.0.1:9"
@@ -171,7 +171,7 @@ def test_a_cut_export_stream_is_not_taken_for_a_whole_one():
             yield '{"columns": ["code", "name"]}'
             yield '[["610822", "示范县"]]'
 
-    columns, rows = _bulk_rows(Api(), "divisions", False, None)
+    columns, chunks = _bulk_chunks(Api(), "divisions", False, {})
     assert columns == ["code", "name"]
     with pytest.raises(Unreachable):
-        list(rows)
+        list(chunks)
