@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from datetime import datetime, timezone
 from typing import Any
 
@@ -165,11 +166,22 @@ def clamp_limit(limit: int | None, default: int = 100) -> int:
     return limit
 
 
+# What each sort column's value looks like in a cursor this server gave out: a value of another
+# shape (hypothesis sent ["0", "0"]) is refused, not paged from.
+_CURSOR_SHAPES = {
+    "grid_code": re.compile(r"[0-9]{6,15}"),
+    "id": re.compile(r"[0-9A-Za-z_-]{8,64}"),
+    "visited_at": re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:?[0-9]{2})?"),
+}
+_CURSOR_SHAPES["reported_at"] = _CURSOR_SHAPES["visited_at"]
+
+
 def page(conn: Connection, query, sort_cols: list, cursor: str | None, limit: int, descending: bool = False):
     """Keyset paging over ``sort_cols`` (the last one unique). Returns (rows, next_cursor)."""
     after = decode_cursor(cursor)
     if after is not None:
-        if len(after) != len(sort_cols):
+        if len(after) != len(sort_cols) or not all(
+                _CURSOR_SHAPES[c.name].fullmatch(v) for c, v in zip(sort_cols, after)):
             raise _bad_cursor()
         cmp = (lambda c, v: c < v) if descending else (lambda c, v: c > v)
         # (a, b) > (x, y)  ==  a > x OR (a = x AND b > y), written out for portability.

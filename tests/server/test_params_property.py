@@ -54,6 +54,8 @@ def _ok(r, *allowed) -> None:
 @SETTINGS
 @given(cursor=cursors, path=st.sampled_from(LISTS))
 @example(cursor="WyIiLCAiIl0", path="/persons")  # ["", ""]: two empty strings once paged from the start
+@example(cursor="WyIwIiwgIjAiXQ", path="/households")  # ["0", "0"]: no grid code, no record id
+@example(cursor="WyIwIiwgIjAiXQ", path="/visits")
 def test_any_cursor_answers_a_page_or_a_problem(station, cursor, path):
     r = station.get(path, cursor=cursor)
     _ok(r)
