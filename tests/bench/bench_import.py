@@ -172,25 +172,14 @@ def run_cli(env: dict, *args: str, server_pid: int | None = None) -> tuple[float
 
 
 def fresh_server(tmp: Path, name: str, seeded: Path | None = None):
-    from tests.conftest import PASSWORD, LiveServer
+    from tests.conftest import LiveServer
 
     if seeded is not None:
         shutil.copyfile(seeded, tmp / f"{name}.db")
     server = LiveServer(tmp / f"{name}.db", scale=None if seeded else "small").start()
     env = {**os.environ, "GRIDCTL_CONFIG_DIR": str(tmp / name / "config"), "GRIDCTL_DATA_DIR": str(tmp / name / "data"),
            "GRIDCTL_LANG": "en", "NO_COLOR": "1"}
-    old = {k: os.environ.get(k) for k in ("GRIDCTL_CONFIG_DIR", "GRIDCTL_DATA_DIR")}
-    os.environ.update({k: env[k] for k in old})
-    try:
-        from gridctl import ops
-
-        ops.login(server.url, "county-admin", PASSWORD)
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    _log_in(server.url, env)
     return server, env
 
 
@@ -255,7 +244,7 @@ def export_only(tmp: Path, rows: int, repeat: int, seed_db: Path | None) -> None
                 server = LiveServer(seeded_server.db_path, scale=None, db=seeded_server.db).start()
                 env = {**os.environ, "GRIDCTL_CONFIG_DIR": str(tmp / "seed" / "config"),
                        "GRIDCTL_DATA_DIR": str(tmp / "seed" / "data"), "GRIDCTL_LANG": "en", "NO_COLOR": "1"}
-                _login_again(server.url, env)
+                _log_in(server.url, env)
             else:
                 server, env = fresh_server(tmp, f"export{n}", seeded=seed)
             try:
@@ -275,8 +264,8 @@ def export_only(tmp: Path, rows: int, repeat: int, seed_db: Path | None) -> None
          db="postgresql" if ON_POSTGRES else "sqlite")
 
 
-def _login_again(url: str, env: dict) -> None:
-    """The restarted server has a new port: log the profile in again."""
+def _log_in(url: str, env: dict) -> None:
+    """Log the admin profile of ``env`` in (again after a restart: the server has a new port)."""
     from tests.conftest import PASSWORD
 
     old = {k: os.environ.get(k) for k in ("GRIDCTL_CONFIG_DIR", "GRIDCTL_DATA_DIR")}
