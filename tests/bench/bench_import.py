@@ -175,7 +175,10 @@ def fresh_server(tmp: Path, name: str, seeded: Path | None = None):
     from tests.conftest import LiveServer
 
     if seeded is not None:
-        shutil.copyfile(seeded, tmp / f"{name}.db")
+        # The write-ahead log holds what was not checkpointed yet (every 40 MB): copy it too.
+        for suffix in ("", "-wal"):
+            if Path(f"{seeded}{suffix}").exists():
+                shutil.copyfile(f"{seeded}{suffix}", tmp / f"{name}.db{suffix}")
     server = LiveServer(tmp / f"{name}.db", scale=None if seeded else "small").start()
     env = {**os.environ, "GRIDCTL_CONFIG_DIR": str(tmp / name / "config"), "GRIDCTL_DATA_DIR": str(tmp / name / "data"),
            "GRIDCTL_LANG": "en", "NO_COLOR": "1"}
