@@ -100,6 +100,10 @@ ENTITY_COLUMNS = {
 UNSENT_STATES = ("pending", "conflict", "rejected")
 
 
+def _fold(value):
+    return value.lower() if isinstance(value, str) else value
+
+
 def utcnow() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -113,6 +117,8 @@ class Store:
             self.path.touch(mode=0o600)
         self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
         self.db.row_factory = sqlite3.Row
+        # Search folds every letter, not only ASCII (gridctl/ops/search.py lower_sql).
+        self.db.create_function("gridctl_lower", 1, _fold, deterministic=True)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")
         self._migrate(new)

@@ -10,7 +10,7 @@ from gridctl.i18n import get_lang
 from gridctl.ops.client import Client, Listing, WriteResult
 from gridctl.ops.queues import QUEUES, by_urgency, in_queue
 from gridctl.ops.refs import listing, mark_sync, refresh, resolve
-from gridctl.ops.search import like_pattern
+from gridctl.ops.search import like_pattern, lower_sql
 from gridctl.ops.writes import validate, write
 from schemas import workflow as wf
 from schemas.validators import format_time
@@ -68,7 +68,7 @@ def list_cases(client: Client, *, mine: bool = True, statuses: Iterable[str] = (
     if needle and not set(needle) & {'"', "\\"}:
         # In SQL to narrow cheaply (JSON escapes only quotes and backslashes among printable text),
         # literal by the ESCAPE clause; the fields themselves are checked below.
-        where.append("lower(data) LIKE ? ESCAPE '\\'")
+        where.append(f"{lower_sql(needle)}(data) LIKE ? ESCAPE '\\'")
         params.append(like_pattern(needle))
     sql = "SELECT data FROM cases" + (" WHERE " + " AND ".join(where) if where else "")
     sql += " ORDER BY due_at IS NULL, due_at, reported_at DESC"

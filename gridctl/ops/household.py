@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from gridctl.ops.client import Client, Listing
 from gridctl.ops.refs import listing, mark_sync, refresh, resolve, sync_states
-from gridctl.ops.search import like_pattern
+from gridctl.ops.search import like_pattern, lower_sql
 
 
 def _members_by_household(client: Client, ids: list[str]) -> dict[str, list[dict]]:
@@ -27,9 +27,9 @@ def list_households(client: Client, *, grid: str | None = None, search: str | No
         params.append(grid + "%")
     if search:
         # Case-insensitive and literal (DESIGN 13), as the server's q=.
-        pattern = like_pattern(search)
-        where.append("(lower(household_no) LIKE ? ESCAPE '\\' OR lower(json_extract(data, '$.address')) LIKE ? ESCAPE '\\'"
-                     " OR id IN (SELECT household_id FROM persons WHERE lower(name) LIKE ? ESCAPE '\\'))")
+        pattern, fold = like_pattern(search), lower_sql(search)
+        where.append(f"({fold}(household_no) LIKE ? ESCAPE '\\' OR {fold}(json_extract(data, '$.address')) LIKE ? ESCAPE '\\'"
+                     f" OR id IN (SELECT household_id FROM persons WHERE {fold}(name) LIKE ? ESCAPE '\\'))")
         params += [pattern, pattern, pattern]
     if tag:
         where.append("id IN (SELECT household_id FROM persons WHERE tags LIKE ?)")

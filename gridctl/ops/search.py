@@ -14,6 +14,14 @@ from gridctl.ops.refs import listing, refresh, resolve
 from schemas.validators import is_valid_id_number
 
 ESCAPE = "\\"
+# SQLite's lower() folds ASCII letters only; the store registers this one for every letter
+# (full-width Ａ座, É), as the server's search does. It runs in Python, so only for such needles.
+UNICODE_LOWER = "gridctl_lower"
+
+
+def lower_sql(text: str) -> str:
+    """The SQL function that folds stored text for a search of ``text``."""
+    return "lower" if text.isascii() else UNICODE_LOWER
 
 
 def like_pattern(text: str) -> str:
@@ -116,9 +124,9 @@ def _search_cache(client: Client, *, grid, household_id, search, tag, include_in
         where.append("json_extract(data, '$.id_number') = ?")
         params.append(search.upper())
     elif search:
-        pattern = like_pattern(search)
-        where.append("(lower(name) LIKE ? ESCAPE '\\' OR lower(json_extract(data, '$.phone')) LIKE ? ESCAPE '\\'"
-                     " OR household_id IN (SELECT id FROM households WHERE lower(household_no) LIKE ? ESCAPE '\\'))")
+        pattern, fold = like_pattern(search), lower_sql(search)
+        where.append(f"({fold}(name) LIKE ? ESCAPE '\\' OR {fold}(json_extract(data, '$.phone')) LIKE ? ESCAPE '\\'"
+                     f" OR household_id IN (SELECT id FROM households WHERE {fold}(household_no) LIKE ? ESCAPE '\\'))")
         params += [pattern, pattern, pattern]
     if not include_inactive:
         where.append("coalesce(json_extract(data, '$.status'), 'active') = 'active'")

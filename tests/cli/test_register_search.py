@@ -26,6 +26,7 @@ HP_ID = next(n for n in (make_id_number("610822", date(1990, 3, 7), s) for s in 
 PCT_ID = make_id_number("610822", date(1985, 1, 2), 21)
 UND_ID = make_id_number("610822", date(1986, 1, 2), 31)
 CTL_ID = make_id_number("610822", date(1987, 1, 2), 41)
+LT_ID = make_id_number("610822", date(1988, 1, 2), 51)
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +43,8 @@ def server(tmp_path_factory):
         {"household_no": "5_x", "grid_code": GRID, "address": "河畔路3号", "name": "下划线", "id_number": UND_ID,
          "relation_to_head": "户主"},
         {"household_no": "5ax", "grid_code": GRID, "address": "河畔路4号", "name": "对照", "id_number": CTL_ID,
+         "relation_to_head": "户主"},
+        {"household_no": "LT-1", "grid_code": GRID, "address": "和平路３号楼Ａ座", "name": "Émile Zola", "id_number": LT_ID,
          "relation_to_head": "户主"},
     ]
     r = httpx.post(f"{live.url}/api/v1/import/persons", json={"rows": rows}, headers=headers, timeout=30)
@@ -207,3 +210,17 @@ def test_person_list_at_a_terminal_is_a_table_in_chinese(server, tmp_path):
     piped = subprocess.run([sys.executable, "-m", "gridctl", "person", "list", "--search", "hp", "-o", "jsonl"],
                            capture_output=True, text=True, cwd=ROOT, env=env)
     assert piped.returncode == 0 and json.loads(piped.stdout)["name"] == "Hp Tester"
+
+
+def test_search_folds_every_letter_online_and_in_the_cache(server, cli, login):
+    """Full-width letters of addresses and accented names match whatever their case, offline too:
+    SQLite's own lower() folds ASCII only."""
+    login(server, "gw-001")
+    assert cli("sync").code == 0
+    for online in ((), ("--offline",)):
+        homes = cli(*online, "household", "list", "--search", "３号楼ａ座", "-o", "json")
+        assert homes.code == 0 and [h["household_no"] for h in homes.json()] == ["LT-1"], online
+        people = cli(*online, "person", "list", "--search", "émile", "-o", "json")
+        assert people.code == 0 and [p["name"] for p in people.json()] == ["Émile Zola"], online
+        assert [h["household_no"] for h in cli(*online, "household", "list", "--search", "ÉMILE",
+                                                   "-o", "json").json()] == ["LT-1"], online
