@@ -182,7 +182,11 @@ def fresh_server(tmp: Path, name: str, seeded: Path | None = None):
     server = LiveServer(tmp / f"{name}.db", scale=None if seeded else "small").start()
     env = {**os.environ, "GRIDCTL_CONFIG_DIR": str(tmp / name / "config"), "GRIDCTL_DATA_DIR": str(tmp / name / "data"),
            "GRIDCTL_LANG": "en", "NO_COLOR": "1"}
-    _log_in(server.url, env)
+    try:
+        _log_in(server.url, env)
+    except BaseException:
+        server.stop()  # a failed log-in must not leave the server running after the bench
+        raise
     return server, env
 
 
