@@ -41,3 +41,19 @@ def worker_client(isolated, server, ops_module):
     """A Client of gw-001 on the live server, with its own fresh store."""
     ops_module.login(server.url, "gw-001", PASSWORD, profile="tui")
     return ops_module.Client.open("tui")
+
+
+@pytest.fixture
+def server_get(server, tokens):
+    """GET on the server as gw-001, straight over HTTP: the server's word, not the cache's."""
+    import httpx
+
+    token = tokens("gw-001")
+
+    def get(path: str, **params):
+        response = httpx.get(f"{server.url}/api/v1{path}", params=params,
+                             headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        response.raise_for_status()
+        return response.json()
+
+    return get

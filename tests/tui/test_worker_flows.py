@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import httpx
 import pytest
 
 from tests.tui.helpers import async_test, settle
@@ -10,20 +9,6 @@ from tui.common.header import StatusHeader
 from tui.worker.app import WorkerApp
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def server_get(server, tokens):
-    """GET on the server as gw-001, straight over HTTP: the server's word, not the cache's."""
-    token = tokens("gw-001")
-
-    def get(path: str, **params):
-        response = httpx.get(f"{server.url}/api/v1{path}", params=params,
-                             headers={"Authorization": f"Bearer {token}"}, timeout=10)
-        response.raise_for_status()
-        return response.json()
-
-    return get
 
 
 def header_text(app) -> str:

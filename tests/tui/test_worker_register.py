@@ -5,26 +5,12 @@ on the server. Plus zh/en snapshots of the household screen from a fixed offline
 
 from __future__ import annotations
 
-import httpx
 import pytest
 
 from tests.tui.helpers import async_test, settle
 from tui.worker.app import WorkerApp
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def server_get(server, tokens):
-    token = tokens("gw-001")
-
-    def get(path: str, **params):
-        response = httpx.get(f"{server.url}/api/v1{path}", params=params,
-                             headers={"Authorization": f"Bearer {token}"}, timeout=10)
-        response.raise_for_status()
-        return response.json()
-
-    return get
 
 
 async def _open_household(app, pilot, number: str) -> None:
