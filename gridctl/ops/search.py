@@ -15,13 +15,15 @@ from schemas.validators import is_valid_id_number
 
 ESCAPE = "\\"
 # SQLite's lower() folds ASCII letters only; the store registers this one for every letter
-# (full-width Ａ座, É), as the server's search does. It runs in Python, so only for such needles.
+# (full-width Ａ座, É), as the server's search does. It runs in Python, so only for needles with
+# such a letter: Chinese characters have no case, and a search for a name must stay in C.
 UNICODE_LOWER = "gridctl_lower"
 
 
 def lower_sql(text: str) -> str:
     """The SQL function that folds stored text for a search of ``text``."""
-    return "lower" if text.isascii() else UNICODE_LOWER
+    cased = any(not c.isascii() and c.lower() != c.upper() for c in text)
+    return UNICODE_LOWER if cased else "lower"
 
 
 def like_pattern(text: str) -> str:
