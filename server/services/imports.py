@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Iterable
@@ -37,6 +38,21 @@ from server.services import receipts
 
 MAX_ROWS = 5000
 _CHUNK = 500  # keys per IN (...): well under SQLite's and PostgreSQL's parameter limits
+
+
+# One import transaction at a time. A batch reads what is stored (households by number, persons by
+# ID number) and then writes what is missing: two batches doing so at once would both find a
+# household missing and both insert it, and the second would fail on the unique number. gridctl
+# keeps two batches of one file in flight (the next is parsed and checked while this one
+# writes), and two admins may import at once. In a process a lock orders them; on PostgreSQL,
+# with many server processes, a transaction-level advisory lock does (``_serialise``).
+_one_import_at_a_time = threading.Lock()
+_IMPORT_LOCK_KEY = 7_405_713_211  # pg_advisory_xact_lock key for imports (arbitrary, fixed; migrations use ...210)
+
+
+def _serialise(conn: Connection) -> None:
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_IMPORT_LOCK_KEY})")
 
 
 class _Rollback(Exception):
@@ -247,7 +263,8 @@ def _run(engine: Engine, user: dict, kind: str, rows: list[Any], dry_run: bool, 
     validated = time.perf_counter()
     prepared = _PREPARE.get(kind, lambda *_: None)(engine, good, result, dry_run)
     try:
-        with engine.begin() as conn, _big_cache(conn):
+        with _one_import_at_a_time, engine.begin() as conn, _big_cache(conn):
+            _serialise(conn)
             if key and not dry_run:
                 receipts.claim(conn, user, key, kind)  # first: a repeat waits here for this one
             _IMPORTERS[kind](conn, user, good, result, prepared)

@@ -296,3 +296,35 @@ def test_rows_as_lists_of_values_in_the_order_of_columns(admin):
     assert admin.count("SELECT phone FROM persons WHERE id_number = ?", idn(1961, 14)) == "029-88888888"
     again = admin.ok_body("persons", {"rows": [dict(zip(columns[:6], rows[0][:6]))]})
     assert summary(again) == (0, 0, 1, 0)  # the same person as an object: unchanged
+
+
+def test_two_batches_at_once_share_their_new_households(admin, server):
+    """Two batches sent together (gridctl keeps two of a file in flight; two admins may import at
+    once) that both name households neither finds stored: each household is made once, both
+    batches land whole, and neither fails on the household's unique number."""
+    import threading
+
+    def batch(part: int) -> list[dict]:
+        return [{"household_no": f"HPAIR-{h:04d}", "grid_code": GRID_1 if h % 2 else GRID_2, "name": "并发",
+                 "id_number": make_id_number("610822", date.fromordinal(date(1960, 1, 1).toordinal() + h), 2 * part + 301)}
+                for h in range(2400)]
+
+    batches = [batch(0), batch(1)]
+    other = Admin(server)
+    answers: list = [None, None]
+    start = threading.Barrier(2)
+
+    def send(i: int) -> None:
+        start.wait()
+        answers[i] = (admin if i == 0 else other).post("persons", batches[i])
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in (0, 1)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert [a.status_code for a in answers] == [200, 200], [a.text[:300] for a in answers]
+    assert sorted(summary(a.json()) for a in answers) == [(2400, 0, 0, 0), (2400, 0, 0, 0)]
+    assert admin.count("SELECT COUNT(*) FROM households WHERE household_no LIKE 'HPAIR-%'") == 2400
+    assert admin.count("SELECT COUNT(*) FROM persons p JOIN households h ON h.id = p.household_id "
+                       "WHERE h.household_no LIKE 'HPAIR-%'") == 4800
