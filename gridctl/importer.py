@@ -19,6 +19,7 @@ import json
 import os
 import time
 import unicodedata
+from collections import deque
 from dataclasses import dataclass, field
 from functools import lru_cache
 from operator import itemgetter
@@ -347,34 +348,44 @@ def run_import(
                 # is young: only this batch's objects are looked at (schemas/collector.py).
                 gc.collect(0)
 
-            # The next batch is read and checked while the server commits this one: the two
-            # halves of an import overlap instead of waiting for each other. Its checks against
-            # earlier rows wait for the server's answer on them, which is what makes them fair.
+            # Two batches are in flight: the server writes one while the next waits at its door,
+            # and this side reads and checks the one after (the server is never idle between
+            # batches). A batch is checked against the rows of earlier batches the server has
+            # answered for; one that names a key of a batch still in flight (the same person, a
+            # household in another grid, a head) first waits for that answer (``_Flight``).
             from concurrent.futures import ThreadPoolExecutor
 
-            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="gridctl-import") as sender:
-                in_flight = None
+            def settle(flight: _Flight) -> None:
                 clock = time.perf_counter()
+                answer, seconds = flight.future.result()
+                report.add_time("client_waits_for_server", time.perf_counter() - clock)
+                _apply_answer(kind, flight.rows, answer, seconds, columns, passwords, report, lang)
+                account(flight.rows)
+
+            with ThreadPoolExecutor(max_workers=IN_FLIGHT, thread_name_prefix="gridctl-import") as sender:
+                flights: deque[_Flight] = deque()
                 check = _Checker(kind, columns, lang or _lang())
-                for chunk in _chunks(_records(source), batch_size):
-                    rows = [_prepare(kind, rec, columns, lang, check) for rec in chunk]
-                    now = time.perf_counter()
-                    report.add_time("client_read_validate", now - clock)
-                    if in_flight is not None:
-                        in_flight[0].result()
-                        clock, now = now, time.perf_counter()
-                        report.add_time("client_waits_for_server", now - clock)
-                        account(in_flight[1])
-                    clock = now
-                    _cross_check(kind, rows, seen, columns, lang)
-                    in_flight = (sender.submit(_send, api, kind, rows, columns, dry_run, passwords, report, lang), rows)
+                try:
                     clock = time.perf_counter()
-                    report.add_time("client_cross_check", clock - now)
-                if in_flight is not None:
-                    in_flight[0].result()
-                    now = time.perf_counter()
-                    report.add_time("client_waits_for_server", now - clock)
-                    account(in_flight[1])
+                    for chunk in _chunks(_records(source), batch_size):
+                        rows = [_prepare(kind, rec, columns, lang, check) for rec in chunk]
+                        report.add_time("client_read_validate", time.perf_counter() - clock)
+                        while flights and (len(flights) >= IN_FLIGHT or any(f.clashes(rows) for f in flights)):
+                            settle(flights.popleft())
+                        clock = time.perf_counter()
+                        _cross_check(kind, rows, seen, columns, lang)
+                        good = [r for r in rows if r.clean is not None]
+                        future = sender.submit(_post, api, kind, good, dry_run) if good else None
+                        flights.append(_Flight(kind, rows, good, future))
+                        now = time.perf_counter()
+                        report.add_time("client_cross_check", now - clock)
+                        clock = now
+                    while flights:
+                        settle(flights.popleft())
+                finally:
+                    for flight in flights:  # an error on the way: the batches still out are not waited for
+                        if flight.future is not None:
+                            flight.future.cancel()
     except Unreachable as exc:
         raise Unreachable("importer.error.unreachable", server=exc.params.get("server", ""), done=report.rows,
                           hint_key="importer.hint.rerun") from None
@@ -585,19 +596,77 @@ def _pair_message(kind: str, code: str, row: _Row, other: _Row, lang: str | None
     return t("bulk.second_head", lang=lang, household=row.clean["household_no"], line=other.line)
 
 
-def _send(api: Any, kind: str, rows: list[_Row], columns: ColumnMap | None, dry_run: bool,
-          passwords: _PasswordsFile | None, report: ImportReport, lang: str | None = None) -> None:
-    good = [r for r in rows if r.clean is not None]
-    if not good:
-        return
+IN_FLIGHT = 2  # batches sent and not yet answered
+
+
+class _Flight:
+    """A batch sent to the server and the keys of its rows that a later batch must not be checked
+    against until the server has said which of them it took."""
+
+    def __init__(self, kind: str, rows: list[_Row], good: list[_Row], future: Any) -> None:
+        self.rows, self.good = rows, good
+        self.future = future if future is not None else _answered()
+        self.key_col = _KEY_COLUMN[kind]
+        self.keys = {r.clean[self.key_col] for r in good}
+        self.persons = kind == "persons"
+        self.divisions = kind in ("divisions", "grids")
+        # household number -> grid of its rows here (persons)
+        self.homes = {r.clean["household_no"]: r.clean.get("grid_code") for r in good} if self.persons else {}
+
+    def clashes(self, rows: list[_Row]) -> bool:
+        """Would checking or writing ``rows`` need this batch's answer first? The same key; a
+        household of this batch in another grid, or a head for one (the head here may be
+        refused); a division whose parent is in this batch (the server must have made it)."""
+        keys, homes = self.keys, self.homes
+        for row in rows:
+            clean = row.clean
+            if clean is None:
+                continue
+            if clean[self.key_col] in keys:
+                return True
+            if self.persons:
+                number = clean["household_no"]
+                if number in homes and (homes[number] != clean.get("grid_code")
+                                        or clean.get("relation_to_head") == "head"):
+                    return True
+            elif self.divisions and _parent(clean[self.key_col]) in keys:
+                return True
+        return False
+
+
+def _parent(code: str) -> str | None:
+    from schemas.validators import parent_code
+
+    return parent_code(code)
+
+
+def _answered():
+    from concurrent.futures import Future
+
+    done: Future = Future()
+    done.set_result((None, 0.0))
+    return done
+
+
+def _post(api: Any, kind: str, good: list[_Row], dry_run: bool) -> tuple[dict, float]:
+    """The request of one batch (in a sender thread): the server's answer and how long it took."""
     sent = time.perf_counter()
     lists = isinstance(good[0].data, list)  # CSV and Excel: all lists; JSONL: all objects
     result = api.import_rows(kind, [r.data for r in good], dry_run=dry_run,
                              columns=_known_columns(kind) if lists else None)
-    report.add_time("request_round_trip", time.perf_counter() - sent)
-    for name, seconds in (result.get("timings") or {}).items():
-        if isinstance(seconds, (int, float)):
-            report.add_time(f"server_{name}", float(seconds))
+    return result, time.perf_counter() - sent
+
+
+def _apply_answer(kind: str, rows: list[_Row], result: dict | None, seconds: float, columns: ColumnMap | None,
+                  passwords: _PasswordsFile | None, report: ImportReport, lang: str | None = None) -> None:
+    """The server's answer on a batch, said of its rows (in the main thread, in file order)."""
+    if result is None:
+        return
+    good = [r for r in rows if r.clean is not None]
+    report.add_time("request_round_trip", seconds)
+    for name, secs in (result.get("timings") or {}).items():
+        if isinstance(secs, (int, float)):
+            report.add_time(f"server_{name}", float(secs))
     header_of = columns.header_of if columns else (lambda f: f)
     for err in result.get("errors") or []:
         index = err.get("index")

@@ -39,13 +39,18 @@ def test_dead_server_then_rerun_finishes_without_duplicates(admin_api, ie_server
             run_import(admin_api, "persons", path, batch_size=2, progress=progress)
     finally:
         ie_server.start()
-    assert str(info.value).startswith(f"the server {ie_server.url} stopped answering after 2 rows were processed\n"
-                                      "Nothing is lost or duplicated: run the same command again")
+    # Two batches are in flight: the second may have been answered before the server went.
+    done = next(n for n in (2, 4) if str(info.value).startswith(
+        f"the server {ie_server.url} stopped answering after {n} rows were processed\n"
+        "Nothing is lost or duplicated: run the same command again"))
     assert info.value.exit_code == 8
     assert calls[:2] == [(0, 6, "importer.progress.rows"), (2, 6, "importer.progress.rows")]
 
     r = gridctl(admin_env, "import", "persons", str(path), "-o", "json")
     assert r.exit_code == 0, r.stderr
-    assert json.loads(r.stdout) == {"created": 4, "updated": 0, "unchanged": 2, "rejected": 0}
+    again = json.loads(r.stdout)
+    # the second batch may also have been committed with its answer lost as the server went
+    assert again["unchanged"] in (done, 4) and again == {"created": 6 - again["unchanged"], "updated": 0,
+                                                        "unchanged": again["unchanged"], "rejected": 0}
     assert "\r" not in r.stderr and "━" not in r.stderr  # no progress bar when not a terminal
     assert all(len(persons_by_id(ie_server.url, endpoint, i)) == 1 for i in ids)

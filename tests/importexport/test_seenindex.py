@@ -20,3 +20,4 @@ def test_add_put_remove_lookup(limit):
         seen.remove(["H:1", "H:none"])
         assert seen.lookup(["H:1"]) == {}
         assert (seen._mem is None) == (limit == 3)
+
