@@ -7,9 +7,9 @@ Prints one JSON line per figure. Run: python tests/bench/bench_import.py [--rows
   table (no validation, no network) — measured in the same run, on the same machine, each round;
 - import: ``gridctl import persons FILE`` as a subprocess against the reference server (small
   demo seed, a fresh SQLite file per import) on loopback: read, validate, send in batches of
-  5,000, committed. The same rows from an .xlsx workbook into another fresh server;
+  5,000 with two in flight (the server writes one while the next waits), committed. The same rows from an .xlsx workbook into another fresh server;
 - where the import's time went: the importer's own clock (reading and checking, waiting for the
-  server) and the server's (validation, database), per run;
+  server) and the server's (validation, waiting for the batch before, database), per run;
 - peak memory (max RSS) of each client process and of the server process;
 - export: ``gridctl export persons --out FILE`` of everything imported, CSV and .xlsx (masked).
 Each figure is the median of ``--repeat`` rounds; every round's value is in ``runs``.
