@@ -14,6 +14,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import json
 import os
 from dataclasses import dataclass, field
@@ -233,18 +234,21 @@ def _first_bad_line(path: Path, encoding: str) -> int | None:
 
 def _csv_records(source: Source, text: io.TextIOWrapper) -> Iterator[Record]:
     """First yields a placeholder once the header is read, then one record per non-blank row."""
-    lines = _LineCounter(text)
     try:
-        first_line = next(lines, None)
+        first_line = text.readline()
     except UnicodeDecodeError as exc:
         raise _decode_error(source, 1, exc) from None
-    if first_line is None:
+    if not first_line:
         raise InvalidInput("importer.error.empty", path=str(source.path))
     # Excel "Unicode text" exports are tab separated; everything else here is commas.
     delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
-    reader = csv.reader(_chain(first_line, lines), delimiter=delimiter, strict=True)
+    # The reader takes the file's lines itself (in C) and counts them: ``line_num`` is the number
+    # of physical lines read so far, so a row starts on the line after the previous row's end.
+    reader = csv.reader(itertools.chain((first_line,), text), delimiter=delimiter, strict=True)
     try:
         header = next(reader)
+    except UnicodeDecodeError as exc:
+        raise _decode_error(source, 2, exc) from None
     except csv.Error as exc:
         raise InvalidInput("importer.error.not_csv", path=str(source.path), line=1, detail=str(exc)) from None
     source.header = [h.strip().lstrip("\ufeff") for h in header]
@@ -254,17 +258,17 @@ def _csv_records(source: Source, text: io.TextIOWrapper) -> Iterator[Record]:
     header = source.header
     # A row as wide as a header of distinct names is zipped with it in one call (nearly every row).
     width = len(header) if len(set(header)) == len(header) else -1
-    start = lines.count + 1
+    start = reader.line_num + 1
     while True:
         try:
             row = next(reader)
         except StopIteration:
             return
         except UnicodeDecodeError as exc:
-            raise _decode_error(source, lines.count + 1, exc) from None
+            raise _decode_error(source, reader.line_num + 1, exc) from None
         except csv.Error as exc:
             raise InvalidInput("importer.error.csv_syntax", path=str(source.path), line=start, detail=str(exc)) from None
-        line, start = start, lines.count + 1
+        line, start = start, reader.line_num + 1
         if not row or not any(map(str.strip, row)):
             continue
         if len(row) == width:
@@ -308,24 +312,3 @@ def _jsonl_records(source: Source, text: io.TextIOWrapper) -> Iterator[Record]:
         yield Record(line=line, values=obj)
 
 
-class _LineCounter:
-    """Iterates a text stream line by line and counts the lines handed out."""
-
-    def __init__(self, text: io.TextIOWrapper) -> None:
-        self._text = text
-        self.count = 0
-
-    def __iter__(self) -> "_LineCounter":
-        return self
-
-    def __next__(self) -> str:
-        line = self._text.readline()
-        if not line:
-            raise StopIteration
-        self.count += 1
-        return line
-
-
-def _chain(first: str, rest: _LineCounter) -> Iterator[str]:
-    yield first
-    yield from rest
