@@ -359,33 +359,30 @@ def run_import(
                 clock = time.perf_counter()
                 answer, seconds = flight.future.result()
                 report.add_time("client_waits_for_server", time.perf_counter() - clock)
-                _apply_answer(kind, flight.rows, answer, seconds, columns, passwords, report, lang)
+                _apply_answer(kind, flight.good, answer, seconds, columns, passwords, report, lang)
                 account(flight.rows)
 
+            # On an error (a file that stops decoding, a server gone) the batches still out are
+            # waited for as the executor closes, and not counted: a run again finds their rows.
             with ThreadPoolExecutor(max_workers=IN_FLIGHT, thread_name_prefix="gridctl-import") as sender:
                 flights: deque[_Flight] = deque()
                 check = _Checker(kind, columns, lang or _lang())
-                try:
-                    clock = time.perf_counter()
-                    for chunk in _chunks(_records(source), batch_size):
-                        rows = [_prepare(kind, rec, columns, lang, check) for rec in chunk]
-                        report.add_time("client_read_validate", time.perf_counter() - clock)
-                        while flights and (len(flights) >= IN_FLIGHT or any(f.clashes(rows) for f in flights)):
-                            settle(flights.popleft())
-                        clock = time.perf_counter()
-                        _cross_check(kind, rows, seen, columns, lang)
-                        good = [r for r in rows if r.clean is not None]
-                        future = sender.submit(_post, api, kind, good, dry_run) if good else None
-                        flights.append(_Flight(kind, rows, good, future))
-                        now = time.perf_counter()
-                        report.add_time("client_cross_check", now - clock)
-                        clock = now
-                    while flights:
+                clock = time.perf_counter()
+                for chunk in _chunks(_records(source), batch_size):
+                    rows = [_prepare(kind, rec, columns, lang, check) for rec in chunk]
+                    report.add_time("client_read_validate", time.perf_counter() - clock)
+                    while flights and (len(flights) >= IN_FLIGHT or any(f.clashes(rows) for f in flights)):
                         settle(flights.popleft())
-                finally:
-                    for flight in flights:  # an error on the way: the batches still out are not waited for
-                        if flight.future is not None:
-                            flight.future.cancel()
+                    clock = time.perf_counter()
+                    _cross_check(kind, rows, seen, columns, lang)
+                    good = [r for r in rows if r.clean is not None]
+                    future = sender.submit(_post, api, kind, good, dry_run) if good else None
+                    flights.append(_Flight(kind, rows, good, future))
+                    now = time.perf_counter()
+                    report.add_time("client_cross_check", now - clock)
+                    clock = now
+                while flights:
+                    settle(flights.popleft())
     except Unreachable as exc:
         raise Unreachable("importer.error.unreachable", server=exc.params.get("server", ""), done=report.rows,
                           hint_key="importer.hint.rerun") from None
@@ -657,12 +654,12 @@ def _post(api: Any, kind: str, good: list[_Row], dry_run: bool) -> tuple[dict, f
     return result, time.perf_counter() - sent
 
 
-def _apply_answer(kind: str, rows: list[_Row], result: dict | None, seconds: float, columns: ColumnMap | None,
+def _apply_answer(kind: str, good: list[_Row], result: dict | None, seconds: float, columns: ColumnMap | None,
                   passwords: _PasswordsFile | None, report: ImportReport, lang: str | None = None) -> None:
-    """The server's answer on a batch, said of its rows (in the main thread, in file order)."""
+    """The server's answer on a batch, said of the rows that were sent (``good``, in the order
+    sent: the answer's indexes point into it), in the main thread and in file order."""
     if result is None:
         return
-    good = [r for r in rows if r.clean is not None]
     report.add_time("request_round_trip", seconds)
     for name, secs in (result.get("timings") or {}).items():
         if isinstance(secs, (int, float)):
