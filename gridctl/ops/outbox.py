@@ -6,7 +6,9 @@ from gridctl import sync
 from gridctl.errors import InvalidInput, NotFound, NotLoggedIn, Unreachable
 from gridctl.ops.case import refusal
 from gridctl.ops.client import Client, WriteResult
+from gridctl.ops.overlay import overlay
 from gridctl.ops.refs import cache_age
+from gridctl.store import UNSENT_STATES as UNSENT
 from schemas import workflow as wf
 
 
@@ -99,30 +101,39 @@ def outbox_retry(client: Client, mutation_id: str) -> WriteResult:
 
 
 def outbox_discard(client: Client, mutation_id: str) -> dict:
-    """Drop a quarantined mutation; the cached record goes back to the server's version."""
+    """Drop a quarantined mutation. The cached record goes back to the server's version with every
+    write of it still unsent applied on top, in order: a later edit waiting behind the discarded
+    one stays shown (DESIGN §12), it is not hidden until the next sync."""
     item = outbox_show(client, mutation_id)
     if item["state"] not in ("conflict", "rejected"):
         raise InvalidInput("core.outbox.not_quarantined", field="id", ref=item["id"], state=item["state"])
+    entity, record_id = item["entity"], item["entity_id"]
+    # It existed only through this write: gone from the cache with it. (Later edits of it stay
+    # in the outbox; sent, the server says why they fail, and they stay visible.)
+    gone = sync.creates(item) and not item.get("server")
+    server = None if gone else _server_copy(client, item)
     with client.store.transaction() as conn:
         client.store.remove_outbox(conn, item["id"])
-        others = conn.execute("SELECT COUNT(*) FROM outbox WHERE entity_id = ? AND state != 'applied'",
-                              (item["entity_id"],)).fetchone()[0]
-        if sync.creates(item) and not item.get("server"):
-            # It existed only through this write: gone from the cache with it. (Later edits of
-            # it stay in the outbox; sent, the server says why they fail, and they stay visible.)
-            client.store.delete(item["entity"], item["entity_id"], conn)
-        elif not others:
-            if item.get("server"):
-                client.store.put(item["entity"], item["server"], conn)
-            elif item["entity"] in sync.KIND_PATH:
-                # An edit: the cache shows its local effect; fetch the server's record back
-                # (now if online, else at the next pull).
-                client.store.mark_refetch(conn, item["entity"], item["entity_id"])
-    if not client.offline and not item.get("server"):
+        if gone:
+            client.store.delete(entity, record_id, conn)
+        else:
+            rest = [i for i in client.store.outbox(UNSENT) if i["entity_id"] == record_id]
+            shown = overlay(server, rest, client.user or {}) if server is not None else None
+            if shown is not None:
+                client.store.put(entity, shown, conn)
+            elif entity in sync.KIND_PATH:
+                # No server copy to build on (offline, a refused edit): the cache keeps the local
+                # effect and fetches the server's record back at the pull after the rest is sent.
+                client.store.mark_refetch(conn, entity, record_id)
+    return {"id": item["id"], "discarded": True, "entity": entity, "entity_id": record_id}
+
+
+def _server_copy(client: Client, item: dict) -> dict | None:
+    """The record as the server has it now when it answers, else as a conflict last showed it."""
+    kind = {**sync.KIND_PATH, "visit": "visits"}.get(item["entity"])
+    if not client.offline and kind:
         try:
-            # The record may exist on the server in another shape: fetch it back.
-            kind = {"case": "cases", "household": "households", "person": "persons", "visit": "visits"}[item["entity"]]
-            client.store.put(item["entity"], client.api.get(kind, item["entity_id"]))
+            return client.api.get(kind, item["entity_id"])
         except (Unreachable, NotFound, NotLoggedIn):
             pass
-    return {"id": item["id"], "discarded": True, "entity": item["entity"], "entity_id": item["entity_id"]}
+    return item.get("server")
