@@ -303,6 +303,9 @@ def pull(target, api=None, *, page_size: int = 1000, progress: Progress | None =
 
 # Records that can be fetched one by one (a visit never changes once logged: nothing to refetch).
 KIND_PATH = {"case": "cases", "household": "households", "person": "persons", "alert": "alerts"}
+# Where one record of each kind is read (``GET /{path}/{id}``): those above, and visits, which are
+# never edited and so never fetched back.
+RECORD_PATH = {**KIND_PATH, "visit": "visits"}
 
 
 def _refetch(store: Store, api, report: SyncReport) -> None:

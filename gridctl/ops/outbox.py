@@ -130,7 +130,7 @@ def outbox_discard(client: Client, mutation_id: str) -> dict:
 
 def _server_copy(client: Client, item: dict) -> dict | None:
     """The record as the server has it now when it answers, else as a conflict last showed it."""
-    kind = {**sync.KIND_PATH, "visit": "visits"}.get(item["entity"])
+    kind = sync.RECORD_PATH.get(item["entity"])
     if not client.offline and kind:
         try:
             return client.api.get(kind, item["entity_id"])

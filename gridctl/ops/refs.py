@@ -87,9 +87,8 @@ def resolve(client: Client, entity: str, ref: str, *, extra_column: str | None =
     if len(ref) < 8 and not extra_column:
         raise InvalidInput("core.ref.too_short", field="id", ref=ref)
     if not client.offline:
-        kind = {"case": "cases", "household": "households", "person": "persons", "visit": "visits"}[entity]
         try:
-            record = client.api.get(kind, ref)
+            record = client.api.get(sync.RECORD_PATH[entity], ref)
         except Unreachable:
             record = None
         except NotFound:

@@ -47,3 +47,20 @@ def test_bad_flags_name_the_flag(cli, login, server_factory):
     assert r.code == 2 and "--state" in r.err
     r = cli("alert", "ack", "ffffffff-0000")
     assert r.code != 0 and "Traceback" not in r.err
+
+
+def test_an_alert_not_cached_yet_is_fetched_and_an_unknown_one_is_not_found(cli, login, server_factory):
+    """Online, ``alert ack`` takes an alert the laptop has not pulled yet (fetched by its id, as a
+    case or a person is) and says an unknown id is not found, exit 5, instead of failing inside."""
+    server = server_factory()
+    token = token_for(server.url, "station-01")
+    target = httpx.get(f"{server.url}/api/v1/alerts", params={"state": "open"},
+                       headers={"Authorization": f"Bearer {token}"}).json()["items"][0]["id"]
+    login(server, "station-01")
+    gone = cli("alert", "ack", "0f0f0f0f-0f0f-7f0f-8f0f-0f0f0f0f0f0f")
+    assert gone.code == 5 and "not found" in gone.err and "Traceback" not in gone.err, gone.err
+    r = cli("alert", "ack", target, "--note", "已知悉", "-o", "json")
+    assert r.code == 0, r.err
+    assert r.json()["state"] == "acknowledged"
+    on_server = httpx.get(f"{server.url}/api/v1/alerts/{target}", headers={"Authorization": f"Bearer {token}"}).json()
+    assert (on_server["state"], on_server["acked_by"]) == ("acknowledged", "station-01")
