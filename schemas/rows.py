@@ -492,6 +492,10 @@ def _fast_person_values(values: list) -> dict | None:
             return None
     if not (number and grid and name and idn):
         return None
+    # A control character, a line break, a direction override (DESIGN 14): the full path says
+    # which and where. (Read past here, NUL reached PostgreSQL's COPY as an HTTP 500.)
+    if not (number.isprintable() and name.isprintable() and (address is None or address.isprintable())):
+        return None
     # The other columns' limits hold by the checks below (codes, a date, a mobile number).
     if len(number) > _MAX_NO or len(name) > _MAX_NAME or (address and len(address) > _MAX_ADDRESS) \
             or (tags_text and len(tags_text) > _MAX_TAGS):
