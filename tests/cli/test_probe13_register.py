@@ -152,3 +152,17 @@ def test_a_missing_or_textual_xlsx_says_so_and_names_the_flag(cli, gw1, tmp_path
     # And that flag does read it.
     r = cli("--profile", "admin", "import", "persons", str(fake), "--format", "csv", "-o", "json")
     assert r.code == 0 and json.loads(r.out)["created"] == 1, r.err
+
+
+def test_a_masked_export_imported_back_says_the_values_are_masked(cli, gw1, tmp_path):
+    server, admin, ok = gw1
+    number = make_id_number("610822", date(1990, 3, 4), 77)
+    ok("person", "add", "P13-0001", "--name", "王五", "--relation", "head", "--id-number", number,
+       "--phone", "13800138000")
+    out = tmp_path / "masked.csv"
+    assert cli("--lang", "zh", "--profile", "admin", "export", "persons", "--grid", GW1_GRID, "--out", str(out)).code == 0
+    for lang, words in (("en", "masked value"), ("zh", "脱敏")):
+        r = cli("--lang", lang, "--profile", "admin", "import", "persons", str(out), "--dry-run")
+        assert r.code == 3, r.err
+        lines = [line for line in r.err.splitlines() if "138****8000" in line or number[-4:] in line]
+        assert len(lines) == 2 and all(words in line and "--reveal" in line for line in lines), r.err

@@ -89,3 +89,24 @@ def test_a_conflicting_person_upsert_that_answers_with_the_person_is_audited(ser
     assert gw1.push(_m("person.upsert", {"id": plain, "name": "乙丙"}, 1))[0]["status"] == "conflict"
     assert [r for r in admin.get("/audit", limit=1000).json()["items"] if r["id"] > before
             and r["username"] == "gw-001"] == []
+
+
+def test_a_conflict_is_worded_in_the_language_of_the_push(server_factory):
+    server = server_factory()
+    gw1 = Api(server.url, token_for(server.url, "gw-001"))
+    village = Api(server.url, token_for(server.url, "village-01"))
+    hid, pid = uuid7(), uuid7()
+    assert [r["status"] for r in gw1.push(
+        _m("household.upsert", {"id": hid, "household_no": "P13-ZH", "grid_code": GW1_GRID}),
+        _m("person.upsert", {"id": pid, "household_id": hid, "name": "甲"}))] == ["applied", "applied"]
+    assert village.push(_m("person.upsert", {"id": pid, "name": "甲乙"}, 1),
+                        _m("household.upsert", {"id": hid, "address": "前进村1号"}, 1))[0]["status"] == "applied"
+    r = gw1.http.post("/sync/push", headers={"Accept-Language": "zh-CN"}, json={"device_id": "d", "mutations": [
+        _m("person.upsert", {"id": pid, "phone": "13800138000"}, 1),
+        _m("household.upsert", {"id": hid, "address": "前进村2号"}, 1)]})
+    assert r.status_code == 200, r.text
+    details = [x["problem"]["detail"] for x in r.json()["results"]]
+    assert details == ["该人员信息在此期间已被他人修改", "该户在此期间已被他人修改"], details
+    r = gw1.http.post("/sync/push", json={"device_id": "d", "mutations": [
+        _m("person.upsert", {"id": pid, "phone": "13800138000"}, 1)]})
+    assert r.json()["results"][0]["problem"]["detail"] == "the person changed meanwhile"
