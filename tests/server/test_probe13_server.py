@@ -110,3 +110,27 @@ def test_a_conflict_is_worded_in_the_language_of_the_push(server_factory):
     r = gw1.http.post("/sync/push", json={"device_id": "d", "mutations": [
         _m("person.upsert", {"id": pid, "phone": "13800138000"}, 1)]})
     assert r.json()["results"][0]["problem"]["detail"] == "the person changed meanwhile"
+
+
+def test_a_change_made_by_import_is_in_the_persons_history(server_factory):
+    server = server_factory()
+    gw1 = Api(server.url, token_for(server.url, "gw-001"))
+    admin = Api(server.url, token_for(server.url, "county-admin"))
+    hid, pid = uuid7(), uuid7()
+    number = make_id_number("610822", date(1950, 6, 7), 11)
+    assert [r["status"] for r in gw1.push(
+        _m("household.upsert", {"id": hid, "household_no": "P13-HIS", "grid_code": GW1_GRID}),
+        _m("person.upsert", {"id": pid, "household_id": hid, "name": "甲", "id_number": number,
+                             "relation_to_head": "head"}))] == ["applied", "applied"]
+    row = {"household_no": "P13-HIS", "grid_code": GW1_GRID, "name": "甲", "id_number": number,
+           "relation_to_head": "head", "status": "deceased", "status_date": "2026-01-05"}
+    for dry_run in (True, False):
+        r = admin.http.post("/import/persons", params={"dry_run": str(dry_run).lower()}, json={"rows": [row]})
+        assert r.status_code == 200 and r.json()["updated"] == 1, r.text
+    history = gw1.get(f"/persons/{pid}/history").json()
+    assert [h["kind"] for h in history] == ["created", "deceased"], history  # one for the real run alone
+    assert history[-1]["actor"] == "county-admin"
+    assert history[-1]["changes"]["status"] == ["active", "deceased"]
+    # The same file again changes nothing and adds nothing.
+    assert admin.http.post("/import/persons", json={"rows": [row]}).json()["unchanged"] == 1
+    assert len(gw1.get(f"/persons/{pid}/history").json()) == 2
