@@ -166,3 +166,19 @@ def test_a_masked_export_imported_back_says_the_values_are_masked(cli, gw1, tmp_
         assert r.code == 3, r.err
         lines = [line for line in r.err.splitlines() if "138****8000" in line or number[-4:] in line]
         assert len(lines) == 2 and all(words in line and "--reveal" in line for line in lines), r.err
+
+
+def test_update_tag_that_would_take_away_a_special_population_is_refused(cli, gw1):
+    server, admin, ok = gw1
+    person = ok("person", "add", "P13-0001", "--name", "赵六", "--relation", "head", "--tag", "severe_mental",
+                "--risk-level", "4")
+    for lang, words in (("en", "Severe mental disorder"), ("zh", "严重精神障碍患者")):
+        r = cli("--lang", lang, "person", "update", person["id"], "--tag", "退役军人")
+        assert r.code == 2, r
+        assert words in r.err and "person tag" in r.err and "--add veteran" in r.err
+    stored = admin.get(f"/persons/{person['id']}").json()
+    assert (stored["tags"], stored["risk_level"], stored["version"]) == (["severe_mental"], 4, 1)
+    # Every tag kept, one added: fine; and `person tag --add` does the same in one flag.
+    ok("person", "update", person["id"], "--tag", "severe_mental", "--tag", "veteran")
+    stored = admin.get(f"/persons/{person['id']}").json()
+    assert (sorted(stored["tags"]), stored["risk_level"]) == (["severe_mental", "veteran"], 4)
