@@ -182,3 +182,20 @@ def test_update_tag_that_would_take_away_a_special_population_is_refused(cli, gw
     ok("person", "update", person["id"], "--tag", "severe_mental", "--tag", "veteran")
     stored = admin.get(f"/persons/{person['id']}").json()
     assert (sorted(stored["tags"]), stored["risk_level"]) == (["severe_mental", "veteran"], 4)
+
+
+def test_when_the_head_dies_or_moves_out_the_command_says_the_household_has_no_head(cli, gw1):
+    server, admin, ok = gw1
+    head = ok("person", "add", "P13-0001", "--name", "王建国", "--relation", "head")
+    spouse = ok("person", "add", "P13-0001", "--name", "李秀英", "--relation", "spouse")
+    r = cli("person", "decease", spouse["id"])
+    assert r.code == 0 and "no head" not in r.err  # not the head: nothing to say
+    r = cli("--lang", "zh", "person", "decease", head["id"], "--date", "2026-01-02")
+    assert r.code == 0, r.err
+    assert "户P13-0001现在没有户主" in r.err and "--relation head" in r.err
+    hid = admin.get(f"/persons/{head['id']}").json()["household_id"]
+    assert admin.get(f"/households/{hid}").json()["head_person_id"] is None
+    ok("household", "add", "--grid", GW1_GRID, "--household-no", "P13-0009", "--address", "前进村9号")
+    other = ok("person", "add", "P13-0009", "--name", "赵四", "--relation", "head")
+    r = cli("person", "move-out", other["id"], "--to", "榆林市")
+    assert r.code == 0 and "household P13-0009 has no head now" in r.err, r.err
