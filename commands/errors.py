@@ -78,3 +78,8 @@ FIELD_FLAGS.update({"moved_to": "--to", "status_date": "--date", "risk_level": "
                     "previous_head_relation": "--previous-head-becomes", "relation_to_head": "--relation",
                     "household_no": "--household-no", "household_id": "--household", "address": "--address",
                     "tags": "--add/--remove"})
+# The person and household fields a refusal names, and the flag each is given with (probe13: a
+# too-long name or a lone --lat said what was wrong but not which flag fixes it).
+FIELD_FLAGS.update({"lat": "--lat", "lon": "--lon", "name": "--name", "phone": "--phone",
+                    "id_number": "--id-number", "sex": "--sex", "birth_date": "--birth-date",
+                    "residence": "--residence", "care_level": "--care-level"})

@@ -55,6 +55,21 @@ def _risk(value: int | None, tags: list | None) -> int | None:
     return value
 
 
+def _refuse_dropping_tags(person: dict, tags: list[str]) -> None:
+    """``person update --tag`` sets the whole list. Given to add one (the way ``person add`` reads
+    it), it silently took away the others: a severe mental disorder with its risk level and its
+    14-day visits (probe13). Refuse a list that leaves one out, and say how to add or remove one."""
+    dropped = [t for t in person.get("tags") or [] if t not in tags]
+    if not dropped:
+        return
+    from gridctl.errors import InvalidInput
+    from gridctl.i18n import get_lang
+    from schemas.codes import label
+
+    raise InvalidInput("probe13.tag_would_drop", tags="、".join(label("tag", t, get_lang()) for t in dropped),
+                       id=person["id"][:18], add=tags[0] if tags else dropped[0], remove=dropped[0])
+
+
 def register(app: typer.Typer) -> None:
     from commands.register_cmd import register_person
 
@@ -117,7 +132,7 @@ def register(app: typer.Typer) -> None:
                phone: str = typer.Option(None, "--phone", help=t("cli.opt.phone")),
                relation: str = typer.Option(None, "--relation", help=t("cli.opt.relation")),
                residence: str = typer.Option(None, "--residence", help=t("cli.opt.residence")),
-               tag: List[str] = typer.Option([], "--tag", help=t("cli.opt.tag")),
+               tag: List[str] = typer.Option([], "--tag", help=t("probe13.opt.update_tag")),
                care_level: str = typer.Option(None, "--care-level", help=t("cli.opt.care_level")),
                risk_level: int = typer.Option(None, "--risk-level", help=t("register.opt.risk_level")),
                previous: str = typer.Option(None, "--previous-head-becomes", help=t("register.opt.previous_head")),
@@ -128,6 +143,9 @@ def register(app: typer.Typer) -> None:
             [id_number] = read_id_numbers(["--id-number"])
         fields = _fields(name, id_number, sex, birth_date, phone, relation, residence, tag, care_level)
         fields["risk_level"] = _risk(risk_level, None)
-        result = ops.update_person(open_client(), ref, **{k: v for k, v in fields.items() if v is not None},
+        client = open_client()
+        if fields.get("tags") is not None:
+            _refuse_dropping_tags(ops.show_person(client, ref), fields["tags"])
+        result = ops.update_person(client, ref, **{k: v for k, v in fields.items() if v is not None},
                                    previous_head_relation=code_arg("relation", previous, "--previous-head-becomes"))
         return write_result(result, output, "cli.person.saved")

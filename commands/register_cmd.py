@@ -100,13 +100,32 @@ def register_household(household: typer.Typer) -> None:
 def _run_move_out(ref, to, on, output) -> int:
     from gridctl import ops
 
-    return write_result(ops.move_out(open_client(), ref, to=to, on=on), output, "register.person.moved_out")
+    client = open_client()
+    result = ops.move_out(client, ref, to=to, on=on)
+    code = write_result(result, output, "register.person.moved_out")
+    _say_if_headless(client, result)
+    return code
 
 
 def _run_decease(ref, on, output) -> int:
     from gridctl import ops
 
-    return write_result(ops.decease(open_client(), ref, on=on), output, "register.person.deceased")
+    client = open_client()
+    result = ops.decease(client, ref, on=on)
+    code = write_result(result, output, "register.person.deceased")
+    _say_if_headless(client, result)
+    return code
+
+
+def _say_if_headless(client, result) -> None:
+    """The head died or moved out: the household has no head now. Say so and how to name one, so
+    that it does not go unseen (one head per household, DESIGN 17; probe13)."""
+    record = result.record or {}
+    if record.get("relation_to_head") == "head" and result.sync_state in ("synced", "pending"):
+        from commands.output import say
+
+        household = client.store.get("household", record.get("household_id")) or {}
+        say(t("probe13.household_headless", no=household.get("household_no") or record.get("household_id", "")))
 
 
 def _run_move(ref, household, relation, previous, output) -> int:

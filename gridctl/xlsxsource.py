@@ -37,6 +37,10 @@ def open_sheet(path: Path, sheet: str | None):
     except FileNotFoundError:
         raise InvalidInput("importer.error.no_file", field="FILE", path=str(path)) from None
     except Exception as exc:  # calamine raises its own errors for zips and sheets that are broken
+        if not path.exists():  # calamine says "os error 2" in its own words: say it as CSV does
+            raise InvalidInput("importer.error.no_file", field="FILE", path=str(path)) from None
+        if _is_text(path):  # a CSV saved under an Excel name: no workbook to repair, a flag to give
+            raise InvalidInput("probe13.xlsx_is_text", field="--format", path=str(path)) from None
         raise InvalidInput("bulk.xlsx_unreadable", field="FILE", path=str(path),
                            reason=str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__) from None
     names = list(book.sheet_names)
@@ -68,6 +72,24 @@ def open_sheet(path: Path, sheet: str | None):
     while header and not header[-1]:
         header.pop()
     return name, header, _records(rows, header, line), max(data.total_height - line, 0)
+
+
+def _is_text(path: Path) -> bool:
+    """Does the file begin as text (UTF-8 or GB18030, no NUL) rather than a zip or OLE workbook?"""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return False
+    if not head or b"\x00" in head:
+        return False
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            head.decode(encoding)
+            return True
+        except UnicodeDecodeError:
+            continue
+    return False
 
 
 def _header_text(value) -> str:

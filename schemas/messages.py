@@ -449,3 +449,16 @@ MESSAGES.update({
     "alert.follow_up_due": ("事件{serial}“{title}”已结案7天以上，尚未回访",
                             "case {serial} \"{title}\" was closed 7 or more days ago and not followed up"),
 })
+
+# probe13: checks that said "值无效" in Chinese (a plain ValueError), or called a line break a
+# control character.
+MESSAGES.update({
+    "location.both": ("纬度和经度须同时填写，或都不填", "give both latitude and longitude, or neither"),
+    "person.moved_to_required": ("已迁出人员须填写迁往何处", "a person who moved out needs moved_to: where they went"),
+    # A conflict's detail (server.services.sync): said in the language of the push.
+    "conflict.case": ("该事件在此期间已被他人改动", "the case changed meanwhile"),
+    "conflict.household": ("该户在此期间已被他人修改", "the household changed meanwhile"),
+    "conflict.person": ("该人员信息在此期间已被他人修改", "the person changed meanwhile"),
+    "text.line_break": ("只能填写一行：其中有换行{where}，请把内容合并为一行",
+                        "must be on one line: it holds a line break{where}; put the text on one line"),
+})

@@ -15,7 +15,9 @@ from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fi
 
 from schemas import codes
 from schemas.validators import (
+    EARLIEST_BIRTH,
     InvalidValue,
+    birth_date_from_id,
     check_birth_date,
     check_event_time,
     check_next_visit_due,
@@ -26,6 +28,7 @@ from schemas.validators import (
     normalize_phone,
     parse_time,
     require_offset,
+    sex_from_id,
 )
 
 T = TypeVar("T")
@@ -331,7 +334,7 @@ class _Located(Strict):
     @model_validator(mode="after")
     def _both_or_neither(self):
         if (self.lat is None) != (self.lon is None):
-            raise ValueError("give both lat and lon, or neither")
+            raise InvalidValue("location.both", "lon" if self.lon is None else "lat")
         return self
 
 
@@ -429,7 +432,7 @@ class PersonUpsert(Strict):
     @model_validator(mode="after")
     def _life_in_register(self):
         if self.status == "moved_out" and not self.moved_to:
-            raise ValueError("a person who moved out needs moved_to: where they went")
+            raise InvalidValue("person.moved_to_required", "moved_to")
         if "severe_mental" not in self.tags:
             # The risk level goes with the tag: removing the tag removes it (clients refuse a
             # risk level given without the tag, naming --risk-level).
@@ -440,6 +443,12 @@ class PersonUpsert(Strict):
     def _agrees_with_id_number(self):
         if self.id_number and "*" not in self.id_number:
             normalize_id_number(self.id_number, sex=self.sex, birth_date=self.birth_date)
+            # The number says both (GB 11643), as an import row takes them (schemas.rows): a
+            # person added with only an ID number must not differ from the same person imported.
+            if self.sex is None:
+                self.sex = sex_from_id(self.id_number)
+            if self.birth_date is None and birth_date_from_id(self.id_number) >= EARLIEST_BIRTH:
+                self.birth_date = birth_date_from_id(self.id_number)
         return self
 
 

@@ -295,6 +295,8 @@ def check_text(value: str | None, field: str = "text", *, multiline: bool = Fals
         if o < 0x20 or 0x7F <= o <= 0x9F:
             if multiline and ch in "\t\n\r":
                 continue
+            if ch in "\n\r":  # a multi-line cell of a spreadsheet, most likely: not a "control character"
+                raise InvalidValue("text.line_break", field, where=f" (U+{o:04X})")
             raise InvalidValue("text.control", field, where=f" (U+{o:04X})")
         if ch in _BIDI:
             raise InvalidValue("text.bidi", field)

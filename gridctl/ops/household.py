@@ -117,9 +117,11 @@ def update_household(client: Client, ref: str, **fields):
     unknown = set(fields) - set(HOUSEHOLD_FIELDS)
     if unknown:
         raise UsageError("core.person.unknown_fields", field=sorted(unknown)[0], names=", ".join(sorted(unknown)))
+    if all(v is None for v in fields.values()):
+        raise UsageError("probe13.household_nothing_given", field="household")
     changes = {k: v for k, v in fields.items() if v is not None and v != household.get(k)}
     if not changes:
-        raise UsageError("register.nothing_to_change", field="address")
+        raise UsageError("register.nothing_to_change", field=next(k for k, v in fields.items() if v is not None))
     merged = {k: household.get(k) for k in HOUSEHOLD_FIELDS}
     merged.update(changes)
     checked = validate("HouseholdUpsert", {"id": household["id"], **merged})

@@ -34,6 +34,7 @@ def add_person(client: Client, household_ref: str, *, previous_head_relation: st
     if unknown:
         raise UsageError("core.person.unknown_fields", field=sorted(unknown)[0], names=", ".join(sorted(unknown)))
     _refuse_masked(fields)
+    _check_risk(fields.get("risk_level"), fields.get("tags") or [])
     payload = validate("PersonUpsert", {"id": uuid7(), "household_id": household["id"],
                                         **{k: v for k, v in fields.items() if v is not None}})
     record = {**payload, "grid_code": household["grid_code"], "version": 1}
@@ -48,6 +49,19 @@ def _refuse_masked(fields: dict) -> None:
         if isinstance(value, str) and "*" in value:
             flag = "--id-number" if name == "id_number" else "--phone"
             raise InvalidInput("outbox.masked", field=name, name=flag, value=value)
+
+
+def _check_risk(risk_level: int | None, tags: list) -> None:
+    """DESIGN 17: a risk level (0-5) belongs to a severe mental disorder. Given without that tag
+    it would be dropped by the schema without a word; refuse it instead, naming --risk-level."""
+    from gridctl.errors import InvalidInput
+
+    if risk_level is None:
+        return
+    if not 0 <= risk_level <= 5:
+        raise InvalidInput("register.risk_level_range", field="risk_level", value=risk_level)
+    if "severe_mental" not in tags:
+        raise InvalidInput("register.risk_without_tag", field="risk_level")
 
 
 def _guard_head(client: Client, household_id: str, person_id: str | None, fields: dict,
@@ -71,7 +85,11 @@ def update_person(client: Client, person_ref: str, *, previous_head_relation: st
     if unknown:
         raise UsageError("core.person.unknown_fields", field=sorted(unknown)[0], names=", ".join(sorted(unknown)))
     changes = {k: v for k, v in fields.items() if v is not None}
+    if not changes:
+        # An empty patch would still bump the version and say "saved": say what can be given.
+        raise UsageError("probe13.person_nothing_given", field="person")
     _refuse_masked(changes)
+    _check_risk(changes.get("risk_level"), changes.get("tags", person.get("tags") or []))
     # Check the whole record as it will be (the masked values left out: the server checks those).
     merged = {k: person.get(k) for k in PERSON_FIELDS if person.get(k) is not None
               and not (k in ("id_number", "phone") and "*" in str(person.get(k)))}

@@ -35,6 +35,9 @@ def invalid(exc: Exception) -> InvalidInput:
     if callable(errors):
         first = exc.errors()[0]
         name = ".".join(str(p) for p in first["loc"])
+        if not name:
+            # A check of the whole record (latitude with longitude...) names its field itself.
+            name = getattr((first.get("ctx") or {}).get("error"), "field", None)
         return said(name or None, pydantic_text(first))
     return said(None, str(exc))
 

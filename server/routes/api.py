@@ -233,7 +233,13 @@ def visits(user: Me, engine: Db, request: Request, household: IdQ = None, worker
 @router.post("/sync/push", response_model=PushResponse, tags=["sync"])
 def push(body: PushRequest, user: Me, engine: Db, settings: Conf, request: Request) -> dict:
     lang = "zh" if request.headers.get("accept-language", "").lower().startswith("zh") else "en"
-    return sync.push(engine, user, body.device_id, body.mutations, lang, settings=settings)
+    result = sync.push(engine, user, body.device_id, body.mutations, lang, settings=settings)
+    # A conflicting person.upsert answers with the person as stored: a read like any other, so a
+    # special-population person or a full ID number in it is audited (DESIGN 14, 17).
+    people = [r["current"] for m, r in zip(body.mutations, result["results"])
+              if m.type == "person.upsert" and r.get("status") == "conflict" and isinstance(r.get("current"), dict)]
+    _audited(engine, user, request, "person", people, listing=True)
+    return result
 
 
 @router.get("/sync/pull", response_model=PullResponse, tags=["sync"])

@@ -20,9 +20,10 @@ from server.services import blobs, records
 class Conflict(Exception):
     """The action no longer fits the case as it is now; ``current`` is the server's case."""
 
-    def __init__(self, current: dict, detail: str) -> None:
+    def __init__(self, current: dict, detail: str, says: str | None = None) -> None:
         super().__init__(detail)
         self.current = current
+        self.says = says  # a schemas.messages code: the detail in the request's language
 
 
 def _refused(exc: wf.WorkflowRefused, lang: str = "en") -> ApiProblem:
@@ -175,7 +176,7 @@ def act(conn: Connection, user: dict, payload, base_version: int | None, _attemp
     if changed.rowcount != 1:  # a concurrent writer got there first: decide again on the case as it is
         if _attempt < 3:
             return act(conn, user, payload, base_version, _attempt + 1, lang=lang, limits=limits)
-        raise Conflict(current, "the case changed meanwhile")
+        raise Conflict(current, "the case changed meanwhile", says="conflict.case")
     _insert_steps(conn, row.id, [new["steps"][-1]])
     if t.unit is not None:
         _link_units(conn, row.id, [t.unit, *t.co_units])

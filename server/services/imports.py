@@ -567,6 +567,7 @@ def _import_persons(conn: Connection, user: dict, good: list, result: _Result, _
     first_row: dict[str, int] = {}  # household_no -> index of its first accepted row
     left: dict[str, str] = {}  # person id -> household id they left (they may have been its head)
     person_inserts, person_updates, seen = [], [], {}
+    changed: list[tuple] = []  # (person id, grid, stored row, new values, household id): their history
     new_ids = iter(_uuid7s(len(good) + len({r["household_no"] for _, r in good})))
     for index, row in good:
         grid, number, idn = row["grid_code"], row["household_no"], row["id_number"]
@@ -629,6 +630,7 @@ def _import_persons(conn: Connection, user: dict, good: list, result: _Result, _
                 left[pid] = old.household_id
             person_updates.append({"b_id": old.id, "household_id": home_id, "grid_code": grid,
                                    "version": old.version + 1, **values})
+            changed.append((old.id, grid, old, values, home_id))
             result.updated += 1
             result.feed.append(("person", old.id, grid, old.version + 1))
         pid_of[idn] = pid
@@ -662,6 +664,13 @@ def _import_persons(conn: Connection, user: dict, good: list, result: _Result, _
         conn.execute(update(persons).where(persons.c.id == bindparam("b_id")).values(
             household_id=bindparam("household_id"), grid_code=bindparam("grid_code"), version=bindparam("version"),
             **{k: bindparam(k) for k in PERSON_COLUMNS + LIFE_COLUMNS}), person_updates)
+        # DESIGN 17: who changed whom, and what, whether by command or by file (probe13: a death
+        # recorded by import left no history). Only changed people: an import of new ones adds none.
+        from server.services import lifecycle
+
+        lifecycle.record_many(conn, user, [
+            (pid, grid, dict(old._mapping), {**old._mapping, **values, "household_id": home_id})
+            for pid, grid, old, values, home_id in changed])
 
 
 def _same(column: str, stored: Any, value: Any) -> bool:

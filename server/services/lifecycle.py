@@ -85,6 +85,22 @@ def _kind(before: dict | None, after: dict) -> str:
 def record_history(conn: Connection, user: dict, person_id: str, grid_code: str, before: dict | None,
                    after: dict) -> None:
     """One history row for this change (nothing when nothing changed)."""
+    row = history_row(user, person_id, grid_code, before, after)
+    if row is not None:
+        conn.execute(insert(person_history).values(**row))
+
+
+def record_many(conn: Connection, user: dict, changes: list[tuple[str, str, dict, dict]]) -> None:
+    """History rows for many changes at once, ``(person id, grid, before, after)`` each: the people
+    an import changed (a death or a move recorded from a file is a change like any other)."""
+    rows = [r for r in (history_row(user, pid, grid, before, after) for pid, grid, before, after in changes)
+            if r is not None]
+    if rows:
+        conn.execute(insert(person_history), rows)
+
+
+def history_row(user: dict, person_id: str, grid_code: str, before: dict | None, after: dict) -> dict | None:
+    """The values of the history row for this change, or None when nothing tracked changed."""
     changes = {}
     for name in TRACKED:
         old = before.get(name) if before else None
@@ -95,11 +111,9 @@ def record_history(conn: Connection, user: dict, person_id: str, grid_code: str,
             # An ID number is personal data: the history says it changed, not what it was.
             changes[name] = ["***", "***"] if name == "id_number" else [old, new]
     if before is not None and not changes:
-        return
-    conn.execute(insert(person_history).values(
-        person_id=person_id, grid_code=grid_code, at=format_time(datetime.now(timezone.utc)),
-        actor=user["username"], kind=_kind(before, after), changes=json.dumps(changes, ensure_ascii=False),
-    ))
+        return None
+    return dict(person_id=person_id, grid_code=grid_code, at=format_time(datetime.now(timezone.utc)),
+                actor=user["username"], kind=_kind(before, after), changes=json.dumps(changes, ensure_ascii=False))
 
 
 def history(conn: Connection, person_id: str) -> list[dict]:

@@ -123,7 +123,7 @@ def upsert_household(conn: Connection, user: dict, p, base_version: int | None) 
         version = 1
     else:
         if base_version is not None and base_version != row.version:
-            raise Conflict(records.household_out(row), "the household changed meanwhile")
+            raise Conflict(records.household_out(row), "the household changed meanwhile", says="conflict.household")
         version = row.version + 1
         conn.execute(update(households).where(households.c.id == p.id).values(version=version, **values))
         if row.grid_code != p.grid_code:
@@ -182,7 +182,7 @@ def upsert_person(conn: Connection, user: dict, p, base_version: int | None) -> 
         if not in_scope(row.grid_code, user["scope"]):
             raise not_found("person")
         if base_version is not None and base_version != row.version:
-            raise Conflict(records.person_out(row, user), "the person changed meanwhile")
+            raise Conflict(records.person_out(row, user), "the person changed meanwhile", says="conflict.person")
         version = row.version + 1
         conn.execute(update(persons).where(persons.c.id == p.id).values(version=version, **values))
     lifecycle.record_history(conn, user, p.id, hh.grid_code, before, {**(before or {}), **values})

@@ -147,8 +147,9 @@ def push_one(engine: Engine, user: dict, device_id: str, m: Mutation, lang: str 
             "type": "about:blank", "title": "Invalid input", "status": 422, "code": "invalid",
             "detail": str(exc)[:300], "errors": []}}
     except case_service.Conflict as exc:
+        detail = message(exc.says, lang) if exc.says else str(exc)
         return {"id": m.id, "status": "conflict", "current": exc.current,
-                "problem": {"type": "about:blank", "title": "Conflict", "status": 409, "detail": str(exc),
+                "problem": {"type": "about:blank", "title": "Conflict", "status": 409, "detail": detail,
                             "code": "conflict", "errors": []}}
 
 
