@@ -536,7 +536,11 @@ def _write_xlsx(path: Path, kind: str, speaker: _Speaker, chunks: Iterator[list[
     n = 0
     if progress:
         progress(0, None, "importer.export.progress")
-    with SheetWriter(path, kind, speaker.headers, [widths.get(c, 12) for c in speaker.columns]) as sheet:
+    from gridctl.i18n import t
+
+    # The sheet is named in the export's language, as its headers are (人口信息 under --lang zh).
+    sheet_name = t(f"bulk.sheet.{kind}", lang="zh" if speaker.zh else "en")
+    with SheetWriter(path, sheet_name, speaker.headers, [widths.get(c, 12) for c in speaker.columns]) as sheet:
         cells_chunk = speaker.cells_chunk
         for chunk in chunks:
             n += sheet.write_rows(cells_chunk(chunk))

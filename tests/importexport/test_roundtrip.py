@@ -62,6 +62,11 @@ def test_chinese_export_goes_back_unchanged(gridctl, admin_env, endpoint, tmp_pa
         assert all("*" not in str(row["身份证号"]) for row in rows)  # --reveal
         assert all(isinstance(row["身份证号"], str) for row in rows)  # text, never an Excel number
         assert "male" not in out.read_bytes().decode("utf-8", "ignore")
+    if fmt == "xlsx":  # the sheet is named in Chinese too, and import reads it by that name
+        from python_calamine import CalamineWorkbook
+
+        sheet = {"divisions": "行政区划", "grids": "网格", "households": "户籍信息", "persons": "人口信息"}[kind]
+        assert CalamineWorkbook.from_path(str(out)).sheet_names == [sheet]
 
     r = gridctl(zh, "import", kind, str(out), "-o", "json")
     assert r.exit_code == 0, r.stderr
