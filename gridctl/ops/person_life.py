@@ -178,11 +178,23 @@ def tag(client: Client, ref: str, *, add: Iterable[str] = (), remove: Iterable[s
 
 
 def person_history(client: Client, ref: str) -> list[dict]:
-    """The person's changes from the server, oldest first (who, when, which fields)."""
+    """The person's changes from the server, oldest first (who, when, which fields). A move between
+    households also names them by number (``household_no``), as the worker knows them, where
+    this laptop has them: the server's history keeps the households' ids."""
     if not client.offline:
         refresh(client)
     person = resolve(client, "person", ref)
-    return client.api.get("persons", f"{person['id']}/history")
+    entries = client.api.get("persons", f"{person['id']}/history")
+    ids = {i for e in entries for i in (e.get("changes") or {}).get("household_id") or () if i}
+    if ids:
+        marks = ", ".join("?" * len(ids))
+        numbers = {h["id"]: h.get("household_no")
+                   for h in client.store.query(f"SELECT data FROM households WHERE id IN ({marks})", list(ids))}
+        for entry in entries:
+            pair = (entry.get("changes") or {}).get("household_id")
+            if pair and len(pair) == 2 and any(numbers.get(i) for i in pair):
+                entry["changes"]["household_no"] = [numbers.get(pair[0]), numbers.get(pair[1])]
+    return entries
 
 
 def active_only(people: list[dict], include_all: bool) -> list[dict]:

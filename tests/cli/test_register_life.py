@@ -184,6 +184,12 @@ def test_move_to_another_household_and_station_edits(cli, world):
     assert admin.get(f"/households/{b['id']}").json()["head_person_id"] == daughter["id"]
     kinds = [h["kind"] for h in admin.get(f"/persons/{daughter['id']}/history").json()]
     assert kinds == ["created", "moved"]
+    # The worker reads the move by household number, not by the households' ids.
+    shown = cli("person", "history", daughter["id"])
+    assert shown.code == 0 and "R17-0006 → R17-0007" in shown.out, shown.out
+    assert b["id"] not in shown.out
+    history = cli("person", "history", daughter["id"], "-o", "json").json()
+    assert history[-1]["changes"]["household_no"] == ["R17-0006", "R17-0007"]
 
     # station-01 keeps the register of its town too; the history names who did it.
     tagged = ok("--profile", "station", "person", "tag", head_a["id"], "--add", "veteran")
