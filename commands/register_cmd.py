@@ -56,7 +56,8 @@ def _changes_text(changes: dict) -> str:
         return str(value)
 
     if "household_no" in changes:  # the households by number, not by id (ops.person_history)
-        changes = {("household_id" if k == "household_no" else k): v for k, v in changes.items() if k != "household_id"}
+        changes = dict(changes)
+        changes["household_id"] = changes.pop("household_no")
     return "; ".join(f"{t('register.field.' + name)}: {shown(name, old)} → {shown(name, new)}"
                      for name, (old, new) in changes.items())
 

@@ -601,12 +601,14 @@ class _Flight:
     against until the server has said which of them it took."""
 
     def __init__(self, kind: str, rows: list[_Row], good: list[_Row], future: Any) -> None:
+        from schemas.validators import parent_code
+
         self.rows, self.good = rows, good
-        self.future = future if future is not None else _answered()
+        self.future = future if future is not None else _answered()  # nothing sent: answered at once
         self.key_col = _KEY_COLUMN[kind]
         self.keys = {r.clean[self.key_col] for r in good}
         self.persons = kind == "persons"
-        self.divisions = kind in ("divisions", "grids")
+        self.parent = parent_code if kind in ("divisions", "grids") else None
         # household number -> grid of its rows here (persons)
         self.homes = {r.clean["household_no"]: r.clean.get("grid_code") for r in good} if self.persons else {}
 
@@ -626,15 +628,9 @@ class _Flight:
                 if number in homes and (homes[number] != clean.get("grid_code")
                                         or clean.get("relation_to_head") == "head"):
                     return True
-            elif self.divisions and _parent(clean[self.key_col]) in keys:
+            elif self.parent is not None and self.parent(clean[self.key_col]) in keys:
                 return True
         return False
-
-
-def _parent(code: str) -> str | None:
-    from schemas.validators import parent_code
-
-    return parent_code(code)
 
 
 def _answered():
