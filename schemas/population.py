@@ -12,6 +12,7 @@ Standard library only: the CLI's ``visit due`` computes from its cache without p
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Iterable, Mapping
 
 SENSITIVE_TAGS = frozenset({
@@ -80,3 +81,28 @@ def visit_every_days(tags: Iterable[str], risk_level: int | None,
     if not followed:
         return [], None
     return followed, min(frequencies[frequency_key(t, risk_level)] for t in followed)
+
+
+# Which visits count for a person's visit frequency (DESIGN 3 and 17). A visit is logged for a
+# household; it counts for a person when the worker met them (a phone call nobody answered, or a
+# door nobody opened, is logged with ``--not-met`` and is not a visit of anyone) and it names them,
+# or names no one — a visit of the whole household, everyone who lives there. Visiting the elderly
+# father does not visit the son with a severe mental disorder: the 14-day rule is about seeing him.
+def visit_counts_for(visit: Mapping, person_id: str) -> bool:
+    """Does ``visit`` (a visit record) count as a visit of the person ``person_id``?"""
+    if not visit.get("met", True):
+        return False
+    named = visit.get("person_ids") or []
+    return not named or person_id in named
+
+
+def due_date(last: date | None, every: int, planned: date | None, today: date) -> date:
+    """When the person's next visit is due: their frequency after the last visit that counted for
+    them, or earlier when that visit planned the next one sooner (``--next-visit``); a plan later
+    than the rule does not postpone it. Never visited: due today."""
+    if last is None:
+        return today
+    due = last + timedelta(days=every)
+    if planned is not None and last <= planned < due:
+        return planned
+    return due

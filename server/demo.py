@@ -259,11 +259,12 @@ class _Seeder:
 
     def _visit(self, home: dict, gcode: str, worker: str, at: datetime, care: bool) -> None:
         v = {"id": self.uid(), "household_id": home["household"]["id"], "grid_code": gcode,
-             "person_ids": json.dumps([home["members"][0]["id"]]), "worker": worker,
+             # The worker sees the people the visit is for, or the household as a whole.
+             "person_ids": json.dumps([m["id"] for m in home["members"] if m["tags"]]), "worker": worker,
              "visited_at": format_time(at), "method": self.rnd.choice(["in_person"] * 8 + ["phone", "video"]),
              "purpose": "care" if care else self.rnd.choice(["routine", "info_collection", "policy", "dispute_check"]),
              "met": self.rnd.random() < 0.9, "note": self.rnd.choice(VISIT_NOTES), "concern": None,
-             "next_visit_due": (at.astimezone(CST).date() + timedelta(days=7 if care else 30)).isoformat(),
+             "next_visit_due": (at.astimezone(CST).date() + timedelta(days=7)).isoformat() if care else None,
              "lat": home["household"]["lat"], "lon": home["household"]["lon"], "photos": "[]", "version": 1}
         self.visits.append(v)
         self.feed.append(("visit", v["id"], gcode, 1))

@@ -48,9 +48,9 @@ def visits_due(client: Client, *, within: int = 0) -> Listing:
     source, stale = refresh(client)
     today = client.now().astimezone(CST).date()
     horizon = today + timedelta(days=within)
-    last_visit: dict[str, date] = {}
-    for row in client.store.db.execute("SELECT household_id, MAX(visited_at) FROM visits GROUP BY household_id"):
-        last_visit[row[0]] = parse_time(row[1]).astimezone(CST).date()
+    by_home: dict[str, list[dict]] = {}
+    for visit in client.store.query("SELECT data FROM visits ORDER BY visited_at DESC"):
+        by_home.setdefault(visit["household_id"], []).append(visit)
     households = {h["id"]: h for h in client.store.query("SELECT data FROM households")}
     items = []
     for person in client.store.query("SELECT data FROM persons WHERE tags IS NOT NULL AND tags != '[]'"):
@@ -60,8 +60,8 @@ def visits_due(client: Client, *, within: int = 0) -> Listing:
                                                   VISIT_FREQUENCY_DAYS)
         if not tags:
             continue
-        last = last_visit.get(person["household_id"])
-        due = last + timedelta(days=every) if last else today
+        last, planned = _last_visit_of(person["id"], by_home.get(person["household_id"], ()))
+        due = population.due_date(last, every, planned, today)
         if due > horizon:
             continue
         hh = households.get(person["household_id"], {})
@@ -75,6 +75,17 @@ def visits_due(client: Client, *, within: int = 0) -> Listing:
     rank = {tag: i for i, tag in enumerate(TAG_PRIORITY)}
     items.sort(key=lambda i: (min(rank.get(tag, len(rank)) for tag in i["tags"]), i["due"], i["name"]))
     return listing(client, items, source, stale)
+
+
+def _last_visit_of(person_id: str, visits: Iterable[dict]) -> tuple[date | None, date | None]:
+    """(the day of the person's last visit that counted for them, the next visit it planned), from
+    their household's visits, latest first."""
+    for visit in visits:
+        if population.visit_counts_for(visit, person_id):
+            planned = visit.get("next_visit_due")
+            return (parse_time(visit["visited_at"]).astimezone(CST).date(),
+                    date.fromisoformat(planned) if planned else None)
+    return None, None
 
 
 def log_visit(client: Client, household_ref: str, *, purpose: str, method: str = "in_person",

@@ -33,17 +33,18 @@ import time
 import uuid
 from collections import defaultdict
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Iterable
 
 from sqlalchemy import and_, bindparam, false, func, insert, or_, select, tuple_, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
+from schemas import population
 from schemas.messages import message
 from schemas.validators import CST, format_time, mask_id_number, parse_time
 from schemas.workflow import LEVEL_ORDER, UNFINISHED_STATUSES
-from server import feed
+from server import feed, visit_rule
 from server.db import feed as feed_table
 from server.db import (alert_counts, alert_sweeps, alert_timers, alerts, case_parties, cases, households, persons,
                        visits)
@@ -390,36 +391,38 @@ def _spikes(conn: Connection, b: _Batch, subjects: list[str]) -> None:
         b.timers[("grid", subject)] = start + timedelta(weeks=1) if active else None  # the week ends
 
 
-def _visit_every(tags: list[str], frequency: dict[str, int]) -> int | None:
-    days = [frequency[t] for t in tags if t in frequency and t != "household"]
-    return min(days) if days else None
-
-
 def _people(conn: Connection, b: _Batch, person_ids: list[str], frequency: dict[str, int]) -> None:
-    """visit_overdue of these people: a special-population tag, last visit + its frequency + 7 days
-    past. A person never visited has no due date yet (``visit due`` lists them as due today)."""
+    """visit_overdue of these people: a special-population tag, due date (their last visit that
+    counted for them + its frequency, or the sooner next visit it planned) 7 days past. A person
+    never visited has no due date yet (``visit due`` lists them as due today)."""
     now = b.now
-    people = []
+    today = now.astimezone(CST).date()
+    people, last = [], {}
     for chunk in _chunks(person_ids):
         people += conn.execute(select(persons.c.id, persons.c.name, persons.c.grid_code, persons.c.household_id,
-                                      persons.c.tags).where(persons.c.id.in_(chunk))).all()
-    homes = sorted({p.household_id for p in people if p.household_id})
-    last = {}
-    for chunk in _chunks(homes):
-        last.update(conn.execute(select(visits.c.household_id, func.max(visits.c.visited_at))
-                                 .where(visits.c.household_id.in_(chunk)).group_by(visits.c.household_id)).all())
+                                      persons.c.tags, persons.c.risk_level).where(persons.c.id.in_(chunk))).all()
+        last.update(visit_rule.last_visits(conn, chunk))
     have = _alert_rows(conn, "person", person_ids)
     for p in people:
         tags = json.loads(p.tags or "[]")
-        every, seen = _visit_every(tags, frequency), last.get(p.household_id)
-        late_at = parse_time(seen) + timedelta(days=every) + VISIT_GRACE if every is not None and seen else None
+        followed, every = population.visit_every_days(tags, p.risk_level, frequency)
+        seen, planned = last.get(p.id, (None, None))
+        late_at = due = None
+        if every is not None and seen:
+            seen_at = parse_time(seen)
+            rule_due = seen_at + timedelta(days=every)
+            due = population.due_date(seen_at.astimezone(CST).date(), every,
+                                      date.fromisoformat(planned) if planned else None, today)
+            # A planned day is due until that day's end; the rule's due date to the minute.
+            due_at = rule_due if due >= rule_due.astimezone(CST).date() else \
+                datetime.combine(due + timedelta(days=1), datetime.min.time(), CST)
+            late_at = due_at + VISIT_GRACE
         late = late_at is not None and now > late_at
         b.timers[("person", p.id)] = late_at + timedelta(seconds=1) if late_at is not None and not late else None
-        due = (parse_time(seen) + timedelta(days=every)).astimezone(CST).date() if late else None
         b.set("visit_overdue", "person", p.id, late, have.get((p.id, "visit_overdue")), grid_code=p.grid_code,
               severity="critical" if late and "key_person" in tags else None,
-              params={"name": p.name, "due": due.isoformat() if due else None, "tags": [t for t in tags if t in frequency],
-                      "days_late": (now.astimezone(CST).date() - due).days if due else None})
+              params={"name": p.name, "due": due.isoformat() if late else None, "tags": followed,
+                      "days_late": (today - due).days if late else None})
 
 
 def _expand_reports(conn: Connection, subjects: dict[str, set[str]]) -> None:

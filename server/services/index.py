@@ -11,10 +11,10 @@ penalties (yellow card 0.02, red card 0.05 each, capped at 0.3), times 100:
   ``cases.satisfaction``/``followed_up_at`` columns (DESIGN §15) are absent from the database;
 - ``base_resolution``: closed ``dispute`` cases of the period resolved at grid or village level
   ÷ closed ``dispute`` cases of the period (DESIGN §15);
-- ``visit_coverage``: special-population people (a tag with a visit frequency) whose household
-  was visited within their most demanding frequency before the period's end (today's end for
-  the running period; a severe mental disorder at risk 3 or more every 14 days, DESIGN 17) ÷ all
-  of them, people who moved out or died not counted;
+- ``visit_coverage``: special-population people (a tag with a visit frequency) visited (met, by
+  a visit naming them or the whole household) within their most demanding frequency before the
+  period's end (today's end for the running period; a severe mental disorder at risk 3 or more
+  every 14 days, DESIGN 17) ÷ all of them, people who moved out or died not counted;
 - ``discovery``: cases reported from the field (source ``field`` or ``visit``) in the period per
   100 households, divided by the target (``index_discovery_target`` per 100 households per
   30 days, scaled to the period's length — its days so far for the running period) and capped at 1.
@@ -48,6 +48,7 @@ from schemas import population
 from schemas.validators import CST, format_time
 from server.db import TAGGED_PREDICATE, case_day_counts, case_steps, cases, divisions, households, persons, users, visits
 from server.errors import invalid, not_found
+from server import visit_rule
 from server.scope import prefix_clause
 from server.services.stats import division_code  # one rule for which division a figure is about
 
@@ -313,11 +314,12 @@ def _units_of_grid(grid: str, level: str, units: dict[str, dict]) -> list[str]:
 
 
 def _grid_coverage(conn, code: str, ends: list[date], frequencies: dict[str, int]) -> dict[str, list[tuple[int, int]]]:
-    """grid → [(visited, people) for each of ``ends``]: tagged people whose household was visited
-    within their most demanding tag's frequency before that end; one grouped query for all ends.
+    """grid → [(visited, people) for each of ``ends``]: tagged people visited (a visit that counted
+    for them, ``server.visit_rule``) within their most demanding tag's frequency before that end;
+    one grouped query for all ends.
 
     The database counts people per grid and tag list (a division has a few dozen distinct lists)
-    and, per end and per frequency, those whose household's last visit before the end is recent
+    and, per end and per frequency, those whose last visit before the end is recent
     enough; each list's most demanding frequency (a tag is in the list when its quoted code is in
     the text) then picks the column here. Testing every tag with LIKE on every person, and one
     visit subquery per end, cost a county's index 170 ms."""
@@ -330,11 +332,15 @@ def _grid_coverage(conn, code: str, ends: list[date], frequencies: dict[str, int
                                 population.DEFAULT_VISIT_FREQUENCY_DAYS["severe_mental_high_risk"])
     every_days = sorted(set(freq.values()) | {high_days})
     ends_t = [_t(end) for end in ends]
-    last = (select(visits.c.household_id,
+    # Only people still in the register are due visits (DESIGN 17).
+    tagged = (prefix_clause(persons.c.grid_code, code), text(f"persons.{TAGGED_PREDICATE}"),
+              persons.c.status == "active")
+    last = (select(persons.c.id,
                    *(func.max(when((visits.c.visited_at < e, visits.c.visited_at), else_=None)).label(f"last_{n}")
                      for n, e in enumerate(ends_t)))
-            .where(prefix_clause(visits.c.grid_code, code), visits.c.visited_at < max(ends_t))
-            .group_by(visits.c.household_id).subquery("last_visit"))
+            .select_from(persons.join(visits, visit_rule.counts_for_person()))
+            .where(*tagged, visits.c.visited_at < max(ends_t))
+            .group_by(persons.c.id).subquery("last_visit"))
     recent = [_count(last.c[f"last_{n}"] >= _t(end - timedelta(days=days)))
               for n, end in enumerate(ends) for days in every_days]
     # Literals, not bound parameters: PostgreSQL takes a GROUP BY expression only when it is the
@@ -343,10 +349,8 @@ def _grid_coverage(conn, code: str, ends: list[date], frequencies: dict[str, int
                      else_=literal_column("0"))
     rows = conn.execute(
         select(persons.c.grid_code, persons.c.tags, high_risk, func.count(), *recent)
-        .select_from(persons.outerjoin(last, last.c.household_id == persons.c.household_id))
-        # Only people still in the register are due visits (DESIGN 17).
-        .where(prefix_clause(persons.c.grid_code, code), text(f"persons.{TAGGED_PREDICATE}"),
-               persons.c.status == "active")
+        .select_from(persons.outerjoin(last, last.c.id == persons.c.id))
+        .where(*tagged)
         .group_by(persons.c.grid_code, persons.c.tags, high_risk)).all()
     out: dict[str, list[list[int]]] = {}
     for grid, tags_text, high, n, *visited in rows:

@@ -11,8 +11,8 @@ cases answers within the dashboard's 200 ms budget. Definitions:
   due time;
 - *base resolution rate* (矛盾纠纷基层化解率, DESIGN §15): closed ``dispute`` cases resolved at
   grid or village level ÷ all closed ``dispute`` cases (a case keeps the level it was resolved at);
-- *visit coverage*: per tag, the tagged people whose household was visited within the tag's
-  frequency (elderly living alone 7 days, …; DESIGN §3).
+- *visit coverage*: per tag, the tagged people visited (met, by a visit naming them or the whole
+  household) within the tag's frequency (elderly living alone 7 days, …; DESIGN §3).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from schemas.workflow import LEVEL_ORDER, OPEN_STATUSES, UNFINISHED_STATUSES
 from server.db import (TAGGED_PREDICATE, UNFINISHED_PREDICATE, case_day_counts, case_steps, cases, divisions, persons,
                        visits)
 from server.errors import invalid, not_found
+from server import visit_rule
 from server.scope import prefix_clause
 
 # Every tag with a visit frequency (DESIGN 3 and 17); severe mental disorder by risk level below.
@@ -218,15 +219,18 @@ def _ranking(grid_names: dict[str, str], figures: dict[str, dict]) -> list[dict]
 
 
 def _visit_coverage(conn, code: str, now: datetime) -> list[dict]:
-    """One pass over the tagged people joined to their household's latest visit, grouped by the
-    person's tag list: a division has a few dozen distinct lists, so the database counts people per
-    list and per visit age (one comparison per frequency), and the lists are split into tags here.
+    """One pass over the tagged people joined to their latest visit that counted for them
+    (``server.visit_rule``), grouped by the person's tag list: a division has a few dozen distinct
+    lists, so the database counts people per list and per visit age (one comparison per frequency), and the lists are split into tags here.
     (Testing every tag with LIKE on every person cost PostgreSQL 14 pattern matches a row.)
     """
     import json
 
-    last_visit = (select(visits.c.household_id, func.max(visits.c.visited_at).label("last"))
-                  .where(prefix_clause(visits.c.grid_code, code)).group_by(visits.c.household_id).subquery())
+    tagged = (prefix_clause(persons.c.grid_code, code), text(f"persons.{TAGGED_PREDICATE}"),
+              persons.c.status == "active")
+    last_visit = (select(persons.c.id, func.max(visits.c.visited_at).label("last"))
+                  .select_from(persons.join(visits, visit_rule.counts_for_person()))
+                  .where(*tagged).group_by(persons.c.id).subquery())
     # Severe mental disorder at risk 3 or more is due every 14 days, below quarterly (DESIGN 17):
     # the risk band is one more grouping column, so the pass stays one query.
     high_days = population.DEFAULT_VISIT_FREQUENCY_DAYS["severe_mental_high_risk"]
@@ -238,9 +242,9 @@ def _visit_coverage(conn, code: str, now: datetime) -> list[dict]:
                      else_=literal_column("0"))
     rows = conn.execute(
         select(persons.c.tags, high_risk, func.count(), *(_count(last_visit.c.last >= since[d]) for d in frequencies))
-        .select_from(persons.outerjoin(last_visit, last_visit.c.household_id == persons.c.household_id))
+        .select_from(persons.outerjoin(last_visit, last_visit.c.id == persons.c.id))
         # Only people still in the register count (DESIGN 17).
-        .where(prefix_clause(persons.c.grid_code, code), text(f"persons.{TAGGED_PREDICATE}"), persons.c.status == "active")
+        .where(*tagged)
         .group_by(persons.c.tags, high_risk)
     ).all()
     people = dict.fromkeys(VISIT_FREQUENCY_DAYS, 0)

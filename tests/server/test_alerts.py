@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from schemas.ids import uuid7
+from schemas.validators import CST
 from tests.conftest import LiveServer, token_for
 from tests.server.helpers import GW1_GRID, GW2_GRID, Api, act, now_text, report
 
@@ -384,3 +385,40 @@ def test_an_unknown_alert_is_404(api):
     r = api("station-01").http.post("/alerts/nope/ack", json={})
     assert r.status_code == 404
     assert httpx.codes.NOT_FOUND == api("gw-001").get("/alerts/nope").status_code
+
+
+def test_visit_overdue_counts_the_visits_that_met_the_person_and_the_risk_and_plan_they_carry(server, api):
+    """DESIGN 17: a severe mental disorder at risk 3 or more is due every 14 days, and a visit
+    counts for a person when it met them and names them or no one; a sooner planned next visit
+    (``next_visit_due``) brings the due date forward."""
+    gw1 = api("gw-001")
+    hid = new_household(gw1)
+    patient, father = uuid7(), uuid7()
+    applied(gw1.push(*({"id": uuid7(), "type": "person.upsert", "created_at": now_text(),
+                        "payload": {"id": pid, "household_id": hid, "name": name, **extra}}
+                       for pid, name, extra in ((patient, "孙八", {"tags": ["severe_mental"], "risk_level": 4}),
+                                                (father, "孙老汉", {"tags": ["elderly_alone"]})))))
+
+    def visit(at: str, **fields) -> dict:
+        return {"id": uuid7(), "type": "visit.log", "created_at": now_text(),
+                "payload": {"id": uuid7(), "household_id": hid, "visited_at": at, "method": "in_person",
+                            "purpose": "care", "met": True, "person_ids": [], **fields}}
+
+    # The whole household met 22 days ago: the patient is 8 days past 14 days (not 90).
+    applied(gw1.push(visit(ago(days=22))))
+    alert = find(gw1, "visit_overdue", patient)
+    assert alert["state"] == "open" and alert["params"]["days_late"] == 8
+    assert alert["params"]["tags"] == ["severe_mental"]
+    # A call that did not reach him, and a visit to his father, are no visits of him.
+    applied(gw1.push(visit(ago(days=1), person_ids=[patient], met=False, method="phone"),
+                     visit(ago(hours=3), person_ids=[father])))
+    assert find(gw1, "visit_overdue", patient)["state"] == "open"
+    assert find(gw1, "visit_overdue", father)["state"] == "cleared"
+    # Seen at last, 20 days ago as the late log of a visit; it planned the next one 12 days on:
+    # that day passed 8 days ago, so he is late again, though 14 days from the visit are not.
+    planned = (datetime.now(CST).date() - timedelta(days=8)).isoformat()
+    applied(gw1.push(visit(ago(days=20), person_ids=[patient], next_visit_due=planned)))
+    alert = find(gw1, "visit_overdue", patient)
+    assert (alert["state"], alert["params"]["due"], alert["params"]["days_late"]) == ("open", planned, 8)
+    applied(gw1.push(visit(ago(minutes=5), person_ids=[patient])))
+    assert find(gw1, "visit_overdue", patient)["state"] == "cleared"

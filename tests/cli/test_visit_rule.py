@@ -1,0 +1,97 @@
+"""Which visits count for whom (DESIGN 3 and 17), from the command line against the real server:
+a visit counts for a person when the worker met them and it names them or no one; a severe
+mental disorder at risk 3 or more is due every 14 days; a sooner planned next visit brings the
+due date forward. ``visit due`` (computed by the CLI from its cache) and the station's coverage
+figures (computed by the server) must agree."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from schemas.validators import CST
+from tests.conftest import token_for
+from tests.server.helpers import GW1_GRID, Api
+
+
+@pytest.fixture()
+def world(cli, login, server_factory):
+    server = server_factory()
+    login(server, "gw-001")
+
+    def ok(*args: str) -> dict:
+        r = cli(*args, "-o", "json")
+        assert r.code == 0, (args, r.err)
+        assert r.json()["sync"] == "synced", (args, r.json())
+        return r.json()
+
+    return server, ok
+
+
+def due_of(cli, person: dict) -> dict | None:
+    r = cli("visit", "due", "--within", "400", "-o", "json")
+    assert r.code == 0, r.err
+    return next((i for i in r.json() if i["person_id"] == person["id"]), None)
+
+
+def day(days_ago: int) -> str:
+    return (datetime.now(CST).date() - timedelta(days=days_ago)).isoformat()
+
+
+def at(days_ago: int) -> str:
+    return (datetime.now(CST) - timedelta(days=days_ago)).isoformat(timespec="seconds")
+
+
+def test_a_visit_counts_for_those_it_met_and_named(cli, world):
+    server, ok = world
+    ok("household", "add", "--grid", GW1_GRID, "--household-no", "V17-0001", "--address", "府兴路20号")
+    father = ok("person", "add", "V17-0001", "--name", "孙老汉", "--relation", "head", "--tag", "elderly_alone")
+    son = ok("person", "add", "V17-0001", "--name", "孙八", "--relation", "son", "--tag", "severe_mental",
+             "--risk-level", "4")
+    today = day(0)
+    assert due_of(cli, son)["due"] == today and due_of(cli, son)["last_visit"] is None
+
+    # The father was visited two days ago: due in five days; the son, not named, is still due today.
+    ok("visit", "log", "V17-0001", "--purpose", "care", "--person", father["id"], "--at", at(2))
+    assert (due_of(cli, father)["due"], due_of(cli, father)["last_visit"]) == (day(-5), day(2))
+    assert due_of(cli, son)["due"] == today
+    # A phone call that did not reach the son is logged, and still no visit of him.
+    ok("visit", "log", "V17-0001", "--purpose", "key_person", "--method", "phone", "--person", son["id"],
+       "--not-met")
+    assert due_of(cli, son)["due"] == today
+    # Met three days ago: at risk 4 he is due every 14 days, not quarterly.
+    ok("visit", "log", "V17-0001", "--purpose", "key_person", "--person", son["id"], "--at", at(3))
+    assert (due_of(cli, son)["due"], due_of(cli, son)["every_days"]) == (day(-11), 14)
+    # A visit of the whole household yesterday counts for both; it planned the next in four days.
+    ok("visit", "log", "V17-0001", "--purpose", "routine", "--at", at(1), "--next-visit", day(-4))
+    assert due_of(cli, son)["due"] == day(-4)
+    assert due_of(cli, father)["due"] == day(-4)  # sooner than his 7 days
+    # A plan later than the rule does not postpone it.
+    ok("visit", "log", "V17-0001", "--purpose", "routine", "--next-visit", day(-60))
+    assert due_of(cli, son)["due"] == day(-14)
+
+    # The station's figures count the same visits: both seen within their frequency.
+    station = Api(server.url, token_for(server.url, "station-01"))
+    coverage = {c["tag"]: c for c in station.get("/stats/overview", division=GW1_GRID[:9]).json()["visit_coverage"]}
+    assert (coverage["severe_mental"]["people"], coverage["severe_mental"]["visited"]) == (1, 1)
+
+
+def test_coverage_leaves_out_the_people_a_visit_did_not_meet(cli, world):
+    server, ok = world
+    ok("household", "add", "--grid", GW1_GRID, "--household-no", "V17-0002", "--address", "府兴路21号")
+    mother = ok("person", "add", "V17-0002", "--name", "周大娘", "--relation", "head", "--tag", "elderly_alone")
+    daughter = ok("person", "add", "V17-0002", "--name", "周小红", "--relation", "daughter", "--tag", "disabled")
+    station = Api(server.url, token_for(server.url, "station-01"))
+
+    def visited() -> dict[str, tuple[int, int]]:
+        cov = station.get("/stats/overview", division=GW1_GRID[:9]).json()["visit_coverage"]
+        return {c["tag"]: (c["people"], c["visited"]) for c in cov if c["tag"] in ("elderly_alone", "disabled")}
+
+    before = visited()
+    ok("visit", "log", "V17-0002", "--purpose", "care", "--person", daughter["id"])
+    ok("visit", "log", "V17-0002", "--purpose", "care", "--person", mother["id"], "--not-met")
+    after = visited()
+    assert after["disabled"] == (before["disabled"][0], before["disabled"][1] + 1)
+    assert after["elderly_alone"] == (before["elderly_alone"][0], before["elderly_alone"][1])
+    assert due_of(cli, mother)["last_visit"] is None
