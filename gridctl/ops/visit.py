@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Iterable
 
+from gridctl.errors import InvalidInput
 from gridctl.ids import uuid7
 from gridctl.ops.client import Client, Listing, WriteResult
 from gridctl.ops.refs import listing, refresh, resolve
@@ -88,6 +89,22 @@ def _last_visit_of(person_id: str, visits: Iterable[dict]) -> tuple[date | None,
     return None, None
 
 
+def _member(client: Client, household: dict, ref: str) -> str:
+    """The id of a person the visit names: someone living in the visited household now, or the
+    visit would count for no one (a visit counts for the people of its household)."""
+    person = resolve(client, "person", ref)
+    if person.get("household_id") != household["id"]:
+        raise InvalidInput("visit.error.not_in_household", field="--person", name=person.get("name") or ref,
+                           household=household.get("household_no") or household["id"])
+    if (person.get("status") or "active") != "active":
+        from gridctl.i18n import get_lang
+        from schemas.codes import label
+
+        raise InvalidInput("visit.error.not_active", field="--person", name=person.get("name") or ref,
+                           status=label("person_status", person.get("status"), get_lang()))
+    return person["id"]
+
+
 def log_visit(client: Client, household_ref: str, *, purpose: str, method: str = "in_person",
               note: str | None = None, person_ids: Iterable[str] = (), met: bool = True, concern: str | None = None,
               next_visit: str | date | None = None, photos: Iterable[str | Path] = (),
@@ -101,7 +118,10 @@ def log_visit(client: Client, household_ref: str, *, purpose: str, method: str =
         next_due = parse_date(next_visit, "next_visit") if next_visit else None
     except InvalidValue as exc:
         raise invalid(exc) from None
-    people = [resolve(client, "person", p)["id"] for p in person_ids]
+    people = [_member(client, household, p) for p in person_ids]
+    if next_due is not None and next_due <= visited.astimezone(CST).date():
+        raise InvalidInput("visit.error.next_not_after", field="--next-visit", next=next_due.isoformat(),
+                           day=visited.astimezone(CST).date().isoformat())
     payload = validate("VisitLog", {
         "id": uuid7(), "household_id": household["id"], "person_ids": people, "visited_at": format_time(visited),
         "method": method, "purpose": purpose, "met": met, "note": note, "concern": concern,

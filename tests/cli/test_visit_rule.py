@@ -95,3 +95,32 @@ def test_coverage_leaves_out_the_people_a_visit_did_not_meet(cli, world):
     assert after["disabled"] == (before["disabled"][0], before["disabled"][1] + 1)
     assert after["elderly_alone"] == (before["elderly_alone"][0], before["elderly_alone"][1])
     assert due_of(cli, mother)["last_visit"] is None
+
+
+def test_a_visit_names_only_people_living_in_the_household_and_plans_a_later_day(cli, world):
+    server, ok = world
+    ok("household", "add", "--grid", GW1_GRID, "--household-no", "V17-0003", "--address", "府兴路22号")
+    ok("household", "add", "--grid", GW1_GRID, "--household-no", "V17-0004", "--address", "府兴路23号")
+    here = ok("person", "add", "V17-0003", "--name", "吴一", "--relation", "head", "--tag", "elderly_alone")
+    there = ok("person", "add", "V17-0004", "--name", "吴二", "--relation", "head", "--tag", "elderly_alone")
+    gone = ok("person", "add", "V17-0003", "--name", "吴三", "--relation", "son")
+    ok("person", "decease", gone["id"], "--date", day(3))
+
+    def refused(*args: str, lang: str = "en"):
+        r = cli("--lang", lang, "visit", "log", "V17-0003", "--purpose", "care", *args)
+        assert r.code == 2, (args, r.out, r.err)
+        assert "Traceback" not in r.err
+        return r.err
+
+    # A visit that names someone of another household would count for no one: refused at once.
+    err = refused("--person", there["id"])
+    assert "吴二 does not live in household V17-0003" in err and "--person" in err
+    assert "吴二 不在户 V17-0003 中" in refused("--person", there["id"], lang="zh")
+    assert "吴三 is no longer in the register (Deceased)" in refused("--person", gone["id"])
+    err = refused("--next-visit", day(1), "--at", at(0))
+    assert f"--next-visit {day(1)} is not after the visit ({day(0)})" in err
+    assert "不晚于本次走访" in refused("--next-visit", day(0), lang="zh")
+    # Nothing was queued by the refusals.
+    assert cli("outbox", "list", "-o", "json").json() == []
+    ok("visit", "log", "V17-0003", "--purpose", "care", "--person", here["id"], "--next-visit", day(-3))
+    assert due_of(cli, here)["due"] == day(-3)
