@@ -15,7 +15,7 @@ from gridctl.i18n import t
 FIELD_FLAGS = {"note": "--note", "reason": "--reason", "to_level": "--to", "assignee": "--to",
                "supervision": "--level", "grid": "--grid", "grid_code": "--grid", "category": "--category",
                "title": "--title", "occurred_at": "--occurred-at", "photo": "--photo", "party": "--party",
-               "purpose": "--purpose", "method": "--method", "next_visit": "--next-visit", "at": "--at",
+               "purpose": "--purpose", "method": "--method", "next_visit": "--next-visit", "at": "--at", "person_ids": "--person",
                "profile": "--profile", "subcategory": "--subcategory", "scale": "--scale"}
 
 

@@ -94,13 +94,13 @@ def _member(client: Client, household: dict, ref: str) -> str:
     visit would count for no one (a visit counts for the people of its household)."""
     person = resolve(client, "person", ref)
     if person.get("household_id") != household["id"]:
-        raise InvalidInput("visit.error.not_in_household", field="--person", name=person.get("name") or ref,
+        raise InvalidInput("visit.error.not_in_household", field="person_ids", name=person.get("name") or ref,
                            household=household.get("household_no") or household["id"])
     if (person.get("status") or "active") != "active":
         from gridctl.i18n import get_lang
         from schemas.codes import label
 
-        raise InvalidInput("visit.error.not_active", field="--person", name=person.get("name") or ref,
+        raise InvalidInput("visit.error.not_active", field="person_ids", name=person.get("name") or ref,
                            status=label("person_status", person.get("status"), get_lang()))
     return person["id"]
 
@@ -120,7 +120,7 @@ def log_visit(client: Client, household_ref: str, *, purpose: str, method: str =
         raise invalid(exc) from None
     people = [_member(client, household, p) for p in person_ids]
     if next_due is not None and next_due <= visited.astimezone(CST).date():
-        raise InvalidInput("visit.error.next_not_after", field="--next-visit", next=next_due.isoformat(),
+        raise InvalidInput("visit.error.next_not_after", field="next_visit", next=next_due.isoformat(),
                            day=visited.astimezone(CST).date().isoformat())
     payload = validate("VisitLog", {
         "id": uuid7(), "household_id": household["id"], "person_ids": people, "visited_at": format_time(visited),
