@@ -10,7 +10,7 @@ import typer
 from commands.codes_arg import code_arg
 from commands.columns import VISIT_DUE, VISIT_LIST
 from commands.errors import handled
-from commands.output import Output, cache_note, render, write_result
+from commands.output import Output, cache_note, render, say, write_result
 from commands.params import OUTPUT
 from commands.state import open_client
 from gridctl.i18n import t
@@ -41,7 +41,10 @@ def register(app: typer.Typer) -> None:
         result = ops.log_visit(open_client(), household, purpose=purpose_code, method=method_code, note=note,
                                person_ids=person, met=not not_met, concern=concern, next_visit=next_visit,
                                photos=photo, at=at)
-        return write_result(result, output, "cli.visit.saved")
+        code = write_result(result, output, "cli.visit.saved")
+        if not_met and code == 0:
+            say(t("visit.not_met_note"))
+        return code
 
     @visit.command("list", help=t("cli.visit.list.help"))
     @handled

@@ -56,9 +56,10 @@ def test_a_visit_counts_for_those_it_met_and_named(cli, world):
     ok("visit", "log", "V17-0001", "--purpose", "care", "--person", father["id"], "--at", at(2))
     assert (due_of(cli, father)["due"], due_of(cli, father)["last_visit"]) == (day(-5), day(2))
     assert due_of(cli, son)["due"] == today
-    # A phone call that did not reach the son is logged, and still no visit of him.
-    ok("visit", "log", "V17-0001", "--purpose", "key_person", "--method", "phone", "--person", son["id"],
-       "--not-met")
+    # A phone call that did not reach the son is logged, and still no visit of him; the worker is told.
+    r = cli("visit", "log", "V17-0001", "--purpose", "key_person", "--method", "phone", "--person", son["id"],
+            "--not-met")
+    assert r.code == 0 and "Not met: it does not count as anyone's visit" in r.err + r.out, (r.out, r.err)
     assert due_of(cli, son)["due"] == today
     # Met three days ago: at risk 4 he is due every 14 days, not quarterly.
     ok("visit", "log", "V17-0001", "--purpose", "key_person", "--person", son["id"], "--at", at(3))

@@ -60,6 +60,7 @@ class VisitsDueScreen(WorkerScreen):
     def __init__(self) -> None:
         super().__init__()
         self.items: list[dict] = []
+        self.loaded = False
 
     def compose(self):
         yield self.make_header()
@@ -77,6 +78,11 @@ class VisitsDueScreen(WorkerScreen):
     def action_back(self) -> None:
         self.app.pop_screen()
 
+    def on_screen_resume(self) -> None:
+        # Back from the visit form: the visit just logged may have taken someone off the list.
+        if self.loaded:
+            self.action_refresh()
+
     def action_refresh(self) -> None:
         self.load()
 
@@ -88,6 +94,7 @@ class VisitsDueScreen(WorkerScreen):
 
     def _loaded(self, rows: Rows) -> None:
         self.app.note(rows.seen)
+        self.loaded = True
         self.items = sorted(rows.items, key=due_sort_key)
         table = self.query_one(DataTable)
         table.clear()
@@ -252,6 +259,7 @@ class VisitScreen(WorkerScreen):
         self.saving = False
         self.app.note(seen)
         state = (record.get("record") or {}).get("sync") or record.get("sync_state") or "pending"
-        self.notify(tr("tui.visit.saved", state=tr("tui.sync." + state)))
+        said = "tui.visit.saved" if (record.get("record") or {}).get("met", True) else "visit.saved_not_met"
+        self.notify(tr(said, state=tr("tui.sync." + state)))
         self.app.refresh_status()
         self.app.pop_screen()
