@@ -84,7 +84,7 @@ class TagCoverage(BaseModel):
     tag: str
     every_days: int = Field(description="the visit frequency for this tag")
     people: int
-    visited: int = Field(description="people whose household was visited within every_days")
+    visited: int = Field(description="people visited within every_days (met, by a visit naming them or the whole household)")
     ratio: Optional[float]
 
 
