@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from commands.output import label, short_id, short_time, sync_label
+from gridctl.i18n import t
 
 
 def _ref(r: dict) -> str:
@@ -126,7 +127,8 @@ VISIT_LIST = [
 
 VISIT_DUE = [
     ("name", "cli.col.name", None),
-    ("tags", "cli.col.tags", lambda r: "、".join(label("tag", x) for x in r.get("tags") or [])),
+    ("tags", "cli.col.tags", lambda r: "、".join(label("tag", x) for x in r.get("tags") or [])
+     or (t("visit.due.household") if r.get("kind") == "household" else "")),
     ("household_no", "cli.col.household", None),
     ("last_visit", "cli.col.last_visit", None),
     ("due", "cli.col.due", None),

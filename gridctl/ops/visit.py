@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Iterable
@@ -45,14 +46,22 @@ def list_visits(client: Client, *, household: str | None = None, mine: bool = Fa
 
 
 def visits_due(client: Client, *, within: int = 0) -> Listing:
-    """Tagged people whose visit is due by today + ``within`` days, elderly living alone first."""
+    """Who is due a visit by today + ``within`` days (DESIGN 3): tagged people by their tags'
+    frequency, elderly living alone first; then every household by the yearly visit of any
+    household (``kind`` says which: ``person`` or ``household``)."""
     source, stale = refresh(client)
     today = client.now().astimezone(CST).date()
     horizon = today + timedelta(days=within)
-    by_home: dict[str, list[dict]] = {}
-    for visit in client.store.query("SELECT data FROM visits ORDER BY visited_at DESC"):
-        by_home.setdefault(visit["household_id"], []).append(visit)
+    by_home = _visits_by_household(client)
     households = {h["id"]: h for h in client.store.query("SELECT data FROM households")}
+    active_homes: dict[str, dict] = {}  # household id -> its head (or another active member)
+    has_people: set[str] = set()
+    for hid, status, relation, name, phone in client.store.db.execute(
+            "SELECT household_id, json_extract(data, '$.status'), json_extract(data, '$.relation_to_head'), name, "
+            "json_extract(data, '$.phone') FROM persons"):
+        has_people.add(hid)
+        if (status or "active") == "active" and (relation == "head" or hid not in active_homes):
+            active_homes[hid] = {"name": name, "phone": phone}
     items = []
     for person in client.store.query("SELECT data FROM persons WHERE tags IS NOT NULL AND tags != '[]'"):
         if (person.get("status") or "active") != "active":
@@ -67,7 +76,7 @@ def visits_due(client: Client, *, within: int = 0) -> Listing:
             continue
         hh = households.get(person["household_id"], {})
         items.append({
-            "person_id": person["id"], "name": person["name"], "household_id": person["household_id"],
+            "kind": "person", "person_id": person["id"], "name": person["name"], "household_id": person["household_id"],
             "household_no": hh.get("household_no"), "address": hh.get("address"), "grid_code": person.get("grid_code"),
             "tags": tags, "every_days": every, "last_visit": last.isoformat() if last else None,
             "due": due.isoformat(), "days_overdue": max(0, (today - due).days), "phone": person.get("phone"),
@@ -75,14 +84,47 @@ def visits_due(client: Client, *, within: int = 0) -> Listing:
         })
     rank = {tag: i for i, tag in enumerate(TAG_PRIORITY)}
     items.sort(key=lambda i: (min(rank.get(tag, len(rank)) for tag in i["tags"]), i["due"], i["name"]))
-    return listing(client, items, source, stale)
+    every = VISIT_FREQUENCY_DAYS["household"]
+    homes = []
+    for hid, hh in households.items():
+        if hid in has_people and hid not in active_homes:
+            continue  # everyone moved out or died: nobody left to visit
+        last, planned = _last_visit_of(None, by_home.get(hid, ()))
+        due = population.due_date(last, every, planned, today)
+        if due > horizon:
+            continue
+        head = active_homes.get(hid, {})
+        homes.append({
+            "kind": "household", "person_id": None, "name": head.get("name"), "household_id": hid,
+            "household_no": hh.get("household_no"), "address": hh.get("address"), "grid_code": hh.get("grid_code"),
+            "tags": [], "every_days": every, "last_visit": last.isoformat() if last else None,
+            "due": due.isoformat(), "days_overdue": max(0, (today - due).days), "phone": head.get("phone"),
+            "risk_level": None,
+        })
+    homes.sort(key=lambda i: (i["due"], i["household_no"] or ""))
+    return listing(client, items + homes, source, stale)
 
 
-def _last_visit_of(person_id: str, visits: Iterable[dict]) -> tuple[date | None, date | None]:
+def _visits_by_household(client: Client) -> dict[str, list[dict]]:
+    """Each household's visits, latest first, with only what decides whom they count for (a
+    county's cache holds many: SQLite picks the fields, no whole record is parsed)."""
+    by_home: dict[str, list[dict]] = {}
+    rows = client.store.db.execute(
+        "SELECT household_id, visited_at, json_extract(data, '$.met'), json_extract(data, '$.person_ids'), "
+        "json_extract(data, '$.next_visit_due') FROM visits ORDER BY visited_at DESC")
+    for hid, visited_at, met, named, planned in rows:
+        by_home.setdefault(hid, []).append({
+            "visited_at": visited_at, "met": met is None or bool(met),
+            "person_ids": json.loads(named) if named and named != "[]" else [], "next_visit_due": planned})
+    return by_home
+
+
+def _last_visit_of(person_id: str | None, visits: Iterable[dict]) -> tuple[date | None, date | None]:
     """(the day of the person's last visit that counted for them, the next visit it planned), from
-    their household's visits, latest first."""
+    their household's visits, latest first; with no person, the household's last visit that met
+    anyone there."""
     for visit in visits:
-        if population.visit_counts_for(visit, person_id):
+        if visit.get("met", True) if person_id is None else population.visit_counts_for(visit, person_id):
             planned = visit.get("next_visit_due")
             return (parse_time(visit["visited_at"]).astimezone(CST).date(),
                     date.fromisoformat(planned) if planned else None)

@@ -125,3 +125,37 @@ def test_a_visit_names_only_people_living_in_the_household_and_plans_a_later_day
     assert cli("outbox", "list", "-o", "json").json() == []
     ok("visit", "log", "V17-0003", "--purpose", "care", "--person", here["id"], "--next-visit", day(-3))
     assert due_of(cli, here)["due"] == day(-3)
+
+
+def test_every_household_is_due_a_visit_once_a_year(cli, world):
+    """DESIGN 3: "any household 365 days" — a household with no tagged member is listed too, by
+    the last visit that met anyone there."""
+    server, ok = world
+    ok("household", "add", "--grid", GW1_GRID, "--household-no", "V17-0005", "--address", "府兴路24号")
+    ok("person", "add", "V17-0005", "--name", "冯大", "--relation", "head", "--phone", "13800001111")
+
+    def home() -> dict | None:
+        r = cli("visit", "due", "-o", "json")
+        assert r.code == 0, r.err
+        return next((i for i in r.json() if i["household_no"] == "V17-0005"), None)
+
+    item = home()
+    assert (item["kind"], item["person_id"], item["name"], item["tags"], item["every_days"], item["due"],
+            item["last_visit"]) == ("household", None, "冯大", [], 365, day(0), None)
+    table = cli("--lang", "zh", "visit", "due")
+    assert table.code == 0 and "全户（每年）" in next(line for line in table.out.splitlines() if "V17-0005" in line)
+
+    ok("visit", "log", "V17-0005", "--purpose", "routine", "--at", at(400))
+    assert (home()["last_visit"], home()["days_overdue"]) == (day(400), 35)
+    ok("visit", "log", "V17-0005", "--purpose", "routine", "--not-met", "--method", "phone")
+    assert home()["last_visit"] == day(400)  # nobody answered: still due
+    ok("visit", "log", "V17-0005", "--purpose", "routine")
+    assert home() is None
+
+    # A household whose people all died or moved out has nobody left to visit.
+    ok("household", "add", "--grid", GW1_GRID, "--household-no", "V17-0006", "--address", "府兴路25号")
+    alone = ok("person", "add", "V17-0006", "--name", "冯二", "--relation", "head")
+    due = [i["household_no"] for i in cli("visit", "due", "-o", "json").json()]
+    assert "V17-0006" in due
+    ok("person", "decease", alone["id"], "--date", day(1))
+    assert "V17-0006" not in [i["household_no"] for i in cli("visit", "due", "-o", "json").json()]
