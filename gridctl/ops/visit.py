@@ -53,15 +53,23 @@ def visits_due(client: Client, *, within: int = 0) -> Listing:
     today = client.now().astimezone(CST).date()
     horizon = today + timedelta(days=within)
     by_home = _visits_by_household(client)
-    households = {h["id"]: h for h in client.store.query("SELECT data FROM households")}
-    active_homes: dict[str, dict] = {}  # household id -> its head (or another active member)
-    has_people: set[str] = set()
-    for hid, status, relation, name, phone in client.store.db.execute(
-            "SELECT household_id, json_extract(data, '$.status'), json_extract(data, '$.relation_to_head'), name, "
-            "json_extract(data, '$.phone') FROM persons"):
-        has_people.add(hid)
-        if (status or "active") == "active" and (relation == "head" or hid not in active_homes):
-            active_homes[hid] = {"name": name, "phone": phone}
+    households = {hid: {"household_no": no, "grid_code": grid, "address": address}
+                  for hid, no, grid, address in client.store.db.execute(
+                      "SELECT id, household_no, grid_code, json_extract(data, '$.address') FROM households")}
+    items = _people_due(client, by_home, households, today, horizon) + \
+        _households_due(client, by_home, households, today, horizon)
+    return listing(client, items, source, stale)
+
+
+def _due_item(kind: str, last: date | None, due: date, every: int, today: date, household_id: str,
+              household: dict, **fields) -> dict:
+    return {"kind": kind, **fields, "household_id": household_id, "household_no": household.get("household_no"),
+            "address": household.get("address"), "every_days": every,
+            "last_visit": last.isoformat() if last else None, "due": due.isoformat(),
+            "days_overdue": max(0, (today - due).days)}
+
+
+def _people_due(client: Client, by_home: dict, households: dict, today: date, horizon: date) -> list[dict]:
     items = []
     for person in client.store.query("SELECT data FROM persons WHERE tags IS NOT NULL AND tags != '[]'"):
         if (person.get("status") or "active") != "active":
@@ -72,50 +80,59 @@ def visits_due(client: Client, *, within: int = 0) -> Listing:
             continue
         last, planned = _last_visit_of(person["id"], by_home.get(person["household_id"], ()))
         due = population.due_date(last, every, planned, today)
-        if due > horizon:
-            continue
-        hh = households.get(person["household_id"], {})
-        items.append({
-            "kind": "person", "person_id": person["id"], "name": person["name"], "household_id": person["household_id"],
-            "household_no": hh.get("household_no"), "address": hh.get("address"), "grid_code": person.get("grid_code"),
-            "tags": tags, "every_days": every, "last_visit": last.isoformat() if last else None,
-            "due": due.isoformat(), "days_overdue": max(0, (today - due).days), "phone": person.get("phone"),
-            "risk_level": person.get("risk_level"),
-        })
+        if due <= horizon:
+            items.append(_due_item(
+                "person", last, due, every, today, person["household_id"], households.get(person["household_id"], {}),
+                person_id=person["id"], name=person["name"], grid_code=person.get("grid_code"), tags=tags,
+                phone=person.get("phone"), risk_level=person.get("risk_level")))
     rank = {tag: i for i, tag in enumerate(TAG_PRIORITY)}
     items.sort(key=lambda i: (min(rank.get(tag, len(rank)) for tag in i["tags"]), i["due"], i["name"]))
+    return items
+
+
+def _households_due(client: Client, by_home: dict, households: dict, today: date, horizon: date) -> list[dict]:
     every = VISIT_FREQUENCY_DAYS["household"]
-    homes = []
-    for hid, hh in households.items():
-        if hid in has_people and hid not in active_homes:
-            continue  # everyone moved out or died: nobody left to visit
+    due_homes = {}
+    for hid, household in households.items():
         last, planned = _last_visit_of(None, by_home.get(hid, ()))
         due = population.due_date(last, every, planned, today)
-        if due > horizon:
+        if due <= horizon:
+            due_homes[hid] = (last, due)
+    if not due_homes:
+        return []
+    # Who lives there: a household whose people all moved out or died has nobody left to visit.
+    people: dict[str, int] = {}
+    heads: dict[str, tuple] = {}
+    for hid, name, phone, status, relation in client.store.db.execute(
+            "SELECT household_id, name, json_extract(data, '$.phone'), json_extract(data, '$.status'), "
+            "json_extract(data, '$.relation_to_head') FROM persons"):
+        active = (status or "active") == "active"
+        people[hid] = people.get(hid, 0) + active
+        if active and relation == "head":
+            heads[hid] = (name, phone)
+    items = []
+    for hid, (last, due) in due_homes.items():
+        if people.get(hid, 1) == 0:
             continue
-        head = active_homes.get(hid, {})
-        homes.append({
-            "kind": "household", "person_id": None, "name": head.get("name"), "household_id": hid,
-            "household_no": hh.get("household_no"), "address": hh.get("address"), "grid_code": hh.get("grid_code"),
-            "tags": [], "every_days": every, "last_visit": last.isoformat() if last else None,
-            "due": due.isoformat(), "days_overdue": max(0, (today - due).days), "phone": head.get("phone"),
-            "risk_level": None,
-        })
-    homes.sort(key=lambda i: (i["due"], i["household_no"] or ""))
-    return listing(client, items + homes, source, stale)
+        name, phone = heads.get(hid, (None, None))
+        household = households[hid]
+        items.append(_due_item("household", last, due, every, today, hid, household, person_id=None, name=name,
+                               grid_code=household["grid_code"], tags=[], phone=phone, risk_level=None))
+    items.sort(key=lambda i: (i["due"], i["household_no"] or ""))
+    return items
 
 
 def _visits_by_household(client: Client) -> dict[str, list[dict]]:
     """Each household's visits, latest first, with only what decides whom they count for (a
-    county's cache holds many: SQLite picks the fields, no whole record is parsed)."""
+    county's cache holds many: SQLite picks the fields; ``person_ids`` stays JSON text until a
+    tagged person of the household needs it)."""
     by_home: dict[str, list[dict]] = {}
     rows = client.store.db.execute(
         "SELECT household_id, visited_at, json_extract(data, '$.met'), json_extract(data, '$.person_ids'), "
         "json_extract(data, '$.next_visit_due') FROM visits ORDER BY visited_at DESC")
     for hid, visited_at, met, named, planned in rows:
-        by_home.setdefault(hid, []).append({
-            "visited_at": visited_at, "met": met is None or bool(met),
-            "person_ids": json.loads(named) if named and named != "[]" else [], "next_visit_due": planned})
+        by_home.setdefault(hid, []).append({"visited_at": visited_at, "met": met is None or bool(met),
+                                            "named": named, "next_visit_due": planned})
     return by_home
 
 
@@ -124,7 +141,14 @@ def _last_visit_of(person_id: str | None, visits: Iterable[dict]) -> tuple[date 
     their household's visits, latest first; with no person, the household's last visit that met
     anyone there."""
     for visit in visits:
-        if visit.get("met", True) if person_id is None else population.visit_counts_for(visit, person_id):
+        if person_id is None:
+            counts = visit["met"]
+        else:
+            if "person_ids" not in visit:
+                named = visit["named"]
+                visit["person_ids"] = json.loads(named) if named and named != "[]" else []
+            counts = population.visit_counts_for(visit, person_id)
+        if counts:
             planned = visit.get("next_visit_due")
             return (parse_time(visit["visited_at"]).astimezone(CST).date(),
                     date.fromisoformat(planned) if planned else None)

@@ -55,3 +55,31 @@ async def test_a_visit_that_did_not_meet_the_person_leaves_them_due(worker_clien
     visits = server_get("/visits", household=first["household_id"])["items"]
     mine = [v for v in visits if v["person_ids"] == [person]]
     assert sorted(v["met"] for v in mine[:2]) == [False, True]
+
+
+@async_test
+async def test_a_household_due_its_yearly_visit_is_listed_and_visited_whole(worker_client, ops_module, server_get):
+    ops = ops_module
+    ops.add_household(worker_client, grid="610822100200001", household_no="TV17-0002", address="府兴路31号")
+    ops.add_person(worker_client, "TV17-0002", name="钱大", relation_to_head="head")
+    app = WorkerApp(worker_client, lang="zh")
+    async with app.run_test(size=(140, 44)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("d")
+        await settle(app, pilot)
+        due = app.screen
+        row = next(n for n, item in enumerate(due.items) if item["household_no"] == "TV17-0002")
+        household_id = due.items[row]["household_id"]
+        table = due.query_one("#due-table")
+        assert [str(c) for c in table.get_row_at(row)][:4] == ["全户（每年）", "TV17-0002", "府兴路31号", "钱大"]
+        table.move_cursor(row=row)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        form = app.screen
+        assert isinstance(form, VisitScreen) and form.person_ids == []
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is due
+        assert "TV17-0002" not in [i["household_no"] for i in due.items]
+    visits = server_get("/visits", household=household_id)["items"]
+    assert [(v["person_ids"], v["met"]) for v in visits] == [([], True)]
