@@ -110,6 +110,7 @@ class _Seeder:
         self.households: list[dict] = []
         self.persons: list[dict] = []
         self.visits: list[dict] = []
+        self.visited_homes: set[str] = set()
         self.cases: list[dict] = []
         self.steps: list[dict] = []
         self.feed: list[tuple[str, str, str, int]] = []
@@ -256,17 +257,25 @@ class _Seeder:
                 at = self.now - timedelta(days=self.rnd.uniform(0.1, 90))
                 care = any("elderly_alone" in m["tags"] for m in home["members"])
                 self._visit(home, gcode, grid_worker[gcode], at, care)
+            # Every household is visited once a year (DESIGN 3): most of the others had their
+            # yearly visit in these 90 days; a few (new ones) are still waiting for it.
+            for home in homes:
+                if home["household"]["id"] not in self.visited_homes and self.rnd.random() < 0.95:
+                    at = self.now - timedelta(days=self.rnd.uniform(0.5, 89))
+                    self._visit(home, gcode, grid_worker[gcode], at, care=False, whole=True)
 
-    def _visit(self, home: dict, gcode: str, worker: str, at: datetime, care: bool) -> None:
+    def _visit(self, home: dict, gcode: str, worker: str, at: datetime, care: bool, whole: bool = False) -> None:
+        named = [] if whole else [m["id"] for m in home["members"] if m["tags"]]
         v = {"id": self.uid(), "household_id": home["household"]["id"], "grid_code": gcode,
              # The worker sees the people the visit is for, or the household as a whole.
-             "person_ids": json.dumps([m["id"] for m in home["members"] if m["tags"]]), "worker": worker,
+             "person_ids": json.dumps(named), "worker": worker,
              "visited_at": format_time(at), "method": self.rnd.choice(["in_person"] * 8 + ["phone", "video"]),
              "purpose": "care" if care else self.rnd.choice(["routine", "info_collection", "policy", "dispute_check"]),
-             "met": self.rnd.random() < 0.9, "note": self.rnd.choice(VISIT_NOTES), "concern": None,
+             "met": whole or self.rnd.random() < 0.9, "note": self.rnd.choice(VISIT_NOTES), "concern": None,
              "next_visit_due": (at.astimezone(CST).date() + timedelta(days=7)).isoformat() if care else None,
              "lat": home["household"]["lat"], "lon": home["household"]["lon"], "photos": "[]", "version": 1}
         self.visits.append(v)
+        self.visited_homes.add(v["household_id"])
         self.feed.append(("visit", v["id"], gcode, 1))
 
     # --- cases ---------------------------------------------------------------------------
