@@ -460,6 +460,10 @@ class _Checker:
 def _prepare(kind: str, rec: Record, columns: ColumnMap | None, lang: str | None, check: _Checker) -> _Row:
     """English field names, then ``schemas.rows`` validation of the row on its own."""
     row = _Row(line=rec.line, original=rec.values)
+    if rec.error == "cell_too_long":
+        column, length, limit = rec.raw
+        row.errors.append((column, t("rowcheck.cell_too_long", lang=lang, length=length, limit=limit)))
+        return row
     if rec.error:
         key = "importer.error.jsonl_syntax" if rec.error == "json" else "importer.error.jsonl_not_object"
         row.errors.append((None, t(key, lang=lang, detail=rec.raw)))

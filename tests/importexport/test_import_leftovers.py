@@ -1,0 +1,70 @@
+"""Issue 13's probe leftovers on the import side, through the real CLI and a real server (SQLite,
+or PostgreSQL under GRIDCTL_TEST_DB): a cell over the csv module's limit costs its row alone."""
+
+from __future__ import annotations
+
+import csv
+import json
+import uuid
+
+import pytest
+
+from tests.conftest import token_for
+
+from .test_import import endpoint, get  # noqa: F401  (the fixture)
+from .test_import_neighbours import GRID, HEADER, People
+
+LIMIT = csv.field_size_limit()
+
+
+def persons_named(url: str, token: str, q: str) -> list[dict]:
+    return get(url, token, "/persons", q=q, limit=500)["items"]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_an_over_long_cell_refuses_its_row_and_the_rest_goes_on(gridctl, admin_env, ie_server, endpoint,
+                                                                 tmp_path, lang):
+    people, tag = People(), uuid.uuid4().hex[:6]
+    house = f"{GRID}L{tag}"
+    rows = [people.row(house, f"甲{tag}", "户主"), people.row(house, f"乙{tag}", "子")]
+    long_plain = people.row(house, f"丙{tag}", "子")
+    long_plain[2] = "路" * (LIMIT + 10)  # address: one line, unquoted
+    long_quoted = people.row(house, f"丁{tag}", "子")
+    long_quoted[2] = "a\n" * (LIMIT // 2) + "b,\"c\"\n" + "d" * 100  # quoted, over many lines
+    after = [people.row(house, f"戊{tag}", "子"), people.row(house, f"己{tag}", "女"),
+             people.row(house, f"庚{tag}", "女", grid="610822999999999")]  # refused by the server
+    path = tmp_path / "long.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(HEADER)
+        w.writerows(rows + [long_plain, long_quoted] + after)
+    quoted_line = 5  # header, two rows, the plain long row; the quoted one spans LIMIT//2 + 2 lines
+    last_line = quoted_line + LIMIT // 2 + 1
+    errors = tmp_path / "errors.csv"
+
+    r = gridctl({**admin_env, "GRIDCTL_LANG": lang}, "import", "persons", str(path), "-o", "json",
+                "--errors", str(errors))
+    assert r.exit_code == 3, r.stderr
+    assert json.loads(r.stdout) == {"created": 4, "updated": 0, "unchanged": 0, "rejected": 3}
+    assert "field larger" not in r.stderr and "Traceback" not in r.stderr
+    length_plain, length_quoted = LIMIT + 10, len(long_quoted[2])
+    if lang == "en":
+        for line, length in ((4, length_plain), (quoted_line, length_quoted)):
+            assert (f"row {line}, column 地址: this cell holds {length:,} characters, more than the {LIMIT:,} a "
+                    "cell may hold; shorten it, or look for a quote (\") that opens in this row and is never "
+                    "closed") in r.stderr
+    else:
+        assert f"第 4 行，地址 列：该单元格有 {length_plain:,} 个字符，超过单元格上限 {LIMIT:,} 个字符" in r.stderr
+        assert f"第 {quoted_line} 行，地址 列：该单元格有 {length_quoted:,} 个字符" in r.stderr
+    # The rows after the long ones are in; the long ones are not.
+    token = token_for(ie_server.url, "county-admin")
+    names = {p["name"] for p in persons_named(ie_server.url, token, house)}
+    assert names == {f"甲{tag}", f"乙{tag}", f"戊{tag}", f"己{tag}"}
+    # The errors file has the refused rows with their other cells, and line numbers of the file.
+    with errors.open(encoding="utf-8-sig") as fh:
+        refused = list(csv.DictReader(fh))
+    # the row after the multi-line one is numbered by the file's lines
+    assert [int(x["row"]) for x in refused] == [4, quoted_line, last_line + 3]
+    assert [x["姓名"] for x in refused] == [f"丙{tag}", f"丁{tag}", f"庚{tag}"]
+    assert [x["地址"] for x in refused[:2]] == ["", ""]
+    assert last_line + 3 == sum(1 for _ in path.open(encoding="utf-8", newline=""))
