@@ -68,3 +68,41 @@ def test_an_over_long_cell_refuses_its_row_and_the_rest_goes_on(gridctl, admin_e
     assert [x["姓名"] for x in refused] == [f"丙{tag}", f"丁{tag}", f"庚{tag}"]
     assert [x["地址"] for x in refused[:2]] == ["", ""]
     assert last_line + 3 == sum(1 for _ in path.open(encoding="utf-8", newline=""))
+
+
+# --- JSONL: errors name the column as the line named it -------------------------------------
+
+ZH_KEYS = dict(zip(["household_no", "grid_code", "address", "name", "id_number", "sex", "birth_date",
+                    "relation_to_head", "phone", "tags", "residence", "care_level"], HEADER))
+
+
+def _jsonl(path, records) -> None:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_jsonl_errors_name_the_keys_the_file_used(gridctl, admin_env, ie_server, endpoint, tmp_path, lang):
+    people, tag = People(), uuid.uuid4().hex[:6]
+    house = f"{GRID}J{tag}"
+    english = dict(zip(ZH_KEYS, people.row(house, f"甲{tag}", "户主")))
+    chinese = {ZH_KEYS[k]: v for k, v in zip(ZH_KEYS, people.row(house, f"乙{tag}", "子"))}
+    bad_id_zh = {**chinese, "身份证号": "61089919500101123"}              # 17 characters: checked here
+    bad_grid_zh = {**{ZH_KEYS[k]: v for k, v in zip(ZH_KEYS, people.row(house + "x", f"丙{tag}", "户主"))},
+                   "网格编码": "610822999999999"}                           # unknown grid: the server says so
+    twice_zh = dict(chinese)                                                # the same person again: in-file check
+    no_house_zh = {k: v for k, v in {ZH_KEYS[k]: v for k, v in zip(ZH_KEYS, people.row(
+        house, f"丁{tag}", "子"))}.items() if k != "户号"}                   # a required key left out
+    bad_id_en = {**dict(zip(ZH_KEYS, people.row(house, f"戊{tag}", "子"))), "id_number": "123"}
+    path = tmp_path / "people.jsonl"
+    _jsonl(path, [english, chinese, bad_id_zh, bad_grid_zh, twice_zh, no_house_zh, bad_id_en])
+
+    r = gridctl({**admin_env, "GRIDCTL_LANG": lang}, "import", "persons", str(path), "-o", "json")
+    assert r.exit_code == 3, r.stderr
+    assert json.loads(r.stdout) == {"created": 2, "updated": 0, "unchanged": 0, "rejected": 5}
+    col = "row {}, column {}: " if lang == "en" else "第 {} 行，{} 列："
+    for line, column in ((3, "身份证号"), (4, "网格编码"), (5, "身份证号"), (6, "户号"), (7, "id_number")):
+        assert col.format(line, column) in r.stderr, (line, r.stderr)
+    for english_name in ("household_no", "grid_code"):
+        assert col.format(4, english_name) not in r.stderr and col.format(6, english_name) not in r.stderr
+    token = token_for(ie_server.url, "county-admin")
+    assert {p["name"] for p in persons_named(ie_server.url, token, house)} == {f"甲{tag}", f"乙{tag}"}
