@@ -106,3 +106,59 @@ def test_jsonl_errors_name_the_keys_the_file_used(gridctl, admin_env, ie_server,
         assert col.format(4, english_name) not in r.stderr and col.format(6, english_name) not in r.stderr
     token = token_for(ie_server.url, "county-admin")
     assert {p["name"] for p in persons_named(ie_server.url, token, house)} == {f"甲{tag}", f"乙{tag}"}
+
+
+# --- a date where an ID number belongs -------------------------------------------------------
+
+DATE_EN = ("found a date ({}) where an ID number belongs: Excel may have formatted the column as a date, or the "
+           "columns are shifted. Format the column as Text and type the 18-character ID number again")
+DATE_ZH = "身份证号处是一个日期（{}），不是身份证号：Excel 可能把这一列设成了日期格式，或各列错位了。请把该列设置为“文本”格式"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("kind", ["xlsx", "csv"])
+def test_a_date_in_the_id_number_column_is_named_as_a_date(gridctl, admin_env, ie_server, endpoint, tmp_path,
+                                                           kind, lang):
+    from datetime import date, datetime
+
+    people, tag = People(), uuid.uuid4().hex[:6]
+    house = f"{GRID}D{tag}"
+    good = people.row(house, f"甲{tag}", "户主")
+    dated = people.row(house, f"乙{tag}", "子")
+    timed = people.row(house, f"丙{tag}", "子")
+    after = people.row(house, f"丁{tag}", "女")
+    if kind == "xlsx":
+        dated[4], timed[4] = date(2024, 1, 1), datetime(2024, 1, 1, 8, 30)  # real Excel date cells
+        path = tmp_path / "dates.xlsx"
+        import xlsxwriter
+
+        book = xlsxwriter.Workbook(str(path))
+        ws = book.add_worksheet("人口")
+        formats = {date: book.add_format({"num_format": "yyyy-mm-dd"}),
+                   datetime: book.add_format({"num_format": "yyyy-mm-dd hh:mm"})}
+        for r, row in enumerate([HEADER, good, dated, timed, after]):
+            for c, value in enumerate(row):
+                if isinstance(value, date):  # a datetime is a date too
+                    stamp = value if isinstance(value, datetime) else datetime(value.year, value.month, value.day)
+                    ws.write_datetime(r, c, stamp, formats[type(value)])
+                else:
+                    ws.write(r, c, value)
+        book.close()
+        shown = ("2024-01-01", "2024-01-01 08:30:00")
+    else:
+        dated[4], timed[4] = "2024-01-01", "2024/1/1"
+        path = tmp_path / "dates.csv"
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            csv.writer(fh).writerows([HEADER, good, dated, timed, after])
+        shown = ("2024-01-01", "2024/1/1")
+    r = gridctl({**admin_env, "GRIDCTL_LANG": lang}, "import", "persons", str(path), "-o", "json")
+    assert r.exit_code == 3, r.stderr
+    assert json.loads(r.stdout) == {"created": 2, "updated": 0, "unchanged": 0, "rejected": 2}
+    for line, value in zip((3, 4), shown):
+        if lang == "en":
+            assert f"row {line}, column 身份证号: " + DATE_EN.format(value) in r.stderr, r.stderr
+        else:
+            assert f"第 {line} 行，身份证号 列：" + DATE_ZH.format(value) in r.stderr, r.stderr
+    assert "18 characters, this one has" not in r.stderr and "实际为" not in r.stderr
+    token = token_for(ie_server.url, "county-admin")
+    assert {p["name"] for p in persons_named(ie_server.url, token, house)} == {f"甲{tag}", f"丁{tag}"}
