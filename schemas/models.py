@@ -498,6 +498,8 @@ class MutationResult(BaseModel):
     version: int | None = None
     current: dict[str, Any] | None = None  # conflict: the server's object now
     problem: Problem | None = None  # rejected: why
+    # applied: the write repeated the stored values, so no new version was made (additive)
+    unchanged: bool | None = None
 
 
 class PushResponse(BaseModel):

@@ -162,3 +162,35 @@ def test_a_date_in_the_id_number_column_is_named_as_a_date(gridctl, admin_env, i
     assert "18 characters, this one has" not in r.stderr and "实际为" not in r.stderr
     token = token_for(ie_server.url, "county-admin")
     assert {p["name"] for p in persons_named(ie_server.url, token, house)} == {f"甲{tag}", f"丁{tag}"}
+
+
+# --- a row identical to the stored person changes nothing ------------------------------------
+
+def test_an_import_row_identical_to_a_person_added_by_command_is_unchanged(gridctl, admin_env, ie_server,
+                                                                           endpoint, tmp_path):
+    people, tag = People(), uuid.uuid4().hex[:6]
+    house = f"{GRID}U{tag}"
+    head = people.row(house, f"甲{tag}", "户主")
+    path = tmp_path / "head.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([HEADER, head])
+    r = gridctl(admin_env, "import", "persons", str(path), "-o", "json")
+    assert r.exit_code == 0 and json.loads(r.stdout)["created"] == 1, r.stderr
+    child = people.row(house, f"乙{tag}", "子")
+    child[8] = "13712345678"
+    child[9] = "残疾人|留守儿童"  # the tags of the command below in the other order: the same tags
+    added = gridctl(admin_env, "person", "add", house, "--name", child[3], "--id-number", child[4],
+                    "--relation", "son", "--phone", child[8], "--tag", "left_behind_child", "--tag", "disabled",
+                    "-o", "json")
+    assert added.exit_code == 0, added.stderr
+    token = token_for(ie_server.url, "county-admin")
+    stored = {p["name"]: p["version"] for p in persons_named(ie_server.url, token, house)}
+    assert stored == {f"甲{tag}": 1, f"乙{tag}": 1}
+
+    both = tmp_path / "both.csv"
+    with both.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([HEADER, head, child])
+    r = gridctl(admin_env, "import", "persons", str(both), "-o", "json")
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(r.stdout) == {"created": 0, "updated": 0, "unchanged": 2, "rejected": 0}
+    assert {p["name"]: p["version"] for p in persons_named(ie_server.url, token, house)} == stored
