@@ -166,7 +166,10 @@ def write_result(result, output: Output, saved_key: str, **params: Any) -> int:
         render(record, output)
     state = result.sync_state
     ref = record.get("serial") or short_id(record.get("id"))
-    if state == "synced":
+    if state == "synced" and getattr(result, "unchanged", False):
+        # The server already held these values: no new version, nothing to tell anyone.
+        say(t("writes.unchanged", ref=ref))
+    elif state == "synced":
         say(t(saved_key, ref=ref, **params) + " " + t("cli.write.synced"))
     elif state == "pending":
         say(t(saved_key, ref=ref, **params) + " " + t("cli.write.pending"))

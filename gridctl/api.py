@@ -37,6 +37,7 @@ class ApiClient:
         self.base_url = base_url.rstrip("/")
         self._token = token
         self.retries = retries
+        self.lang = lang  # the language the server words its answers in (None: its default, English)
         headers = {"User-Agent": f"gridctl/{__version__}", "Accept": "application/json"}
         if lang:
             headers["Accept-Language"] = "zh-CN" if lang == "zh" else "en"

@@ -17,6 +17,7 @@ import io
 import itertools
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Iterator
@@ -42,9 +43,10 @@ _MAGIC = (
 class Record:
     line: int
     values: dict[str, object]
-    # JSONL lines that are not JSON objects become records with an error instead of values.
+    # JSONL lines that are not JSON objects become records with an error instead of values; so
+    # does a CSV row with a cell over the csv module's limit (raw: column, length, limit).
     error: str | None = None
-    raw: str | None = None
+    raw: object = None
     # Excel cells that cannot be read faithfully: (column, what Excel shows), see xlsxsource.
     cell_errors: list[tuple[str, str]] | None = None
 
@@ -244,7 +246,9 @@ def _csv_records(source: Source, text: io.TextIOWrapper) -> Iterator[Record]:
     delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
     # The reader takes the file's lines itself (in C) and counts them: ``line_num`` is the number
     # of physical lines read so far, so a row starts on the line after the previous row's end.
-    reader = csv.reader(itertools.chain((first_line,), text), delimiter=delimiter, strict=True)
+    lines = itertools.chain((first_line,), text)
+    reader = csv.reader(lines, delimiter=delimiter, strict=True)
+    skipped = 0  # physical lines taken past the reader (the rest of an over-long row)
     try:
         header = next(reader)
     except UnicodeDecodeError as exc:
@@ -265,10 +269,23 @@ def _csv_records(source: Source, text: io.TextIOWrapper) -> Iterator[Record]:
         except StopIteration:
             return
         except UnicodeDecodeError as exc:
-            raise _decode_error(source, reader.line_num + 1, exc) from None
+            raise _decode_error(source, reader.line_num + skipped + 1, exc) from None
         except csv.Error as exc:
-            raise InvalidInput("importer.error.csv_syntax", path=str(source.path), line=start, detail=str(exc)) from None
-        line, start = start, reader.line_num + 1
+            # A cell longer than the csv module holds (131,072 characters) costs its row alone:
+            # the row is read again past the reader, to its real end, and refused (issue 13).
+            long_row = _over_long_row(source, lines, delimiter, start, reader.line_num + skipped)
+            if long_row is None:
+                raise InvalidInput("importer.error.csv_syntax", path=str(source.path), line=start,
+                                   detail=str(exc)) from None
+            more, cells, column, length = long_row
+            skipped += more
+            values = {(header[i] if i < len(header) else f"#{i + 1}"): cell for i, cell in enumerate(cells)}
+            name = header[column] if column < len(header) else f"#{column + 1}"
+            yield Record(line=start, values=values, error="cell_too_long",
+                         raw=(name, length, csv.field_size_limit()))
+            start = reader.line_num + skipped + 1
+            continue
+        line, start = start, reader.line_num + skipped + 1
         if not row or not any(map(str.strip, row)):
             continue
         if len(row) == width:
@@ -281,6 +298,110 @@ def _csv_records(source: Source, text: io.TextIOWrapper) -> Iterator[Record]:
         for name in source.header[len(row):]:
             values[name] = ""
         yield Record(line=line, values=values)
+
+
+class _RowScan:
+    """The csv module's reading of one row (default dialect: ``"`` quotes, doubled inside), done
+    again in Python on the rare row it refuses for a cell over its limit: where the row really
+    ends (an over-long quoted cell may span lines) and its cells, the over-long one left empty.
+    Runs of plain text are skipped with ``find``, and an over-long cell is never copied."""
+
+    START, PLAIN, QUOTED, CLOSED = range(4)
+
+    def __init__(self, delimiter: str, limit: int) -> None:
+        self.delimiter, self.limit = delimiter, limit
+        self.stop = re.compile(f"[{re.escape(delimiter)}\r\n]")
+        self.state = self.START
+        self.cells: list[str] = []
+        self.parts: list[str] = []
+        self.length = 0
+        self.too_long: tuple[int, int] | None = None  # (cell index, its length)
+        self.done = False
+
+    def _add(self, line: str, begin: int, end: int) -> None:
+        self.length += end - begin
+        if self.length <= self.limit:
+            self.parts.append(line[begin:end])
+
+    def _end_cell(self) -> None:
+        if self.length > self.limit:
+            if self.too_long is None:
+                self.too_long = (len(self.cells), self.length)
+            self.cells.append("")
+        else:
+            self.cells.append("".join(self.parts))
+        self.parts, self.length = [], 0
+
+    def feed(self, line: str) -> None:
+        """One physical line (with its line break); sets ``done`` when the row ends in it."""
+        pos, n = 0, len(line)
+        while pos < n:
+            state = self.state
+            if state == self.START:
+                c = line[pos]
+                if c == '"':
+                    self.state, pos = self.QUOTED, pos + 1
+                    continue
+                self.state = self.PLAIN
+            elif state == self.QUOTED:
+                j = line.find('"', pos)
+                if j < 0:
+                    self._add(line, pos, n)
+                    return  # the cell goes on in the next line
+                self._add(line, pos, j)
+                if j + 1 < n and line[j + 1] == '"':
+                    self._add(line, j, j + 1)
+                    pos = j + 2
+                else:
+                    self.state, pos = self.CLOSED, j + 1
+                continue
+            elif state == self.CLOSED:
+                if line[pos] not in (self.delimiter, "\r", "\n"):
+                    self.state = self.PLAIN  # text after a closing quote: kept, as the reader would
+                    continue
+            m = self.stop.search(line, pos)
+            end = m.start() if m else n
+            if self.state == self.PLAIN:
+                self._add(line, pos, end)
+            if m is None:
+                break
+            self._end_cell()
+            if line[end] == self.delimiter:
+                self.state, pos = self.START, end + 1
+                continue
+            self.done = True
+            return
+        if self.state != self.QUOTED:  # the file's last line, without a line break
+            self._end_cell()
+            self.done = True
+
+
+def _over_long_row(source: Source, lines: Iterator[str], delimiter: str, start: int,
+                   last: int) -> tuple[int, list[str], int, int] | None:
+    """After the reader gave up on the row of lines ``start``..``last``: (lines of the row past
+    ``last``, taken from ``lines``; its cells; the index of the over-long cell; its length), or
+    None when no cell is over the limit (another syntax error: the file is refused)."""
+    scan = _RowScan(delimiter, csv.field_size_limit())
+    # The row's lines the reader has consumed are read again from the file (a second handle: the
+    # reader's own is mid-way); only this row's lines are looked at, one at a time.
+    with source.path.open("rb") as fh:
+        text = io.TextIOWrapper(fh, encoding=source.encoding, newline="")
+        for number, line in enumerate(text, start=1):
+            if number >= start:
+                scan.feed(line)
+                if scan.done or number >= last:
+                    break
+    more = 0
+    while not scan.done:
+        line = next(lines, None)
+        if line is None:
+            break
+        more += 1
+        scan.feed(line)
+    if scan.too_long is None:
+        return None
+    column, length = scan.too_long
+    return more, scan.cells, column, length
 
 
 def _jsonl_records(source: Source, text: io.TextIOWrapper) -> Iterator[Record]:

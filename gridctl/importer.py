@@ -144,10 +144,7 @@ def _aliases(kind: str) -> dict[str, str]:
 def expected_columns(kind: str, lang: str | None = None) -> str:
     from schemas import rows
 
-    zh: dict[str, str] = {}
-    for alias, name in rows.header_aliases(kind).items():
-        if not alias.isascii():
-            zh.setdefault(name, alias)  # the first Chinese header is the standard one; the rest are variants
+    zh = _zh_headers(kind)
     return ", ".join(f"{name} ({zh[name]})" if name in zh else name for name in rows.columns(kind))
 
 
@@ -197,6 +194,16 @@ class _Row:
     # the same row as ``schemas.rows`` normalised it: what the in-file checks compare
     clean: dict[str, Any] | None = None
     errors: list[tuple[str | None, str]] = field(default_factory=list)
+    # JSONL: each field's key as this line wrote it (English or Chinese), for error messages; a
+    # line with Chinese keys names the fields it leaves out by their Chinese headers
+    keys: dict[str, str] | None = None
+
+
+def _named(row: _Row, header_of: Callable[[str | None], str | None], name: str | None) -> str | None:
+    """The column an error names: as the file named it (a JSONL line names its own keys)."""
+    if row.keys is None or name is None:
+        return header_of(name)
+    return row.keys.get(name, name)
 
 
 class _ErrorsFile:
@@ -452,7 +459,7 @@ class _Checker:
             clean, problems = self.rows.validate_row_coded(self.kind, data, lang=self.lang)
         row.data = data
         if problems:
-            row.errors.extend((self.header_of(col), msg) for col, _code, msg in problems)
+            row.errors.extend((_named(row, self.header_of, col), msg) for col, _code, msg in problems)
         else:
             row.clean = clean
 
@@ -460,6 +467,10 @@ class _Checker:
 def _prepare(kind: str, rec: Record, columns: ColumnMap | None, lang: str | None, check: _Checker) -> _Row:
     """English field names, then ``schemas.rows`` validation of the row on its own."""
     row = _Row(line=rec.line, original=rec.values)
+    if rec.error == "cell_too_long":
+        column, length, limit = rec.raw
+        row.errors.append((column, t("rowcheck.cell_too_long", lang=lang, length=length, limit=limit)))
+        return row
     if rec.error:
         key = "importer.error.jsonl_syntax" if rec.error == "json" else "importer.error.jsonl_not_object"
         row.errors.append((None, t(key, lang=lang, detail=rec.raw)))
@@ -485,17 +496,23 @@ def _prepare(kind: str, rec: Record, columns: ColumnMap | None, lang: str | None
     else:
         aliases = _aliases(kind)
         ignored = _ignored(kind)
-        data, unknown = {}, []
+        data, unknown, keys = {}, [], {}
         for k, v in rec.values.items():
             name = aliases.get(_norm_header(k))
             if name is None and _norm_header(k) in ignored:
                 continue
             if name is None:
                 unknown.append(str(k))
-            elif isinstance(v, list):
+                continue
+            keys[name] = str(k)
+            if isinstance(v, list):
                 data[name] = "|".join(str(x) for x in v)  # JSON arrays of tags
             else:
                 data[name] = v
+        if any(not k.isascii() for k in keys.values()):
+            # a line in Chinese: the fields it leaves out are named by their Chinese headers
+            keys = {**_zh_headers(kind), **keys}
+        row.keys = keys
         if unknown:
             row.errors.append((", ".join(unknown), t("importer.error.unknown_key", lang=lang,
                                                       expected=expected_columns(kind))))
@@ -506,6 +523,18 @@ def _prepare(kind: str, rec: Record, columns: ColumnMap | None, lang: str | None
         return row
     check(row, data)
     return row
+
+
+@lru_cache(maxsize=None)
+def _zh_headers(kind: str) -> dict[str, str]:
+    """English field -> its standard Chinese header (the first Chinese one; the rest are variants)."""
+    from schemas import rows
+
+    zh: dict[str, str] = {}
+    for alias, name in rows.header_aliases(kind).items():
+        if not alias.isascii():
+            zh.setdefault(name, alias)
+    return zh
 
 
 @lru_cache(maxsize=None)
@@ -540,19 +569,19 @@ def _cross_check(kind: str, rows: list[_Row], seen: Any, columns: ColumnMap | No
     for i, row in enumerate(good):
         key = keys[i]
         if key in earlier:
-            row.errors.append((header_of(key_col), t("importer.error.duplicate", lang=lang,
+            row.errors.append((_named(row, header_of, key_col), t("importer.error.duplicate", lang=lang,
                                                      value=row.clean[key_col], line=earlier[key][0])))
         elif kind == "persons":
             house, grid = houses[i], row.clean.get("grid_code")
             if house in earlier and earlier[house][1] != grid:
                 first_line, first_grid = earlier[house]
-                row.errors.append((header_of("grid_code"), t(
+                row.errors.append((_named(row, header_of, "grid_code"), t(
                     "importer.error.household_split", lang=lang, household=row.clean["household_no"],
                     grid=grid, other=first_grid, line=first_line)))
             elif row.clean.get("relation_to_head") == "head" and heads[i] in earlier:
                 head_line, head_id = earlier[heads[i]]
                 if head_id != row.clean["id_number"] and head_id not in demoted:
-                    row.errors.append((header_of("relation_to_head"), t(
+                    row.errors.append((_named(row, header_of, "relation_to_head"), t(
                         "bulk.second_head", lang=lang, household=row.clean["household_no"],
                         line=head_line)))
     for row in good:
@@ -668,7 +697,7 @@ def _apply_answer(kind: str, good: list[_Row], result: dict | None, seconds: flo
             other = err.get("other")
             if err.get("code") in _PAIR_MESSAGES and isinstance(other, int) and 0 <= other < len(good):
                 message = _pair_message(kind, err["code"], good[index], good[other], lang)
-            good[index].errors.append((header_of(err.get("field")), message))
+            good[index].errors.append((_named(good[index], header_of, err.get("field")), message))
     report.created += int(result.get("created") or 0)
     report.updated += int(result.get("updated") or 0)
     report.unchanged += int(result.get("unchanged") or 0)

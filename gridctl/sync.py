@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Callable
 
+from gridctl.refusals import WORDED_IN, reason
 from gridctl.store import Store, utcnow
 
 Progress = Callable[[int, "int | None", str], None]
@@ -171,6 +172,9 @@ def push(target, api=None, device_id: str | None = None, *, batch_size: int | No
                     continue  # no answer for it: it stays pending and goes again next time
                 status = r["status"]
                 report.pushed += 1
+                if status not in ("applied", "duplicate"):
+                    # Kept with the refusal: a reader in another language gets it worded again.
+                    r = {**r, WORDED_IN: getattr(api, "lang", None) or "en"}
                 problem = r.get("problem") or {}
                 if status in ("applied", "duplicate"):
                     setattr(report, status, getattr(report, status) + 1)
@@ -238,7 +242,7 @@ def _outstanding(store: Store, report: SyncReport) -> None:
     """Every quarantined item left in the outbox (this sync's and earlier ones'), with its reason."""
     report.quarantined_items = [
         {"id": q["id"], "type": q["type"], "entity_id": q["entity_id"], "state": q["state"],
-         "detail": q["last_error"]} for q in store.outbox(["conflict", "rejected"])]
+         "detail": reason(q["result"], q["last_error"])} for q in store.outbox(["conflict", "rejected"])]
     report.quarantined = len(report.quarantined_items)
 
 

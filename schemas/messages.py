@@ -33,6 +33,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "身份证号应为18位，实际为{length}位",
         "an ID number has 18 characters, this one has {length}",
     ),
+    "id_number.date": (
+        "身份证号处是一个日期（{value}），不是身份证号：Excel 可能把这一列设成了日期格式，或各列错位了。"
+        "请把该列设置为“文本”格式，重新输入18位身份证号",
+        "found a date ({value}) where an ID number belongs: Excel may have formatted the column as a date, "
+        "or the columns are shifted. Format the column as Text and type the 18-character ID number again",
+    ),
     "id_number.chars": (
         "身份证号前17位应为数字，最后一位为数字或X",
         "an ID number is 17 digits followed by a digit or X",

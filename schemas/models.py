@@ -130,10 +130,21 @@ class Out(BaseModel):
 
 # --- errors --------------------------------------------------------------------------------
 
+class Says(BaseModel):
+    """The ``schemas.messages`` code and parameters of a text, so that a client can word it again
+    in its reader's language later (a refusal kept in the outbox). ``field``: the English detail
+    names this field in front of the text."""
+
+    code: str
+    params: dict[str, Any] = {}
+    field: str | None = None
+
+
 class FieldError(BaseModel):
     field: str
     message: str
     code: str | None = None
+    says: Says | None = None
 
 
 class Problem(BaseModel):
@@ -145,6 +156,7 @@ class Problem(BaseModel):
     detail: str | None = None
     code: str | None = None
     errors: list[FieldError] = []
+    says: Says | None = None
 
 
 # --- auth and users -------------------------------------------------------------------------
@@ -486,6 +498,8 @@ class MutationResult(BaseModel):
     version: int | None = None
     current: dict[str, Any] | None = None  # conflict: the server's object now
     problem: Problem | None = None  # rejected: why
+    # applied: the write repeated the stored values, so no new version was made (additive)
+    unchanged: bool | None = None
 
 
 class PushResponse(BaseModel):

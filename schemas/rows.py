@@ -23,6 +23,7 @@ from schemas.validators import (
     check_birth_date,
     check_text,
     level_of_code,
+    looks_like_date,
     normalize_division_code,
     normalize_grid_code,
     normalize_id_number,
@@ -206,7 +207,10 @@ def validate_row_coded(kind: str, row: dict[str, Any], lang: str = "en") -> tupl
         if text == "":
             text = None
         if text is not None and len(text) > limit:
-            _add(problems, name, "row.too_long", lang, limit=limit)
+            if name == "id_number" and looks_like_date(text):  # an Excel date-time: say it is a date
+                _invalid(InvalidValue("id_number.date", name, value=text), name, lang, problems)
+            else:
+                _add(problems, name, "row.too_long", lang, limit=limit)
             text = None
         values[name] = text
         if text is not None:

@@ -37,6 +37,18 @@ def id_check_char(first17: str) -> str:
     return _ID_CHECK[total % 11]
 
 
+# What a date looks like in a register cell: 2024-01-01, 2024/1/1, 2024.1.1, 2024年1月1日, 1/1/2024,
+# with or without a time (an Excel date-time).
+_LOOKS_LIKE_DATE = re.compile(
+    r"(?:\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?|\d{1,2}/\d{1,2}/\d{4})"
+    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
+
+
+
+def looks_like_date(text: str) -> bool:
+    return _LOOKS_LIKE_DATE.fullmatch(text.strip()) is not None
+
+
 def make_id_number(area: str, birth: date, sequence: int) -> str:
     """Build a valid ID number (demo data and tests): 6-digit area, birth date, 3-digit sequence.
 
@@ -68,9 +80,13 @@ def normalize_id_number(
     if re.fullmatch(r"[0-9]{15}", raw):
         raw = upgrade_legacy_id(raw)
     v = raw.upper()
-    if len(v) != 18:
-        raise InvalidValue("id_number.length", field, length=len(v))
-    if not _ID_SHAPE.match(v):
+    if len(v) != 18 or not _ID_SHAPE.match(v):
+        if looks_like_date(value or ""):
+            # An Excel date cell, or the birth date column shifted into this one: say so
+            # rather than count its characters.
+            raise InvalidValue("id_number.date", field, value=(value or "").strip())
+        if len(v) != 18:
+            raise InvalidValue("id_number.length", field, length=len(v))
         raise InvalidValue("id_number.chars", field)
     birth = birth_date_from_id(v, field=field)
     today = today or datetime.now(CST).date()

@@ -51,7 +51,37 @@ class ApiProblem(Exception):
         if self.code:
             body["code"] = self.code
         body["errors"] = errors
+        said = self.said()
+        if said is not None:
+            body["says"] = said
         return body
+
+    def said(self) -> dict | None:
+        """The text's code and parameters (additive on the wire, DESIGN 6): a client keeps them
+        with a refused write and says it again in the language of whoever reads it later."""
+        if self.says is None:
+            return None
+        from schemas.messages import MESSAGES
+
+        field, code, params = self.says
+        if code not in MESSAGES:
+            return None
+        said = {"code": code, "params": jsonable(params)}
+        if field and (self.detail or "").startswith(f"{field}: "):
+            said["field"] = field  # the English detail names the field in front of the text
+        return said
+
+
+def jsonable(params: dict) -> dict:
+    """Message parameters as JSON carries them: dates and the like as the text they read as."""
+    def one(value: object) -> object:
+        if value is None or isinstance(value, (str, int, float, bool)):
+            return value
+        if isinstance(value, (list, tuple)):
+            return [one(v) for v in value]
+        return str(value)
+
+    return {str(k): one(v) for k, v in params.items()}
 
 
 def not_found(what: str = "resource") -> ApiProblem:

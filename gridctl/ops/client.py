@@ -22,6 +22,7 @@ class WriteResult:
     sync_state: str  # synced | pending | waiting | conflict | rejected
     problem: dict | None = None
     waits_for: str | None = None  # waiting: the quarantined mutation it is queued behind
+    unchanged: bool = False  # synced: the server already held these values (no new version)
 
 
 @dataclass

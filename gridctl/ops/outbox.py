@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from gridctl import sync
+from gridctl.refusals import reason
 from gridctl.errors import InvalidInput, NotFound, NotLoggedIn, Unreachable
 from gridctl.ops.case import refusal
 from gridctl.ops.client import Client, WriteResult
@@ -40,7 +41,8 @@ def _outbox_view(item: dict, plan: dict | None = None) -> dict:
     return {
         "id": item["id"], "type": item["type"], "entity": item["entity"], "entity_id": item["entity_id"],
         "state": "waiting" if blocker else item["state"], "attempts": item["attempts"],
-        "created_at": item["created_at"], "base_version": item["base_version"], "last_error": item["last_error"],
+        "created_at": item["created_at"], "base_version": item["base_version"],
+        "last_error": reason(result, item["last_error"]),
         "payload": item["payload"], "server": result.get("current"),
         "waits_for": blocker[0] if blocker else None,
     }

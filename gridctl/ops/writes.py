@@ -73,7 +73,7 @@ def push_now(client: Client, entity: str, record_id: str, mutation_id: str, reco
     """Push the outbox when online and say what became of one mutation: synced, pending (no
     server), conflict/rejected (with the server's problem) or waiting (queued behind a
     quarantined mutation: ``waits_for`` names it)."""
-    state, problem, waits_for = "pending", None, None
+    state, problem, waits_for, unchanged = "pending", None, None, False
     if not client.offline:
         try:
             report = sync.push(client.store, client.api, client.device_id, batch_size=client.batch_size)
@@ -81,6 +81,7 @@ def push_now(client: Client, entity: str, record_id: str, mutation_id: str, reco
             state = {"applied": "synced"}.get(item.get("state"), item.get("state") or "pending")
             result = item.get("result") or {}
             problem = result.get("problem")
+            unchanged = state == "synced" and result.get("unchanged") is True
             waiting = {w["id"]: w for w in report.waiting_items}
             if state == "pending" and mutation_id in waiting:
                 state, waits_for = "waiting", waiting[mutation_id]["waits_for"]
@@ -98,7 +99,10 @@ def push_now(client: Client, entity: str, record_id: str, mutation_id: str, reco
     out = {**stored, "sync": state}
     if waits_for:
         out["waits_for"] = waits_for
-    return WriteResult(record=out, mutation_id=mutation_id, sync_state=state, problem=problem, waits_for=waits_for)
+    if unchanged:
+        out["unchanged"] = True
+    return WriteResult(record=out, mutation_id=mutation_id, sync_state=state, problem=problem, waits_for=waits_for,
+                       unchanged=unchanged)
 
 
 def store_photos(client: Client, paths: Iterable[str | Path]) -> list[str]:

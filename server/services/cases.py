@@ -34,6 +34,7 @@ def _refused(exc: wf.WorkflowRefused, lang: str = "en") -> ApiProblem:
                                                                 "workflow.follow_up_role") else 422,
         "Action refused", text, code=exc.code,
         errors=[{"field": field, "message": text, "code": exc.code}],
+        says=(field, exc.code, dict(exc.params)),
     )
 
 

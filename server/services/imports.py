@@ -677,11 +677,11 @@ def _same(column: str, stored: Any, value: Any) -> bool:
     if stored == value:
         return True
     if column == "tags" and stored:
-        # Tags written by other paths may be JSON with other spacing: compare the lists.
-        try:
-            return json.loads(stored) == json.loads(value)
-        except ValueError:
-            return False
+        # Tags written by other paths may be JSON with other spacing, or in another order (a
+        # command's --tag flags, a file's 残疾人|留守儿童): the same tags are no change.
+        from server.services.lifecycle import same_tags
+
+        return same_tags(stored, value)
     return False
 
 

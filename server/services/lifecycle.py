@@ -82,6 +82,14 @@ def _kind(before: dict | None, after: dict) -> str:
     return "updated"
 
 
+def same_tags(stored: str | None, value: str | None) -> bool:
+    """Do two tag lists as JSON hold the same tags? (Spacing and order are no change.)"""
+    try:
+        return sorted(json.loads(stored or "[]")) == sorted(json.loads(value or "[]"))
+    except (TypeError, ValueError):
+        return False
+
+
 def record_history(conn: Connection, user: dict, person_id: str, grid_code: str, before: dict | None,
                    after: dict) -> None:
     """One history row for this change (nothing when nothing changed)."""

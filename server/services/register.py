@@ -66,6 +66,19 @@ def upsert_payload(conn: Connection, user: dict, mtype: str, raw: dict, lang: st
     return model.model_validate({**stored, **raw})
 
 
+def unchanged(row, values: dict) -> bool:
+    """Does writing ``values`` over the stored ``row`` change nothing? (Tags compare as sets of
+    tags: other paths may have written them in another order or spacing.)"""
+    for name, value in values.items():
+        stored = getattr(row, name)
+        if stored == value:
+            continue
+        if name == "tags" and lifecycle.same_tags(stored, value):
+            continue
+        return False
+    return True
+
+
 def _household(conn: Connection, user: dict, hid: str):
     row = conn.execute(
         select(households).where(households.c.id == hid, scope_clause(households.c.grid_code, user["scope"]))
@@ -121,6 +134,10 @@ def upsert_household(conn: Connection, user: dict, p, base_version: int | None) 
     if row is None:
         conn.execute(insert(households).values(id=p.id, version=1, **values))
         version = 1
+    elif unchanged(row, values):
+        # Nothing to change: no new version, no feed row; the mutation is still applied (and its
+        # id recorded), so a repeat answers the same (DESIGN 6).
+        return {"entity": "household", "entity_id": p.id, "version": row.version, "unchanged": True}
     else:
         if base_version is not None and base_version != row.version:
             raise Conflict(records.household_out(row), "the household changed meanwhile", says="conflict.household")
@@ -178,6 +195,10 @@ def upsert_person(conn: Connection, user: dict, p, base_version: int | None) -> 
     if row is None:
         conn.execute(insert(persons).values(id=p.id, version=1, **values))
         version = 1
+    elif unchanged(row, values):
+        # The stored values again (`person update --phone <the same>`, a form saved as it was):
+        # no new version, feed row or history row; the mutation is applied all the same.
+        return {"entity": "person", "entity_id": p.id, "version": row.version, "unchanged": True}
     else:
         if not in_scope(row.grid_code, user["scope"]):
             raise not_found("person")

@@ -27,7 +27,7 @@ from schemas.models import PAYLOADS, Mutation
 from schemas.validators import format_time
 from server.db import alerts, applied_mutations, case_units, cases, divisions, feed, households, persons, visits
 from server import feed as feed_log
-from server.errors import ApiProblem
+from server.errors import ApiProblem, jsonable
 from server.scope import case_scope, scope_clause
 from server.services import alerts as alert_service
 from server.services import cases as case_service
@@ -48,7 +48,18 @@ def _problem_from_validation(exc: ValidationError, lang: str = "en") -> dict:
             return message("text.required", lang)
         return e["msg"].removeprefix("Value error, ")
 
-    errors = [{"field": ".".join(str(p) for p in e["loc"]) or "payload", "message": text(e)} for e in exc.errors()]
+    def said(e: dict) -> dict:
+        # The code and parameters of each text (additive, DESIGN 6): a client words it again later
+        # in its reader's language (a refusal kept in the outbox).
+        inner = (e.get("ctx") or {}).get("error")
+        if isinstance(getattr(inner, "code", None), str) and isinstance(getattr(inner, "params", None), dict):
+            return {"says": {"code": inner.code, "params": jsonable(inner.params)}}
+        if e.get("type") == "missing":
+            return {"says": {"code": "text.required", "params": {}}}
+        return {}
+
+    errors = [{"field": ".".join(str(p) for p in e["loc"]) or "payload", "message": text(e), **said(e)}
+              for e in exc.errors()]
     # In Chinese no internal field name ("value：…") in front: the schemas texts name what they check.
     detail = "；".join(e["message"] for e in errors) if lang == "zh" else \
         "; ".join(e["message"] if e["field"] == "payload" else f"{e['field']}: {e['message']}" for e in errors)
@@ -135,7 +146,8 @@ def push_one(engine: Engine, user: dict, device_id: str, m: Mutation, lang: str 
             return stored
         return {"id": m.id, "status": "rejected", "problem": {
             "type": "about:blank", "title": "Conflict", "status": 409, "code": "duplicate",
-            "detail": message("record.duplicate", lang), "errors": []}}
+            "detail": message("record.duplicate", lang), "errors": [],
+            "says": {"code": "record.duplicate", "params": {}}}}
     except ValidationError as exc:
         return {"id": m.id, "status": "rejected", "problem": _problem_from_validation(exc, lang)}
     except ApiProblem as exc:
@@ -148,9 +160,11 @@ def push_one(engine: Engine, user: dict, device_id: str, m: Mutation, lang: str 
             "detail": str(exc)[:300], "errors": []}}
     except case_service.Conflict as exc:
         detail = message(exc.says, lang) if exc.says else str(exc)
-        return {"id": m.id, "status": "conflict", "current": exc.current,
-                "problem": {"type": "about:blank", "title": "Conflict", "status": 409, "detail": detail,
-                            "code": "conflict", "errors": []}}
+        problem = {"type": "about:blank", "title": "Conflict", "status": 409, "detail": detail,
+                   "code": "conflict", "errors": []}
+        if exc.says:
+            problem["says"] = {"code": exc.says, "params": {}}
+        return {"id": m.id, "status": "conflict", "current": exc.current, "problem": problem}
 
 
 def push(engine: Engine, user: dict, device_id: str, mutations: list[Mutation], lang: str = "en", *,
