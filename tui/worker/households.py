@@ -4,11 +4,13 @@ add a person, edit one, record a move out or a death, and change tags."""
 from __future__ import annotations
 
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
+from tui.common.footer import LocalFooter
 from tui.common.i18n import code_label, tr
 from tui.worker.base import WorkerScreen
 from tui.worker.core import Rows
+from tui.worker.household_form import HouseholdFormModal
 
 
 def member_row(p: dict) -> tuple[str, ...]:
@@ -36,18 +38,22 @@ class HouseholdsScreen(WorkerScreen):
     BINDINGS = [
         Binding("escape", "back", "tui.bind.back", id="households.back"),
         Binding("r", "refresh", "tui.bind.refresh", id="households.refresh"),
+        # ctrl+n, not a letter: the search box has the focus and takes letters as text.
+        Binding("ctrl+n", "add_household", "tuireg.bind.add_household", id="households.add"),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.items: list[dict] = []
+        self.loads = 0  # which load is the newest: an older one's late answer is dropped
+        self.shown = False
 
     def compose(self):
         yield self.make_header()
         yield Input(id="households-search", placeholder=tr("tuireg.households.search"))
         yield DataTable(id="households-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="households-summary", classes="hint")
-        yield Footer()
+        yield LocalFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
@@ -59,9 +65,27 @@ class HouseholdsScreen(WorkerScreen):
     def action_back(self) -> None:
         self.app.pop_screen()
 
+    def on_screen_resume(self) -> None:
+        # Back from a household whose people were just changed: show their new tags and counts.
+        if self.shown:
+            self.action_refresh()
+        self.shown = True
+
     def action_refresh(self) -> None:
         text = self.query_one(Input).value.strip() or None
-        self.run_in_thread(lambda: self.core.list_households(search=text), self._loaded, group="load")
+        # One search per keystroke: the first (broad) may answer after the last; only the newest counts.
+        self.loads += 1
+        load = self.loads
+        self.run_in_thread(lambda: self.core.list_households(search=text),
+                           lambda rows: self._loaded(rows) if load == self.loads else None, group="load")
+
+    def action_add_household(self) -> None:
+        self.app.push_screen(HouseholdFormModal(self.core.my_grids()), self._added)
+
+    def _added(self, household: dict | None) -> None:
+        if household:
+            self.app.refresh_status()
+            self.app.push_screen(HouseholdScreen(str(household["id"])))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.action_refresh()
@@ -95,6 +119,7 @@ class HouseholdScreen(WorkerScreen):
         Binding("p", "add_person", "tuireg.bind.add_person", id="household.add_person"),
         Binding("e", "edit_person", "tuireg.bind.edit_person", id="household.edit_person"),
         Binding("o", "move_out", "tuireg.bind.move_out", id="household.move_out"),
+        Binding("m", "move_person", "tuireg.bind.move", id="household.move"),
         Binding("t", "tag_person", "tuireg.bind.tag", id="household.tag"),
         Binding("a", "toggle_all", "tuireg.bind.all", id="household.all"),
         Binding("r", "refresh", "tui.bind.refresh", id="household.refresh"),
@@ -106,13 +131,14 @@ class HouseholdScreen(WorkerScreen):
         self.household: dict = {}
         self.members: list[dict] = []
         self.include_all = False
+        self.loads = 0
 
     def compose(self):
         yield self.make_header()
         yield Static("", id="household-info")
         yield DataTable(id="members-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="household-hint", classes="hint")
-        yield Footer()
+        yield LocalFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
@@ -126,7 +152,10 @@ class HouseholdScreen(WorkerScreen):
 
     def action_refresh(self) -> None:
         include_all = self.include_all
-        self.run_in_thread(lambda: self.core.household_with_members(self.ref, include_all), self._loaded, group="load")
+        self.loads += 1
+        load = self.loads
+        self.run_in_thread(lambda: self.core.household_with_members(self.ref, include_all),
+                           lambda household: self._loaded(household) if load == self.loads else None, group="load")
 
     def _loaded(self, household: dict) -> None:
         self.household = household
@@ -183,3 +212,11 @@ class HouseholdScreen(WorkerScreen):
         person = self.selected()
         if person:
             self.app.push_screen(TagModal(person), self._after_write)
+
+    def action_move_person(self) -> None:
+        from tui.worker.person_forms import MoveModal
+
+        person = self.selected()
+        if person:
+            self.app.push_screen(MoveModal(person), self._after_write)
+

@@ -1,0 +1,264 @@
+"""What using the household and person screens by hand (tmux, zh and en, gw-001 against a real
+server, online and offline) found wrong, each pinned by a pilot test against the live server:
+a search answer arriving late over a newer one, a households list left stale after a write,
+a severe mental disorder tag that could not be removed, English left on Chinese forms, the CLI's
+wording of the second-head refusal, and the register actions the screens lacked (add a
+household, move a person to another household)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from tests.tui.helpers import async_test, settle
+from tests.tui.test_worker_register import _open_household
+from tui.worker.app import WorkerApp
+
+pytestmark = pytest.mark.slow
+
+GRID = "610822100200001"
+
+
+async def _until(app, pilot, condition, timeout: float = 20.0) -> None:
+    """Wait for a condition of the UI (polled), never a fixed time."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached"
+        await pilot.pause(0.05)
+
+
+def _text(app, selector: str) -> str:
+    return str(app.screen.query_one(selector).render())
+
+
+@async_test
+async def test_a_late_answer_to_an_older_search_does_not_replace_the_newer_one(worker_client, ops_module):
+    """Typing a household number fires one search per keystroke; the first (broad, slow on a big
+    cache) answered last and the list showed 500 households for a full number (county-admin)."""
+    from tui.worker.households import HouseholdsScreen
+
+    ops_module.add_household(worker_client, grid=GRID, household_no="TUI-HB-01", address="府兴路40号")
+    app = WorkerApp(worker_client, lang="en")
+    async with app.run_test(size=(140, 44)) as pilot:
+        await settle(app, pilot)
+        core = app.core
+        real = core.list_households
+        broad_may_answer = threading.Event()
+
+        def slow_broad(*, search=None, tag=None):
+            if search == "6":
+                broad_may_answer.wait(30)
+            return real(search=search, tag=tag)
+
+        core.list_households = slow_broad
+        await pilot.press("h")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, HouseholdsScreen)
+        screen.query_one("#households-search").value = "6"
+        await pilot.pause()
+        screen.query_one("#households-search").value = "TUI-HB-01"
+        await _until(app, pilot, lambda: [h["household_no"] for h in screen.items] == ["TUI-HB-01"])
+        broad_may_answer.set()
+        await settle(app, pilot)
+        assert [h["household_no"] for h in screen.items] == ["TUI-HB-01"]
+        assert "1 " in _text(app, "#households-summary")
+
+
+@async_test
+async def test_households_list_shows_a_write_made_in_a_household(worker_client, ops_module):
+    """Back from a household where a person was tagged, the list still showed the old tags."""
+    from tui.worker.households import HouseholdsScreen
+    from tui.worker.person_forms import TagModal
+
+    ops_module.add_household(worker_client, grid=GRID, household_no="TUI-HB-02", address="府兴路41号")
+    ops_module.add_person(worker_client, "TUI-HB-02", name="钱进", relation_to_head="head")
+    app = WorkerApp(worker_client, lang="en")
+    async with app.run_test(size=(140, 44)) as pilot:
+        await settle(app, pilot)
+        await _open_household(app, pilot, "TUI-HB-02")
+        await pilot.press("t")
+        await settle(app, pilot)
+        assert isinstance(app.screen, TagModal)
+        app.screen.query_one("#tag-list").select("veteran")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert isinstance(app.screen, HouseholdsScreen)
+        assert [h["tags"] for h in app.screen.items] == [["veteran"]]
+
+
+@async_test
+async def test_unticking_severe_mental_removes_it_and_its_risk(worker_client, ops_module, server_get):
+    """The risk field keeps the old level; unticking the tag was refused ('add the tag too')."""
+    from tui.worker.households import HouseholdScreen
+    from tui.worker.person_forms import TagModal
+
+    ops_module.add_household(worker_client, grid=GRID, household_no="TUI-HB-03", address="府兴路42号")
+    person = ops_module.add_person(worker_client, "TUI-HB-03", name="郑平", relation_to_head="head").record
+    ops_module.tag(worker_client, person["id"], add=["severe_mental", "veteran"], remove=[], risk_level=3)
+    app = WorkerApp(worker_client, lang="en")
+    async with app.run_test(size=(140, 44)) as pilot:
+        await settle(app, pilot)
+        await _open_household(app, pilot, "TUI-HB-03")
+        await pilot.press("t")
+        await settle(app, pilot)
+        assert isinstance(app.screen, TagModal)
+        assert app.screen.query_one("#tag-risk").value == "3"
+        app.screen.query_one("#tag-list").deselect("severe_mental")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, HouseholdScreen), _text(app, "#tag-error")
+    on_server = server_get(f"/persons/{person['id']}")
+    assert (on_server["tags"], on_server.get("risk_level")) == (["veteran"], None)
+
+
+@async_test
+async def test_chinese_person_forms_have_no_english(worker_client, ops_module):
+    """Under --lang zh the empty selects said 'Select' and an open list's footer 'Dismiss menu';
+    a death still showed the 'moved to' label with its field hidden."""
+    from textual.widgets import Select
+
+    from tui.worker.person_forms import LeaveModal, PersonFormScreen
+
+    ops_module.add_household(worker_client, grid=GRID, household_no="TUI-HB-04", address="府兴路43号")
+    ops_module.add_person(worker_client, "TUI-HB-04", name="冯伟", relation_to_head="head")
+    app = WorkerApp(worker_client, lang="zh")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, pilot)
+        await _open_household(app, pilot, "TUI-HB-04")
+        await pilot.press("p")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PersonFormScreen)
+        prompts = [str(s.query_one("SelectCurrent #label").render()) for s in app.screen.query(Select)]
+        assert "请选择" in " ".join(prompts) and "Select" not in " ".join(prompts), prompts
+        app.screen.query_one("#person-previous").focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        footer = " ".join(str(k.render()) for k in app.screen.query("FooterKey"))
+        assert "Dismiss" not in footer and "收起" in footer, footer
+        await pilot.press("escape", "escape")
+        await settle(app, pilot)
+        await pilot.press("o")
+        await settle(app, pilot)
+        assert isinstance(app.screen, LeaveModal)
+        app.screen.query_one("#leave-kind").value = "deceased"
+        await pilot.pause()
+        assert not app.screen.query_one("#leave-to").display
+        assert not app.screen.query_one("#leave-to-label").display
+
+
+@async_test
+async def test_second_head_refusal_points_at_the_form_field(worker_client, ops_module):
+    """The refusal said 'say what the old head becomes in the same command' — the CLI's words;
+    on the form it names the field to fill and focuses it."""
+    from tui.worker.person_forms import PersonFormScreen
+
+    ops_module.add_household(worker_client, grid=GRID, household_no="TUI-HB-05", address="府兴路44号")
+    ops_module.add_person(worker_client, "TUI-HB-05", name="褚明", relation_to_head="head")
+    app = WorkerApp(worker_client, lang="en")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, pilot)
+        await _open_household(app, pilot, "TUI-HB-05")
+        await pilot.press("p")
+        await settle(app, pilot)
+        form = app.screen
+        form.query_one("#person-name").value = "褚亮"
+        form.query_one("#person-relation").value = "head"
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PersonFormScreen)
+        error = _text(app, "#person-error")
+        assert "褚明" in error and "command" not in error and "the old head becomes" in error, error
+        assert app.focused is form.query_one("#person-previous")
+
+
+@async_test
+async def test_hostile_names_refused_on_the_form(worker_client, ops_module):
+    """Held by hand: an empty name, a 500-character one and a hidden direction override are
+    refused on the form, the field focused, nothing queued."""
+    from tui.worker.person_forms import PersonFormScreen
+
+    ops_module.add_household(worker_client, grid=GRID, household_no="TUI-HB-06", address="府兴路45号")
+    app = WorkerApp(worker_client, lang="en")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, pilot)
+        await _open_household(app, pilot, "TUI-HB-06")
+        await pilot.press("p")
+        await settle(app, pilot)
+        form = app.screen
+        for name, says in (("", "required"), ("长" * 500, "50"), ("王\u202e明", "direction")):
+            form.query_one("#person-name").value = name
+            await pilot.pause()
+            await pilot.press("ctrl+s")
+            await settle(app, pilot)
+            assert isinstance(app.screen, PersonFormScreen)
+            assert says in _text(app, "#person-error"), _text(app, "#person-error")
+            assert app.focused is form.query_one("#person-name")
+    assert ops_module.outbox_list(worker_client) == [] if hasattr(ops_module, "outbox_list") else True
+
+
+@async_test
+async def test_add_a_household_from_the_list(worker_client, ops_module, server_get):
+    """The households screen had no way to add one: ctrl+n opens a form; a bad grid and a
+    missing number are refused on it; the new household opens, ready for its people."""
+    from tui.worker.households import HouseholdFormModal, HouseholdScreen, HouseholdsScreen
+
+    app = WorkerApp(worker_client, lang="en")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("h")
+        await settle(app, pilot)
+        assert isinstance(app.screen, HouseholdsScreen)
+        await pilot.press("ctrl+n")
+        await settle(app, pilot)
+        form = app.screen
+        assert isinstance(form, HouseholdFormModal)
+        assert form.query_one("#household-grid").value == GRID  # the worker's one grid, chosen
+        form.query_one("#household-address").value = "府兴路46号"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is form and "number" in _text(app, "#household-error").lower()
+        form.query_one("#household-no").value = "TUI-HB-07"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, HouseholdScreen), _text(app, "#household-error")
+        assert "TUI-HB-07" in _text(app, "#household-info")
+    found = server_get("/households", q="TUI-HB-07")["items"]
+    assert [(h["household_no"], h["address"], h["grid_code"]) for h in found] == [("TUI-HB-07", "府兴路46号", GRID)]
+
+
+@async_test
+async def test_move_a_person_to_another_household(worker_client, ops_module, server_get):
+    """The household screen had no move (迁入另一户): m asks for the other household's number;
+    an unknown number is refused on the form; the person then shows in the other household."""
+    from tui.worker.households import HouseholdScreen
+    from tui.worker.person_forms import MoveModal
+
+    ops_module.add_household(worker_client, grid=GRID, household_no="TUI-HB-08", address="府兴路47号")
+    target = ops_module.add_household(worker_client, grid=GRID, household_no="TUI-HB-09",
+                                      address="府兴路48号").record
+    person = ops_module.add_person(worker_client, "TUI-HB-08", name="卫东", relation_to_head="head").record
+    app = WorkerApp(worker_client, lang="en")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, pilot)
+        await _open_household(app, pilot, "TUI-HB-08")
+        await pilot.press("m")
+        await settle(app, pilot)
+        assert isinstance(app.screen, MoveModal)
+        app.screen.query_one("#move-household").value = "NO-SUCH-HOUSEHOLD"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, MoveModal)
+        assert "NO-SUCH-HOUSEHOLD" in _text(app, "#move-error")
+        app.screen.query_one("#move-household").value = "TUI-HB-09"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, HouseholdScreen), _text(app, "#move-error")
+        assert app.screen.members == []
+    assert server_get(f"/persons/{person['id']}")["household_id"] == target["id"]
