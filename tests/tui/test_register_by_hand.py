@@ -8,6 +8,7 @@ household, move a person to another household)."""
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 
 import pytest
 
@@ -262,3 +263,46 @@ async def test_move_a_person_to_another_household(worker_client, ops_module, ser
         assert isinstance(app.screen, HouseholdScreen), _text(app, "#move-error")
         assert app.screen.members == []
     assert server_get(f"/persons/{person['id']}")["household_id"] == target["id"]
+
+
+@async_test
+async def test_typing_a_household_number_fast_is_no_error(worker_client, ops_module):
+    """Each keystroke searches in its own thread, each refreshing the cache: typed fast they
+    answered 'Unexpected error: cannot start a transaction within a transaction' (one store
+    connection shared by the threads, gridctl/store.py)."""
+    from tui.worker.households import HouseholdsScreen
+
+    ops_module.add_household(worker_client, grid=GRID, household_no="6108221002000019999", address="府兴路49号")
+    app = WorkerApp(worker_client, lang="en")
+    async with app.run_test(size=(140, 44)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("h")
+        await settle(app, pilot)
+        assert isinstance(app.screen, HouseholdsScreen)
+        # On the small test server a cache refresh is over before the next key comes; on the
+        # demo county it was not. Make that overlap certain: the first refresh's transaction stays
+        # open until the second keystroke's refresh wants one.
+        store, opened, second_wants = worker_client.store, [], threading.Event()
+        real_transaction = store.transaction
+
+        @contextmanager
+        def overlapping():
+            opened.append(1)
+            if len(opened) == 2:
+                second_wants.set()
+            with real_transaction() as conn:
+                if len(opened) == 1:
+                    second_wants.wait(20)
+                yield conn
+
+        store.transaction = overlapping
+        try:
+            await pilot.press(*"6108221002000019999")
+            await settle(app, pilot)
+        finally:
+            second_wants.set()
+            del store.transaction
+        assert len(opened) >= 2
+        assert [h["household_no"] for h in app.screen.items] == ["6108221002000019999"]
+        messages = [str(n.message) for n in app._notifications]
+        assert not [m for m in messages if "nexpected" in m or "transaction" in m], messages
