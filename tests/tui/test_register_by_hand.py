@@ -306,3 +306,68 @@ async def test_typing_a_household_number_fast_is_no_error(worker_client, ops_mod
         assert [h["household_no"] for h in app.screen.items] == ["6108221002000019999"]
         messages = [str(n.message) for n in app._notifications]
         assert not [m for m in messages if "nexpected" in m or "transaction" in m], messages
+
+
+@async_test
+async def test_the_cursor_stays_on_the_person_after_a_write(worker_client, ops_module):
+    """After a save the members reloaded with the cursor on the first row: the next key (o, to
+    record a death) then acted on the head instead of the person just edited."""
+    from tui.worker.households import HouseholdScreen
+
+    ops_module.add_household(worker_client, grid=GRID, household_no="TUI-HB-10", address="府兴路50号")
+    for name, relation in (("蒋一", "head"), ("蒋二", "spouse"), ("蒋三", "son")):
+        ops_module.add_person(worker_client, "TUI-HB-10", name=name, relation_to_head=relation)
+    app = WorkerApp(worker_client, lang="en")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, pilot)
+        await _open_household(app, pilot, "TUI-HB-10")
+        screen = app.screen
+        names = [m["name"] for m in screen.members]
+        screen.query_one("#members-table").move_cursor(row=names.index("蒋三"))
+        await pilot.press("e")
+        await settle(app, pilot)
+        app.screen.query_one("#person-name").value = "蒋小三"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, HouseholdScreen)
+        assert screen.selected()["name"] == "蒋小三"
+
+
+@async_test
+async def test_letters_on_a_register_form_do_not_leave_it(worker_client, ops_module):
+    """On the person form with a select focused, 'q' quit the whole app, dropping what was typed
+    ('n' opened the report form over it); the footer offered them. ctrl+q still quits."""
+    from tui.worker.person_forms import PersonFormScreen
+
+    ops_module.add_household(worker_client, grid=GRID, household_no="TUI-HB-11", address="府兴路51号")
+    app = WorkerApp(worker_client, lang="en")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, pilot)
+        await _open_household(app, pilot, "TUI-HB-11")
+        await pilot.press("p")
+        await settle(app, pilot)
+        form = app.screen
+        assert isinstance(form, PersonFormScreen)
+        form.query_one("#person-name").value = "沈安"
+        form.query_one("#person-sex").focus()
+        await pilot.pause()
+        footer = " ".join(str(k.render()) for k in form.query("FooterKey"))
+        assert "Quit" not in footer and "Report" not in footer, footer
+        await pilot.press("q", "n", "c", "h")
+        await settle(app, pilot)
+        assert app.is_running and app.screen is form
+        assert form.query_one("#person-name").value == "沈安"
+        await pilot.press("ctrl+q")
+        await _until(app, pilot, lambda: not app.is_running)
+
+
+@async_test
+async def test_a_household_added_offline_says_so_on_its_screen(worker_client, ops_module):
+    """The household screen showed the members' sync state but not the household's own."""
+    offline = type(worker_client).open(worker_client.profile.name, offline=True)
+    ops_module.add_household(offline, grid=GRID, household_no="TUI-HB-12", address="府兴路52号")
+    app = WorkerApp(offline, lang="en", offline=True)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, pilot)
+        await _open_household(app, pilot, "TUI-HB-12")
+        assert "pending" in _text(app, "#household-info").lower()

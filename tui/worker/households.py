@@ -158,15 +158,21 @@ class HouseholdScreen(WorkerScreen):
                            lambda household: self._loaded(household) if load == self.loads else None, group="load")
 
     def _loaded(self, household: dict) -> None:
+        table = self.query_one(DataTable)
+        # The cursor stays on the person it was on: after a save the next key acts on them, not on row one.
+        was = self.members[table.cursor_row]["id"] if self.members and table.cursor_row < len(self.members) else None
         self.household = household
         self.members = list(household.get("persons") or [])
         info = tr("tuireg.household.info", no=household.get("household_no") or "",
                   address=household.get("address") or "", grid=household.get("grid_code") or "")
-        self.query_one("#household-info", Static).update(info)
-        table = self.query_one(DataTable)
+        state = sync_cell(household)
+        self.query_one("#household-info", Static).update(info + (f" · {state}" if state else ""))
         table.clear()
         for n, p in enumerate(self.members):
             table.add_row(*member_row(p), key=str(n))
+        ids = [p["id"] for p in self.members]
+        if was in ids:
+            table.move_cursor(row=ids.index(was))
         key = "tuireg.household.hint_all" if self.include_all else "tuireg.household.hint"
         self.query_one("#household-hint", Static).update(tr(key, n=len(self.members)))
 

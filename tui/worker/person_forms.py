@@ -31,6 +31,7 @@ class _Saving:
 
     ERROR_ID = "#person-error"
     saving = False
+    IS_FORM = True  # the app's one-letter keys stay off while it is open (WorkerApp.check_action)
 
     @property
     def core(self):
