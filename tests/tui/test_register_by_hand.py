@@ -371,3 +371,113 @@ async def test_a_household_added_offline_says_so_on_its_screen(worker_client, op
         await settle(app, pilot)
         await _open_household(app, pilot, "TUI-HB-12")
         assert "pending" in _text(app, "#household-info").lower()
+
+
+@async_test
+async def test_edit_a_household(worker_client, ops_module, server_get):
+    """A household's address could be changed only from the CLI: u on its screen edits it."""
+    from tui.worker.household_form import HouseholdFormModal
+    from tui.worker.households import HouseholdScreen
+
+    household = ops_module.add_household(worker_client, grid=GRID, household_no="TUI-HB-13",
+                                         address="府兴路53号").record
+    app = WorkerApp(worker_client, lang="en")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, pilot)
+        await _open_household(app, pilot, "TUI-HB-13")
+        await pilot.press("u")
+        await settle(app, pilot)
+        form = app.screen
+        assert isinstance(form, HouseholdFormModal)
+        assert form.query_one("#household-address").value == "府兴路53号"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is form and "Nothing changed" in _text(app, "#household-error")
+        form.query_one("#household-address").value = "府兴路53号附1号"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, HouseholdScreen), _text(app, "#household-error")
+        assert "府兴路53号附1号" in _text(app, "#household-info")
+    assert server_get(f"/households/{household['id']}")["address"] == "府兴路53号附1号"
+
+
+@async_test
+async def test_a_unit_user_is_not_offered_to_add_a_household(isolated, server, ops_module):
+    """A unit account may not touch the register (DESIGN 15): ctrl+n was offered and refused
+    only after the form was filled."""
+    from tui.worker.households import HouseholdsScreen
+
+    ops_module.login(server.url, "unit-zf", "demo-pass", profile="unit")
+    app = WorkerApp(ops_module.Client.open("unit"), lang="en")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("h")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, HouseholdsScreen)
+        footer = " ".join(str(k.render()) for k in screen.query("FooterKey"))
+        assert "Add household" not in footer, footer
+        assert "ctrl+n" not in _text(app, "#households-summary")
+        await pilot.press("ctrl+n")
+        await settle(app, pilot)
+        assert app.screen is screen
+
+
+@async_test
+async def test_slash_goes_back_to_the_search(worker_client, ops_module):
+    """Once in the table, letters do not search and nothing led back to the search box: / does."""
+    from textual.widgets import DataTable, Input
+
+    ops_module.add_household(worker_client, grid=GRID, household_no="TUI-HB-14", address="府兴路54号")
+    app = WorkerApp(worker_client, lang="en")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("h")
+        await settle(app, pilot)
+        await pilot.press(*"TUI-HB-14", "enter")
+        await settle(app, pilot)
+        assert isinstance(app.focused, DataTable)
+        await pilot.press("slash")
+        assert isinstance(app.focused, Input) and app.focused.id == "households-search"
+
+
+@async_test
+async def test_new_person_form_does_not_say_type_a_new_one(worker_client, ops_module):
+    """'ID number (type a new one to change it)' is for an edit; a new person has none yet."""
+    ops_module.add_household(worker_client, grid=GRID, household_no="TUI-HB-15", address="府兴路55号")
+    person = ops_module.add_person(worker_client, "TUI-HB-15", name="韩梅", relation_to_head="head").record
+    app = WorkerApp(worker_client, lang="en")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, pilot)
+        await _open_household(app, pilot, "TUI-HB-15")
+        await pilot.press("p")
+        await settle(app, pilot)
+        labels = " ".join(str(s.render()) for s in app.screen.query(".form-label"))
+        assert "ID number" in labels and "change it" not in labels, labels
+        await pilot.press("escape")
+        await settle(app, pilot)
+        await pilot.press("e")
+        await settle(app, pilot)
+        assert app.screen.person["id"] == person["id"]
+        labels = " ".join(str(s.render()) for s in app.screen.query(".form-label"))
+        assert "type a new one to change it" in labels
+
+
+@async_test
+async def test_a_long_list_says_it_shows_only_the_first(worker_client, ops_module, monkeypatch):
+    """The list shows at most 500 households; it said '500 households' for county-admin's 24,000."""
+    from tui.worker import households
+
+    monkeypatch.setattr(households, "SHOWN_AT_MOST", 2)
+    for n in (16, 17, 18):
+        ops_module.add_household(worker_client, grid=GRID, household_no=f"TUI-HB-{n}", address=f"府兴路{n}号")
+    app = WorkerApp(worker_client, lang="en")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("h")
+        await settle(app, pilot)
+        await pilot.press(*"TUI-HB-1")
+        await settle(app, pilot)
+        assert len(app.screen.items) == 2
+        summary = _text(app, "#households-summary")
+        assert "first 2 of " in summary, summary

@@ -13,6 +13,10 @@ from tui.worker.core import Rows
 from tui.worker.household_form import HouseholdFormModal
 
 
+# The list shows at most this many; the summary says so and typing narrows it.
+SHOWN_AT_MOST = 500
+
+
 def member_row(p: dict) -> tuple[str, ...]:
     """One member as the table shows it; special-population tags only when the server sent them."""
     tags = "、".join(code_label("tag", t) for t in p.get("tags") or [])
@@ -40,6 +44,7 @@ class HouseholdsScreen(WorkerScreen):
         Binding("r", "refresh", "tui.bind.refresh", id="households.refresh"),
         # ctrl+n, not a letter: the search box has the focus and takes letters as text.
         Binding("ctrl+n", "add_household", "tuireg.bind.add_household", id="households.add"),
+        Binding("slash", "search", "tuireg.bind.search", key_display="/", id="households.search"),
     ]
 
     def __init__(self) -> None:
@@ -65,6 +70,18 @@ class HouseholdsScreen(WorkerScreen):
     def action_back(self) -> None:
         self.app.pop_screen()
 
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        # A unit account works on its cases, never on the register (DESIGN 15): no add on offer.
+        if action == "add_household":
+            return not self.is_unit()
+        return True
+
+    def is_unit(self) -> bool:
+        return (self.core.user() or {}).get("role") == "unit"
+
+    def action_search(self) -> None:
+        self.query_one(Input).focus()
+
     def on_screen_resume(self) -> None:
         # Back from a household whose people were just changed: show their new tags and counts.
         if self.shown:
@@ -80,6 +97,8 @@ class HouseholdsScreen(WorkerScreen):
                            lambda rows: self._loaded(rows) if load == self.loads else None, group="load")
 
     def action_add_household(self) -> None:
+        if self.is_unit():
+            return
         self.app.push_screen(HouseholdFormModal(self.core.my_grids()), self._added)
 
     def _added(self, household: dict | None) -> None:
@@ -95,14 +114,19 @@ class HouseholdsScreen(WorkerScreen):
 
     def _loaded(self, rows: Rows) -> None:
         self.app.note(rows.seen)
-        self.items = rows.items[:500]
+        self.items = rows.items[:SHOWN_AT_MOST]
         table = self.query_one(DataTable)
         table.clear()
         for n, h in enumerate(self.items):
             table.add_row(str(h.get("household_no") or ""), str(h.get("head_name") or ""), str(h.get("members") or 0),
                           "、".join(code_label("tag", t) for t in h.get("tags") or []), str(h.get("address") or ""),
                           sync_cell(h), key=str(n))
-        self.query_one("#households-summary", Static).update(tr("tuireg.households.summary", n=len(self.items)))
+        if len(rows.items) > len(self.items):
+            summary = tr("tuireg.households.summary_first", n=len(self.items), total=len(rows.items))
+        else:
+            summary = tr("tuireg.households.summary_unit" if self.is_unit() else "tuireg.households.summary",
+                         n=len(self.items))
+        self.query_one("#households-summary", Static).update(summary)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         h = self.items[int(event.row_key.value)]
@@ -120,6 +144,7 @@ class HouseholdScreen(WorkerScreen):
         Binding("e", "edit_person", "tuireg.bind.edit_person", id="household.edit_person"),
         Binding("o", "move_out", "tuireg.bind.move_out", id="household.move_out"),
         Binding("m", "move_person", "tuireg.bind.move", id="household.move"),
+        Binding("u", "edit_household", "tuireg.bind.edit_household", id="household.edit"),
         Binding("t", "tag_person", "tuireg.bind.tag", id="household.tag"),
         Binding("a", "toggle_all", "tuireg.bind.all", id="household.all"),
         Binding("r", "refresh", "tui.bind.refresh", id="household.refresh"),
@@ -218,6 +243,10 @@ class HouseholdScreen(WorkerScreen):
         person = self.selected()
         if person:
             self.app.push_screen(TagModal(person), self._after_write)
+
+    def action_edit_household(self) -> None:
+        if self.household:
+            self.app.push_screen(HouseholdFormModal(self.core.my_grids(), self.household), self._after_write)
 
     def action_move_person(self) -> None:
         from tui.worker.person_forms import MoveModal

@@ -117,11 +117,13 @@ class PersonFormScreen(_Saving, WorkerScreen):
                     yield Static(tr("tuireg.field.sex"), classes="form-label")
                     yield Select(_options("sex"), id="person-sex", **_initial(p.get("sex")))
                 with Vertical(classes="form-col"):
-                    yield Static(tr("tuireg.field.id_number"), classes="form-label")
+                    # "type a new one to change it" is for an edit: the shown number is masked.
+                    id_label = tr("tuireg.field.id_number_change") if p else tr("tuireg.field.id_number")
+                    yield Static(id_label, classes="form-label")
                     yield Input(id="person-id-number", placeholder=p.get("id_number") or tr("tuireg.hint.id_number"))
                     yield Static(tr("tuireg.field.birth_date"), classes="form-label")
                     yield Input(value=str(p.get("birth_date") or ""), id="person-birth", placeholder="YYYY-MM-DD")
-                    yield Static(tr("tuireg.field.phone"), classes="form-label")
+                    yield Static(tr("tuireg.field.phone_change") if p else tr("tuireg.field.phone"), classes="form-label")
                     yield Input(id="person-phone", placeholder=p.get("phone") or "")
                     yield Static(tr("tuireg.field.residence"), classes="form-label")
                     yield Select(_options("residence"), id="person-residence",

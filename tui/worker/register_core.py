@@ -41,6 +41,9 @@ class RegisterOps:
         return self._written(self.ops.add_household(self.client, grid=grid, household_no=household_no,
                                                     address=address))
 
+    def update_household(self, ref: str, **changes: Any):
+        return self._written(self.ops.update_household(self.client, ref, **changes))
+
     def move_person(self, ref: str, *, household: str, relation: str | None = None,
                     previous_head_relation: str | None = None):
         return self._written(self.ops.move(self.client, ref, household=household, relation=relation or None,
