@@ -481,3 +481,37 @@ async def test_a_long_list_says_it_shows_only_the_first(worker_client, ops_modul
         assert len(app.screen.items) == 2
         summary = _text(app, "#households-summary")
         assert "first 2 of " in summary, summary
+
+
+@async_test
+async def test_a_register_conflict_on_the_sync_screen_says_what_it_is(worker_client, ops_module, server):
+    """A person edited offline while the village changed them: on the sync screen the waiting
+    edit's state read 'tui.outbox.waiting' (no catalogue entry), and neither side said which
+    person or what was changed — only 'Type: person.upsert' and 'Status: active'."""
+    from tui.worker.sync_screen import SyncScreen
+
+    ops_module.add_household(worker_client, grid=GRID, household_no="TUI-HB-19", address="府兴路59号")
+    person = ops_module.add_person(worker_client, "TUI-HB-19", name="杨帆", relation_to_head="head").record
+    offline = type(worker_client).open(worker_client.profile.name, offline=True)
+    ops_module.update_person(offline, person["id"], name="杨帆远")
+    ops_module.update_person(offline, person["id"], phone="13911112222")
+    ops_module.login(server.url, "village-01", "demo-pass", profile="village")
+    village = ops_module.Client.open("village")
+    ops_module.update_person(village, person["id"], name="杨帆近")
+    ops_module.run_sync(worker_client)
+    app = WorkerApp(worker_client, lang="zh")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("s")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, SyncScreen)
+        table = screen.query_one("#sync-table") if screen.query("#sync-table") else screen.query_one("DataTable")
+        states = [str(table.get_row_at(n)[2]) for n in range(table.row_count)]
+        assert sorted(states) == ["冲突", "等待中"], states
+        conflict = [n for n, s in enumerate(states) if s == "冲突"][0]
+        table.move_cursor(row=conflict)
+        await pilot.pause()
+        mine, theirs = _text(app, "#conflict-mine"), _text(app, "#conflict-server")
+        assert "杨帆远" in mine and "姓名" in mine, mine
+        assert "杨帆近" in theirs, theirs
