@@ -515,3 +515,29 @@ async def test_a_register_conflict_on_the_sync_screen_says_what_it_is(worker_cli
         mine, theirs = _text(app, "#conflict-mine"), _text(app, "#conflict-server")
         assert "杨帆远" in mine and "姓名" in mine, mine
         assert "杨帆近" in theirs, theirs
+
+
+@async_test
+async def test_a_death_before_birth_is_refused_on_the_form(worker_client, ops_module, server_get):
+    """Through the same core operation as `person decease --date`: the form keeps the refusal."""
+    from tui.worker.person_forms import LeaveModal
+
+    ops_module.add_household(worker_client, grid=GRID, household_no="TUI-HB-20", address="府兴路60号")
+    person = ops_module.add_person(worker_client, "TUI-HB-20", name="孙华", relation_to_head="head",
+                                   birth_date="2004-06-12").record
+    app = WorkerApp(worker_client, lang="zh")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, pilot)
+        await _open_household(app, pilot, "TUI-HB-20")
+        await pilot.press("o")
+        await settle(app, pilot)
+        modal = app.screen
+        assert isinstance(modal, LeaveModal)
+        modal.query_one("#leave-kind").value = "deceased"
+        modal.query_one("#leave-date").value = "1950-01-01"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is modal
+        assert "2004-06-12" in _text(app, "#leave-error"), _text(app, "#leave-error")
+        assert app.focused is modal.query_one("#leave-date")
+    assert server_get(f"/persons/{person['id']}")["status"] == "active"
