@@ -129,6 +129,26 @@ def decease(client: Client, ref: str, *, on: str | date | None = None) -> WriteR
     return update_person(client, person["id"], status="deceased", status_date=_date(client, on, person))
 
 
+def restore(client: Client, ref: str) -> WriteResult:
+    """恢复在册: back in the register — a move out or death recorded by mistake (there was no
+    way to undo one), or a person who moved back. The server clears where to and since when;
+    the history keeps both changes."""
+    from gridctl.ops.writes import refuse_unit_register
+
+    refuse_unit_register(client)
+    from gridctl.ops.person import update_person
+
+    person = _person(client, ref)
+    if is_active(person):
+        raise UsageError("register.already_active", field="person", name=person["name"])
+    if person.get("relation_to_head") == "head":
+        other = current_head(client, person["household_id"], exclude=person["id"])
+        if other is not None:
+            raise InvalidInput("register.restore_second_head", field="relation_to_head", name=person["name"],
+                               head=other["name"])
+    return update_person(client, person["id"], status="active")
+
+
 def move(client: Client, ref: str, *, household: str, relation: str | None = None,
          previous_head_relation: str | None = None) -> WriteResult:
     """迁入另一户: the person joins another household (of my grids), keeping the record and history.

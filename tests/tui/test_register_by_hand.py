@@ -541,3 +541,26 @@ async def test_a_death_before_birth_is_refused_on_the_form(worker_client, ops_mo
         assert "2004-06-12" in _text(app, "#leave-error"), _text(app, "#leave-error")
         assert app.focused is modal.query_one("#leave-date")
     assert server_get(f"/persons/{person['id']}")["status"] == "active"
+
+
+@async_test
+async def test_b_puts_a_person_back_in_the_register(worker_client, ops_module, server_get):
+    """A death recorded for the wrong member could not be undone from the screen (nor the CLI)."""
+    ops_module.add_household(worker_client, grid=GRID, household_no="TUI-HB-21", address="府兴路61号")
+    ops_module.add_person(worker_client, "TUI-HB-21", name="段华", relation_to_head="head")
+    wife = ops_module.add_person(worker_client, "TUI-HB-21", name="汪凤欣", relation_to_head="spouse").record
+    ops_module.decease(worker_client, wife["id"])
+    app = WorkerApp(worker_client, lang="en")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, pilot)
+        await _open_household(app, pilot, "TUI-HB-21")
+        screen = app.screen
+        assert [m["name"] for m in screen.members] == ["段华"]
+        await pilot.press("a")
+        await settle(app, pilot)
+        names = [m["name"] for m in screen.members]
+        screen.query_one("#members-table").move_cursor(row=names.index("汪凤欣"))
+        await pilot.press("b")
+        await settle(app, pilot)
+        assert {m["name"]: m["status"] for m in screen.members} == {"段华": "active", "汪凤欣": "active"}
+    assert server_get(f"/persons/{wife['id']}")["status"] == "active"

@@ -25,7 +25,8 @@ def member_row(p: dict) -> tuple[str, ...]:
     status = p.get("status") or "active"
     return (str(p.get("name") or ""), code_label("relation", p.get("relation_to_head")),
             code_label("sex", p.get("sex")), str(p.get("birth_date") or ""), tags,
-            code_label("person_status", status) + (f" {p['moved_to']}" if p.get("moved_to") else ""),
+            # Where to, only while moved out: a restored person's old destination is stale.
+            code_label("person_status", status) + (f" {p['moved_to']}" if status == "moved_out" and p.get("moved_to") else ""),
             sync_cell(p))
 
 
@@ -145,6 +146,7 @@ class HouseholdScreen(WorkerScreen):
         Binding("o", "move_out", "tuireg.bind.move_out", id="household.move_out"),
         Binding("m", "move_person", "tuireg.bind.move", id="household.move"),
         Binding("u", "edit_household", "tuireg.bind.edit_household", id="household.edit"),
+        Binding("b", "restore_person", "tuireg.bind.restore", id="household.restore"),
         Binding("t", "tag_person", "tuireg.bind.tag", id="household.tag"),
         Binding("a", "toggle_all", "tuireg.bind.all", id="household.all"),
         Binding("r", "refresh", "tui.bind.refresh", id="household.refresh"),
@@ -243,6 +245,24 @@ class HouseholdScreen(WorkerScreen):
         person = self.selected()
         if person:
             self.app.push_screen(TagModal(person), self._after_write)
+
+    def action_restore_person(self) -> None:
+        """Back in the register: undoes a move out or death recorded by mistake (seen with 'a')."""
+        person = self.selected()
+        if not person:
+            return
+        if (person.get("status") or "active") == "active":
+            self.notify(tr("tuireg.restore.already", name=person.get("name") or ""), severity="warning")
+            return
+        core, pid = self.core, person["id"]
+        self.run_in_thread(lambda: core.restore_person(pid), self._restored, group="restore")
+
+    def _restored(self, result) -> None:
+        record, seen = result
+        self.app.note(seen)
+        state = (record.get("record") or {}).get("sync") or record.get("sync_state") or "pending"
+        self.notify(tr("tuireg.saved", state=tr("tui.sync." + state)))
+        self._after_write(True)
 
     def action_edit_household(self) -> None:
         if self.household:

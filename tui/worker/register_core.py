@@ -41,6 +41,9 @@ class RegisterOps:
         return self._written(self.ops.add_household(self.client, grid=grid, household_no=household_no,
                                                     address=address))
 
+    def restore_person(self, ref: str):
+        return self._written(self.ops.restore(self.client, ref))
+
     def update_household(self, ref: str, **changes: Any):
         return self._written(self.ops.update_household(self.client, ref, **changes))
 
