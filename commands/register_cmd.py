@@ -120,6 +120,12 @@ def _run_decease(ref, on, output) -> int:
     return code
 
 
+def _run_restore(ref, output) -> int:
+    from gridctl import ops
+
+    return write_result(ops.restore(open_client(), ref), output, "register.person.restored")
+
+
 def _say_if_headless(client, result) -> None:
     """The head died or moved out: the household has no head now. Say so and how to name one, so
     that it does not go unseen (one head per household, DESIGN 17; probe13)."""
@@ -166,6 +172,11 @@ def register_person(person: typer.Typer) -> None:
     def decease(ref: str = PERSON_ID, on: str = typer.Option(None, "--date", help=t("register.opt.date")),
                 output: Output = OUTPUT) -> int:
         return _run_decease(ref, on, output)
+
+    @person.command("restore", help=t("register.person.restore.help"))
+    @handled
+    def restore(ref: str = PERSON_ID, output: Output = OUTPUT) -> int:
+        return _run_restore(ref, output)
 
     @person.command("move", help=t("register.person.move.help"))
     @handled

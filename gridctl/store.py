@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -108,6 +109,55 @@ def utcnow() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
+class _Rows:
+    """A statement's rows, read while the connection was held (the cursor's own methods)."""
+
+    __slots__ = ("_rows", "rowcount", "lastrowid")
+
+    def __init__(self, cursor: sqlite3.Cursor) -> None:
+        self._rows = cursor.fetchall()
+        self.rowcount = cursor.rowcount
+        self.lastrowid = cursor.lastrowid
+
+    def fetchone(self):
+        return self._rows.pop(0) if self._rows else None
+
+    def fetchall(self) -> list:
+        rows, self._rows = self._rows, []
+        return rows
+
+    def __iter__(self):
+        return iter(self.fetchall())
+
+
+class _Shared:
+    """The store's one connection as several threads use it (the worker TUI runs a search per
+    keystroke, a background sync and a save in thread workers): one statement — or one whole
+    transaction, see ``Store.transaction`` — at a time. Without it their transactions
+    interleaved on the connection ("cannot start a transaction within a transaction"), a read saw
+    another thread's unfinished writes, and one thread's ROLLBACK undid another's."""
+
+    def __init__(self, conn: sqlite3.Connection, lock: threading.RLock) -> None:
+        self._conn = conn
+        self._lock = lock
+
+    def execute(self, sql: str, params: Iterable[Any] = ()) -> _Rows:
+        with self._lock:
+            return _Rows(self._conn.execute(sql, tuple(params)))
+
+    def executemany(self, sql: str, rows: Iterable[Any]) -> None:
+        with self._lock:
+            self._conn.executemany(sql, rows)
+
+    def executescript(self, script: str) -> None:
+        with self._lock:
+            self._conn.executescript(script)
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+
 class Store:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
@@ -115,10 +165,12 @@ class Store:
         if new:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.path.touch(mode=0o600)
-        self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-        self.db.row_factory = sqlite3.Row
+        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        conn.row_factory = sqlite3.Row
         # Search folds every letter, not only ASCII (gridctl/ops/search.py lower_sql).
-        self.db.create_function("gridctl_lower", 1, _fold, deterministic=True)
+        conn.create_function("gridctl_lower", 1, _fold, deterministic=True)
+        self.lock = threading.RLock()
+        self.db = _Shared(conn, self.lock)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")
         self._migrate(new)
@@ -148,14 +200,16 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        else:
-            self.db.execute("COMMIT")
+        # Held from BEGIN to COMMIT: another thread's statements wait for the whole transaction.
+        with self.lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            else:
+                self.db.execute("COMMIT")
 
     # --- meta ----------------------------------------------------------------------------
 

@@ -367,6 +367,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "the date must read YYYY-MM-DD, got {value!r}",
     ),
     # The register over time (DESIGN 17)
+    "register.date_before_birth": (
+        "日期{value}早于此人的出生日期{born}，请核对日期",
+        "the date {value} is before the person was born ({born}); check the date",
+    ),
     "register.second_head": (
         "该户已有户主{name}；请先把原户主的与户主关系改为其他关系（可在同一命令中完成）",
         "this household already has a head, {name}; change the old head's relation first (it can be done in the same command)",

@@ -18,7 +18,7 @@ from gridctl.ops.auth import auth_status, login, logout
 from gridctl.ops.case import PROGRESS_ACTIONS, act, allowed_actions, list_cases, queue_summary, refusal, show_case
 from gridctl.ops.incident import parse_party, report_incident
 from gridctl.ops.household import add_household, list_households, show_household, update_household
-from gridctl.ops.person_life import active_only, decease, move, move_out, person_history, tag
+from gridctl.ops.person_life import active_only, decease, move, move_out, person_history, restore, tag
 from gridctl.ops.person import PERSON_FIELDS, add_person, show_person, update_person
 from gridctl.ops.search import list_persons
 from gridctl.ops.visit import TAG_PRIORITY, VISIT_FREQUENCY_DAYS, list_visits, log_visit, visits_due
@@ -35,7 +35,7 @@ __all__ = [
     "PROGRESS_ACTIONS", "act", "allowed_actions", "list_cases", "refusal", "show_case",
     "parse_party", "report_incident",
     "list_households", "show_household", "add_household", "update_household",
-    "active_only", "decease", "move", "move_out", "person_history", "tag",
+    "active_only", "decease", "move", "move_out", "person_history", "restore", "tag",
     "PERSON_FIELDS", "add_person", "show_person", "update_person", "list_persons",
     "TAG_PRIORITY", "VISIT_FREQUENCY_DAYS", "list_visits", "log_visit", "visits_due",
     "QUEUES", "queue_summary", "by_urgency", "in_queue", "cached_names", "list_units", "list_users",

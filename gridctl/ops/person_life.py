@@ -27,11 +27,20 @@ def _today(client: Client) -> str:
     return client.now().astimezone(CST).date().isoformat()
 
 
-def _date(client: Client, value: str | date | None) -> str:
+def _date(client: Client, value: str | date | None, person: dict | None = None) -> str:
+    """The day of a move out or death: today when not given; never in the future, nor before
+    the person was born (a death dated 1950 for someone born in 2004 was accepted)."""
+    day_text = _today(client) if value is None else _checked_day(client, value)
+    born = str((person or {}).get("birth_date") or "")[:10]
+    if born and day_text < born:
+        raise InvalidInput("register.date_before_birth", field="status_date", value=day_text, born=born,
+                           name=(person or {}).get("name") or "")
+    return day_text
+
+
+def _checked_day(client: Client, value: str | date) -> str:
     from schemas.validators import InvalidValue, parse_date
 
-    if value is None:
-        return _today(client)
     try:
         day = parse_date(value if isinstance(value, str) else value.isoformat(), "date")
     except InvalidValue as exc:
@@ -104,7 +113,8 @@ def move_out(client: Client, ref: str, *, to: str, on: str | date | None = None)
     _must_be_active(person)
     if not (to or "").strip():
         raise UsageError("register.moved_to_required", field="moved_to")
-    return update_person(client, person["id"], status="moved_out", moved_to=to.strip(), status_date=_date(client, on))
+    return update_person(client, person["id"], status="moved_out", moved_to=to.strip(),
+                         status_date=_date(client, on, person))
 
 
 def decease(client: Client, ref: str, *, on: str | date | None = None) -> WriteResult:
@@ -116,7 +126,27 @@ def decease(client: Client, ref: str, *, on: str | date | None = None) -> WriteR
 
     person = _person(client, ref)
     _must_be_active(person)
-    return update_person(client, person["id"], status="deceased", status_date=_date(client, on))
+    return update_person(client, person["id"], status="deceased", status_date=_date(client, on, person))
+
+
+def restore(client: Client, ref: str) -> WriteResult:
+    """恢复在册: back in the register — a move out or death recorded by mistake (there was no
+    way to undo one), or a person who moved back. The server clears where to and since when;
+    the history keeps both changes."""
+    from gridctl.ops.writes import refuse_unit_register
+
+    refuse_unit_register(client)
+    from gridctl.ops.person import update_person
+
+    person = _person(client, ref)
+    if is_active(person):
+        raise UsageError("register.already_active", field="person", name=person["name"])
+    if person.get("relation_to_head") == "head":
+        other = current_head(client, person["household_id"], exclude=person["id"])
+        if other is not None:
+            raise InvalidInput("register.restore_second_head", field="relation_to_head", name=person["name"],
+                               head=other["name"])
+    return update_person(client, person["id"], status="active")
 
 
 def move(client: Client, ref: str, *, household: str, relation: str | None = None,

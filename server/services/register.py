@@ -189,6 +189,10 @@ def upsert_person(conn: Connection, user: dict, p, base_version: int | None) -> 
         values["risk_level"] = None
     if values.get("status") == "active":
         values.update(moved_to=None, status_date=None)
+    born = values.get("birth_date") or (str(row.birth_date)[:10] if row is not None and row.birth_date else None)
+    if values.get("status_date") and born and str(values["status_date"]) < str(born):
+        # A move out or death before the person was born: a typing error, never a fact (DESIGN 9).
+        raise lifecycle.refuse("status_date", "register.date_before_birth", value=values["status_date"], born=born)
     before = dict(row._mapping) if row is not None else None
     status = values.get("status") or (row.status if row is not None else "active")
     lifecycle.check_one_head(conn, p.household_id, p.id, p.relation_to_head, status)

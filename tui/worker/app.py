@@ -23,7 +23,7 @@ class WorkerApp(App):
     CSS_PATH = [COMMON_CSS, "app.tcss"]
     BINDINGS = [
         Binding("q", "quit", "tui.bind.quit", id="app.quit"),
-        Binding("ctrl+q", "quit", "tui.bind.quit", show=False, priority=True, id="app.quit_anywhere"),
+        Binding("ctrl+q", "quit_anywhere", "tui.bind.quit", show=False, priority=True, id="app.quit_anywhere"),
         Binding("question_mark", "help", "tui.bind.help", key_display="?", id="app.help"),
         Binding("c", "cases", "tui.bind.cases", id="app.cases"),
         Binding("n", "report", "tui.bind.report", id="app.report"),
@@ -192,6 +192,19 @@ class WorkerApp(App):
         from tui.worker.households import HouseholdsScreen
 
         self._go(HouseholdsScreen)
+
+    # The one-letter keys that leave the current screen. A form (``IS_FORM``) turns them off: with
+    # a select focused, 'q' quit the app, dropping what was typed, and 'n' opened another form over it.
+    LEAVING_KEYS = frozenset({"quit", "cases", "report", "visit", "visits_due", "households",
+                              "sync_screen", "sync_now"})
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action in self.LEAVING_KEYS and getattr(self.screen, "IS_FORM", False):
+            return False
+        return True
+
+    def action_quit_anywhere(self) -> None:
+        self.exit()
 
     def action_sync_screen(self) -> None:
         from tui.worker.sync_screen import SyncScreen

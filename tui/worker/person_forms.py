@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Footer, Input, Select, SelectionList, Static
+from textual.widgets import Button, Input, Select, SelectionList, Static
 
 from schemas import codes
+from tui.common.footer import LocalFooter
 from tui.common.i18n import code_label, tr
 from tui.worker.base import WorkerModal, WorkerScreen
 from tui.worker.core import error_text, is_user_error
@@ -19,7 +20,10 @@ FIELD_WIDGETS = {"name": "#person-name", "id_number": "#person-id-number", "phon
                  "birth_date": "#person-birth", "sex": "#person-sex", "relation_to_head": "#person-relation",
                  "previous_head_relation": "#person-previous", "residence": "#person-residence",
                  "moved_to": "#leave-to", "status_date": "#leave-date", "tags": "#tag-list",
-                 "risk_level": "#tag-risk"}
+                 "risk_level": "#tag-risk", "household_id": "#move-household"}
+
+# Refusals whose core wording is the CLI's ("in the same command"): on a form they name the field.
+FORM_WORDING = {"register.second_head": "tuireg.second_head"}
 
 
 class _Saving:
@@ -27,6 +31,7 @@ class _Saving:
 
     ERROR_ID = "#person-error"
     saving = False
+    IS_FORM = True  # the app's one-letter keys stay off while it is open (WorkerApp.check_action)
 
     @property
     def core(self):
@@ -50,6 +55,8 @@ class _Saving:
     def _failed(self, exc: BaseException) -> None:
         self.saving = False
         text = error_text(exc) if is_user_error(exc) else tr("tui.unexpected", error=error_text(exc))
+        if getattr(exc, "key", None) in FORM_WORDING:
+            text = tr(FORM_WORDING[exc.key], **exc.params)
         self.show_error(text, FIELD_WIDGETS.get(getattr(exc, "field", None) or ""))
 
     def _saved(self, result) -> None:
@@ -62,7 +69,11 @@ class _Saving:
             self.show_error(tr("tuireg.refused", state=tr("tui.sync." + state), detail=detail))
             return
         self.notify(tr("tuireg.saved", state=tr("tui.sync." + state)))
-        self.dismiss(True)
+        self.dismiss(self.dismiss_with(record))
+
+    def dismiss_with(self, record: dict):
+        """What the form hands back once saved: True (something was written) unless it says more."""
+        return True
 
 
 def _options(table: str) -> list[tuple[str, str]]:
@@ -70,7 +81,8 @@ def _options(table: str) -> list[tuple[str, str]]:
 
 
 def _initial(value: str | None) -> dict:
-    return {"value": value} if value else {}
+    # The blank choice reads in the user's language (Textual's own prompt is English "Select").
+    return {"value": value, "prompt": tr("tuireg.choose")} if value else {"prompt": tr("tuireg.choose")}
 
 
 class PersonFormScreen(_Saving, WorkerScreen):
@@ -101,15 +113,17 @@ class PersonFormScreen(_Saving, WorkerScreen):
                     yield Static(tr("tuireg.field.relation"), classes="form-label")
                     yield Select(_options("relation"), id="person-relation", **_initial(p.get("relation_to_head")))
                     yield Static(tr("tuireg.field.previous_head"), classes="form-label")
-                    yield Select(_options("relation"), id="person-previous")
+                    yield Select(_options("relation"), id="person-previous", **_initial(None))
                     yield Static(tr("tuireg.field.sex"), classes="form-label")
                     yield Select(_options("sex"), id="person-sex", **_initial(p.get("sex")))
                 with Vertical(classes="form-col"):
-                    yield Static(tr("tuireg.field.id_number"), classes="form-label")
+                    # "type a new one to change it" is for an edit: the shown number is masked.
+                    id_label = tr("tuireg.field.id_number_change") if p else tr("tuireg.field.id_number")
+                    yield Static(id_label, classes="form-label")
                     yield Input(id="person-id-number", placeholder=p.get("id_number") or tr("tuireg.hint.id_number"))
                     yield Static(tr("tuireg.field.birth_date"), classes="form-label")
                     yield Input(value=str(p.get("birth_date") or ""), id="person-birth", placeholder="YYYY-MM-DD")
-                    yield Static(tr("tuireg.field.phone"), classes="form-label")
+                    yield Static(tr("tuireg.field.phone_change") if p else tr("tuireg.field.phone"), classes="form-label")
                     yield Input(id="person-phone", placeholder=p.get("phone") or "")
                     yield Static(tr("tuireg.field.residence"), classes="form-label")
                     yield Select(_options("residence"), id="person-residence",
@@ -118,7 +132,7 @@ class PersonFormScreen(_Saving, WorkerScreen):
             with Horizontal(classes="button-row"):
                 yield Button(tr("tuireg.save"), variant="primary", id="person-save")
                 yield Button(tr("tui.cancel"), id="person-cancel")
-        yield Footer()
+        yield LocalFooter()
 
     def on_mount(self) -> None:
         self.query_one("#person-name").focus()
@@ -191,7 +205,7 @@ class LeaveModal(_Saving, WorkerModal):
             yield Static(tr("tuireg.leave.title", name=self.person.get("name") or ""), classes="modal-title")
             yield Select([(code_label("person_status", s), s) for s in ("moved_out", "deceased")], id="leave-kind",
                          value="moved_out", allow_blank=False)
-            yield Static(tr("tuireg.field.moved_to"), classes="form-label")
+            yield Static(tr("tuireg.field.moved_to"), classes="form-label", id="leave-to-label")
             yield Input(id="leave-to")
             yield Static(tr("tuireg.field.date"), classes="form-label")
             yield Input(id="leave-date", placeholder=tr("tuireg.hint.today"))
@@ -205,7 +219,9 @@ class LeaveModal(_Saving, WorkerModal):
 
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.select.id == "leave-kind":
-            self.query_one("#leave-to").display = event.value == "moved_out"
+            # A death has no destination: its label goes with the field.
+            for widget in ("#leave-to", "#leave-to-label"):
+                self.query_one(widget).display = event.value == "moved_out"
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "leave-save":
@@ -278,6 +294,8 @@ class TagModal(_Saving, WorkerModal):
         add = [t for t in chosen if t not in self.current]
         remove = [t for t in self.current if t not in chosen]
         text = self.query_one("#tag-risk", Input).value.strip()
+        if "severe_mental" in remove:
+            text = ""  # the level shown belongs to the tag being removed; it goes with it
         risk = None
         if text:
             if not text.isdigit() or not 0 <= int(text) <= 5:
@@ -291,3 +309,59 @@ class TagModal(_Saving, WorkerModal):
             return
         core, pid = self.core, self.person["id"]
         self.save_with(lambda: core.tag_person(pid, add=add, remove=remove, risk_level=risk))
+
+
+class MoveModal(_Saving, WorkerModal):
+    """迁入另一户: the person joins another household of my grids, by its number."""
+
+    ERROR_ID = "#move-error"
+    CSS_PATH = "register.tcss"
+    BINDINGS = [
+        Binding("ctrl+s", "save", "tui.bind.save", id="move.save"),
+        Binding("escape", "cancel", "tui.bind.cancel", id="move.cancel"),
+    ]
+
+    def __init__(self, person: dict) -> None:
+        super().__init__()
+        self.person = person
+
+    def compose(self):
+        with Vertical(id="move-box", classes="modal-box"):
+            yield Static(tr("tuireg.move.title", name=self.person.get("name") or ""), classes="modal-title")
+            yield Static(tr("tuireg.field.move_household") + " *", classes="form-label")
+            yield Input(id="move-household", placeholder=tr("tuireg.hint.move_household"))
+            yield Static(tr("tuireg.field.move_relation"), classes="form-label")
+            yield Select(_options("relation"), id="person-relation", **_initial(None))
+            yield Static(tr("tuireg.field.previous_head"), classes="form-label")
+            yield Select(_options("relation"), id="person-previous", **_initial(None))
+            yield Static("", id="move-error", classes="error-text")
+            with Horizontal(classes="button-row"):
+                yield Button(tr("tuireg.save"), variant="primary", id="move-save")
+                yield Button(tr("tui.cancel"), id="move-cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#move-household").focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "move-save":
+            self.action_save()
+        elif event.button.id == "move-cancel":
+            self.action_cancel()
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+    def action_save(self) -> None:
+        household = self.query_one("#move-household", Input).value.strip()
+        if not household:
+            self.show_error(tr("tuireg.move.household_required"), "#move-household")
+            return
+
+        def select(widget: str):
+            value = self.query_one(widget, Select).value
+            return value if isinstance(value, str) else None
+
+        core, pid = self.core, self.person["id"]
+        relation, previous = select("#person-relation"), select("#person-previous")
+        self.save_with(lambda: core.move_person(pid, household=household, relation=relation,
+                                                previous_head_relation=previous))

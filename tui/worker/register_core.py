@@ -36,3 +36,18 @@ class RegisterOps:
 
     def tag_person(self, ref: str, *, add: list[str], remove: list[str], risk_level: int | None = None):
         return self._written(self.ops.tag(self.client, ref, add=add, remove=remove, risk_level=risk_level))
+
+    def add_household(self, *, grid: str, household_no: str, address: str):
+        return self._written(self.ops.add_household(self.client, grid=grid, household_no=household_no,
+                                                    address=address))
+
+    def restore_person(self, ref: str):
+        return self._written(self.ops.restore(self.client, ref))
+
+    def update_household(self, ref: str, **changes: Any):
+        return self._written(self.ops.update_household(self.client, ref, **changes))
+
+    def move_person(self, ref: str, *, household: str, relation: str | None = None,
+                    previous_head_relation: str | None = None):
+        return self._written(self.ops.move(self.client, ref, household=household, relation=relation or None,
+                                           previous_head_relation=previous_head_relation or None))

@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Static
 from tui.common.footer import LocalFooter
 from tui.common.i18n import code_label, fmt_time, tr
 from tui.worker.base import WorkerScreen
+from tui.worker.register_fields import register_lines
 
 # Fields worth comparing when a case action conflicts: what the worker saw vs what is there now.
 COMPARED = ("status", "level", "assignee", "version", "supervision", "title")
@@ -52,16 +53,19 @@ def describe_mine(item: dict) -> str:
         lines.append(f"{tr('tui.field.version')}: {item.get('base_version')}")
     if payload.get("action"):
         lines.append(f"{tr('tui.sync.action')}: {code_label('action', payload['action'])}")
-    for key in ("title", "note", "reason", "to_level", "assignee", "supervision", "case_id", "household_id"):
+    register = register_lines(payload, str(item.get("type") or ""))
+    lines += register  # which person or household, and what this write changes
+    for key in ("title", "note", "reason", "to_level", "assignee", "supervision", "case_id",
+                *(() if register else ("household_id",))):
         if payload.get(key):
             lines.append(f"{key}: {payload[key]}")
     return "\n".join(lines)
 
 
-def describe_server(obj: dict | None) -> str:
+def describe_server(obj: dict | None, kind: str = "") -> str:
     if not obj:
         return tr("tui.none")
-    lines = []
+    lines = register_lines(obj, kind)
     for key in COMPARED:
         if key in obj and obj[key] is not None:
             value = obj[key]
@@ -178,7 +182,7 @@ class SyncScreen(WorkerScreen):
         if error:
             mine += "\n" + tr("tui.sync.error", error=error)
         self.query_one("#conflict-mine", Static).update(mine)
-        self.query_one("#conflict-server", Static).update(describe_server(server_side(item)))
+        self.query_one("#conflict-server", Static).update(describe_server(server_side(item), str(item.get("type") or "")))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self.show_selected()
