@@ -472,3 +472,10 @@ MESSAGES.update({
     "text.line_break": ("只能填写一行：其中有换行{where}，请把内容合并为一行",
                         "must be on one line: it holds a line break{where}; put the text on one line"),
 })
+
+# dayprobe: a refused photo is named to the worker in the language of the upload.
+MESSAGES.update({
+    "blob.not_an_image": ("照片须为能解码的 JPEG、PNG 或 WebP 图片",
+                          "photos must be JPEG, PNG or WebP images that decode"),
+    "blob.too_large": ("一张照片最大{mb} MB", "a photo may be at most {mb} MB"),
+})

@@ -81,14 +81,16 @@ def put(engine: Engine, user: dict, sha: str, data: bytes) -> bool:
     change nothing but let this uploader read them (they evidently hold the photo already)."""
     check_hash(sha)
     if len(data) > MAX_BYTES:
-        raise ApiProblem(413, "Payload Too Large", f"a photo may be at most {MAX_BYTES // (1024 * 1024)} MB", code="too_large")
+        mb = MAX_BYTES // (1024 * 1024)
+        raise ApiProblem(413, "Payload Too Large", f"a photo may be at most {mb} MB", code="too_large",
+                         says=("photo", "blob.too_large", {"mb": mb}))
     if hashlib.sha256(data).hexdigest() != sha:
         raise ApiProblem(422, "Invalid input", "the content does not match its SHA-256", code="hash_mismatch",
                          errors=[{"field": "sha256", "message": "content hash differs"}])
     content_type = sniff_image(data)
     if content_type is None:
         raise ApiProblem(415, "Unsupported Media Type", "photos must be JPEG, PNG or WebP images that decode",
-                         code="not_an_image")
+                         code="not_an_image", says=("photo", "blob.not_an_image", {}))
     at = format_time(datetime.now(timezone.utc))
     created = True
     try:

@@ -1,0 +1,50 @@
+"""Faults found by living a day of each role through the real CLI against the real server
+(SQLite and PostgreSQL): each test failed before its fix."""
+
+from __future__ import annotations
+
+import io
+
+
+def _bomb_png() -> bytes:
+    """A real PNG of 64 million pixels in a few kilobytes: the client's magic-byte check lets it
+    through, the server's decoder (Pillow, pixel limit) refuses it."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("1", (8000, 8000)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_a_photo_the_server_refuses_quarantines_its_report_and_traps_nothing_else(cli, login, server_factory,
+                                                                                  tmp_path):
+    # A photo the server would not take made every push fail ("server refused the request"),
+    # exit 2: the report stayed `pending` (which outbox retry/discard refuse to touch), and every
+    # later write of the worker (a visit of another household) was stuck behind it, unseen.
+    server = server_factory()
+    login(server, "gw-001")
+    bomb = tmp_path / "bomb.png"
+    bomb.write_bytes(_bomb_png())
+    r = cli("incident", "report", "--category", "dispute", "--title", "楼道堆放杂物", "--photo", str(bomb),
+            "-o", "json")
+    assert r.code == 3, (r.out, r.err)
+    made = r.json()
+    assert made["sync"] == "rejected"
+    assert "photo" in r.err and "--photo" in r.err, r.err
+    assert server.db.scalar("SELECT count(*) FROM cases WHERE id = :i", i=made["id"]) == 0
+
+    household = cli("household", "list", "-o", "json").json()[0]
+    r = cli("visit", "log", household["id"], "--purpose", "routine", "-o", "json")
+    assert r.code == 0 and r.json()["sync"] == "synced", (r.out, r.err)
+    assert server.db.scalar("SELECT count(*) FROM visits WHERE id = :i", i=r.json()["id"]) == 1
+
+    r = cli("sync")
+    assert r.code == 3 and "case.report" in r.err and "photo" in r.err, r.err
+    r = cli("--lang", "zh", "incident", "report", "--category", "dispute", "--title", "又一张", "--photo", str(bomb))
+    assert r.code == 3 and "照片" in r.err and "JPEG" in r.err and "photos must" not in r.err, r.err
+    items = cli("outbox", "list", "-o", "json").json()
+    assert [i["state"] for i in items] == ["rejected", "rejected"] and items[0]["entity_id"] == made["id"]
+    for item in items:
+        assert cli("outbox", "discard", item["id"]).code == 0
+    assert cli("sync").code == 0
+    assert cli("outbox", "list", "-o", "json").json() == []
