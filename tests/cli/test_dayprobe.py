@@ -48,3 +48,33 @@ def test_a_photo_the_server_refuses_quarantines_its_report_and_traps_nothing_els
         assert cli("outbox", "discard", item["id"]).code == 0
     assert cli("sync").code == 0
     assert cli("outbox", "list", "-o", "json").json() == []
+
+
+def test_a_unit_sees_the_photos_of_the_case_dispatched_to_it_and_no_other_unit_does(cli, login, server_factory,
+                                                                                    tmp_path):
+    # DESIGN 14/15: a photo is readable by whoever has a case naming it in scope; a unit's scope
+    # is the cases dispatched to it. unit-zf, asked to clear a stall, got 404 for the photo of it.
+    import httpx
+
+    from tests.conftest import token_for
+    from tests.server.helpers import image_bytes
+
+    server = server_factory()
+    login(server, "gw-001")
+    photo = tmp_path / "stall.png"
+    photo.write_bytes(image_bytes("stall"))
+    made = cli("incident", "report", "--category", "city_management", "--title", "占道经营", "--photo", str(photo),
+               "-o", "json").json()
+    [sha] = made["photos"]
+    assert cli("case", "escalate", made["serial"], "--reason", "需镇执法队处置", "--to", "town").code == 0
+    login(server, "station-01", profile="station")
+
+    def status(username: str) -> int:
+        headers = {"Authorization": f"Bearer {token_for(server.url, username)}"}
+        return httpx.get(f"{server.url}/api/v1/blobs/{sha}", headers=headers, timeout=30).status_code
+
+    assert status("unit-zf") == 404  # not dispatched to it yet
+    assert cli("--profile", "station", "case", "dispatch", made["serial"], "--to", "610822100-ZF").code == 0
+    assert status("unit-zf") == 200
+    assert status("unit-zjj") == 404  # another unit
+    assert status("gw-002") == 404  # another grid
