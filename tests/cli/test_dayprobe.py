@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 
+from tests.cli.test_closed_loop import _report_to_town
+
 
 def _bomb_png() -> bytes:
     """A real PNG of 64 million pixels in a few kilobytes: the client's magic-byte check lets it
@@ -78,3 +80,49 @@ def test_a_unit_sees_the_photos_of_the_case_dispatched_to_it_and_no_other_unit_d
     assert status("unit-zf") == 200
     assert status("unit-zjj") == 404  # another unit
     assert status("gw-002") == 404  # another grid
+
+
+def test_mediation_and_alert_texts_refuse_control_characters_and_direction_overrides(cli, login, server_factory,
+                                                                                    tokens=None):
+    # DESIGN 14: text fields refuse C0/C1 controls and bidi overrides. A mediation's agreement
+    # number, participants and method, and an alert's acknowledgement note, took an ANSI escape
+    # (which repaints the station's terminal) or a U+202E as they were, and stored them.
+    import uuid
+    from datetime import datetime, timezone
+
+    import httpx
+
+    from tests.conftest import token_for
+
+    server = server_factory()
+    made = _report_to_town(cli, login, server, "占道经营")
+    st = ("--profile", "station")
+    assert cli(*st, "case", "dispatch", made["serial"], "--to", "610822100-ZF").code == 0
+    login(server, "unit-zf", profile="zf")
+    zf = ("--profile", "zf")
+    assert cli(*zf, "case", "sign", made["serial"]).code == 0
+    for flag, value in (("--agreement-no", "NO\x1b[31m1"), ("--participant", "王\u202e某"),
+                        ("--note", "ok\x07")):
+        r = cli(*zf, "case", "mediate", made["serial"], "--result", "agreed", "--agreement-no", "A-1",
+                "--participant", "王某", flag, value)
+        assert r.code == 2 and flag in r.err, (flag, r.err)
+    assert cli(*zf, "outbox", "list", "-o", "json").json() == []
+
+    alert = cli(*st, "alert", "list", "-o", "json").json()[0]
+    for value in ("seen\x07", "seen\u202e", "a\x1b[2J"):
+        r = cli(*st, "alert", "ack", alert["id"], "--note", value)
+        assert r.code == 2 and "--note" in r.err, (value, r.err)
+    r = cli(*st, "--lang", "zh", "alert", "ack", alert["id"], "--note", "seen\x07")
+    assert r.code == 2 and "控制字符" in r.err, r.err
+
+    # The server refuses them too, whoever writes the mutation.
+    now = datetime.now(timezone.utc).isoformat()
+    headers = {"Authorization": f"Bearer {token_for(server.url, 'station-01')}"}
+    body = {"device_id": "probe", "mutations": [
+        {"id": str(uuid.uuid4()), "type": "alert.ack", "created_at": now,
+         "payload": {"alert_id": alert["id"], "note": "x\x1b[2J"}},
+        {"id": str(uuid.uuid4()), "type": "case.act", "created_at": now, "base_version": None,
+         "payload": {"case_id": made["id"], "action": "comment", "note": "ok", "participants": ["\u202e"]}}]}
+    results = httpx.post(f"{server.url}/api/v1/sync/push", json=body, headers=headers, timeout=30).json()["results"]
+    assert [r["status"] for r in results] == ["rejected", "rejected"], results
+    assert server.db.scalar("SELECT ack_note FROM alerts WHERE id = :i", i=alert["id"]) is None
