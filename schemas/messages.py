@@ -478,4 +478,9 @@ MESSAGES.update({
     "blob.not_an_image": ("照片须为能解码的 JPEG、PNG 或 WebP 图片",
                           "photos must be JPEG, PNG or WebP images that decode"),
     "blob.too_large": ("一张照片最大{mb} MB", "a photo may be at most {mb} MB"),
+    "stats.no_division": (
+        "处置单位账号没有管辖区划，没有统计、指数和报表；本单位的事件用 gridctl case list --queue unit 查看",
+        "a unit account has no division, so no figures, index or report; see your unit's cases with "
+        "gridctl case list --queue unit",
+    ),
 })

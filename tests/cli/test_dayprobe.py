@@ -126,3 +126,27 @@ def test_mediation_and_alert_texts_refuse_control_characters_and_direction_overr
     results = httpx.post(f"{server.url}/api/v1/sync/push", json=body, headers=headers, timeout=30).json()["results"]
     assert [r["status"] for r in results] == ["rejected", "rejected"], results
     assert server.db.scalar("SELECT ack_note FROM alerts WHERE id = :i", i=alert["id"]) is None
+
+
+def test_a_unit_asking_for_figures_is_told_it_has_none_in_its_language(cli, login, server_factory):
+    # A unit has no division: `gridctl index`/`report` sent an empty division and answered
+    # "division code '' must be 6, 9, 12 or 15 digits" (exit 2), in English under --lang zh too.
+    server = server_factory()
+    login(server, "unit-zf")
+    for args in (("index",), ("report", "weekly", "--out", "w.html")):
+        r = cli(*args)
+        assert r.code == 4 and "unit" in r.err and "''" not in r.err, (args, r.err)
+        r = cli("--lang", "zh", *args)
+        assert r.code == 4 and "处置单位" in r.err and "division" not in r.err, (args, r.err)
+    # A malformed code is said in the user's language too.
+    login(server, "station-01", profile="st")
+    r = cli("--profile", "st", "--lang", "zh", "index", "--division", "12345")
+    assert r.code == 2 and "区划" in r.err and "must be" not in r.err, r.err
+    import httpx
+
+    from tests.conftest import token_for
+
+    headers = {"Authorization": f"Bearer {token_for(server.url, 'station-01')}", "Accept-Language": "zh-CN"}
+    for path in ("/stats/overview", "/stats/index", "/stats/report"):
+        r = httpx.get(f"{server.url}/api/v1{path}", params={"division": "6108"}, headers=headers, timeout=30)
+        assert r.status_code == 422 and "区划代码“6108”" in r.json()["detail"], (path, r.text)
