@@ -17,7 +17,8 @@ FIELD_FLAGS = {"note": "--note", "reason": "--reason", "to_level": "--to", "assi
                "title": "--title", "occurred_at": "--occurred-at", "photo": "--photo", "party": "--party",
                "purpose": "--purpose", "method": "--method", "next_visit": "--next-visit", "at": "--at", "person_ids": "--person",
                "profile": "--profile", "subcategory": "--subcategory", "scale": "--scale",
-               "agreement_no": "--agreement-no", "participants": "--participant"}
+               "agreement_no": "--agreement-no", "participants": "--participant", "description": "--description",
+               "parties": "--party", "concern": "--concern", "next_visit_due": "--next-visit"}
 
 
 def report_error(exc: BaseException) -> int:

@@ -150,3 +150,27 @@ def test_a_unit_asking_for_figures_is_told_it_has_none_in_its_language(cli, logi
     for path in ("/stats/overview", "/stats/index", "/stats/report"):
         r = httpx.get(f"{server.url}/api/v1{path}", params={"division": "6108"}, headers=headers, timeout=30)
         assert r.status_code == 422 and "区划代码“6108”" in r.json()["detail"], (path, r.text)
+
+
+ESC = "a\x1b[2Jb"
+
+
+def test_every_refused_flag_is_named_with_the_flag_and_a_label(cli, login, live_server):
+    # A refused --description, --party, --concern or --next-visit printed the message with no
+    # "check the value of --flag"; a refused `person move-out --to` named the field `moved_to`.
+    login(live_server, "gw-001")
+    household = cli("household", "list", "-o", "json").json()[0]
+    person = cli("person", "list", "--household", household["id"], "-o", "json").json()[0]
+    cases = [
+        (("incident", "report", "--category", "dispute", "--title", "t", "--description", ESC), "--description"),
+        (("incident", "report", "--category", "dispute", "--title", "t", "--party", ESC), "--party"),
+        (("visit", "log", household["id"], "--purpose", "routine", "--concern", ESC), "--concern"),
+        (("visit", "log", household["id"], "--purpose", "routine", "--next-visit", "2031-01-01"), "--next-visit"),
+        (("person", "move-out", person["id"], "--to", ESC), "--to"),
+    ]
+    for args, flag in cases:
+        for lang in ("en", "zh"):
+            r = cli("--lang", lang, *args)
+            assert r.code == 2 and flag in r.err, (lang, args, r.err)
+            assert "moved_to" not in r.err and "next_visit_due" not in r.err, r.err
+    assert cli("outbox", "list", "-o", "json").json() == []
