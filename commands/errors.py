@@ -18,7 +18,8 @@ FIELD_FLAGS = {"note": "--note", "reason": "--reason", "to_level": "--to", "assi
                "purpose": "--purpose", "method": "--method", "next_visit": "--next-visit", "at": "--at", "person_ids": "--person",
                "profile": "--profile", "subcategory": "--subcategory", "scale": "--scale",
                "agreement_no": "--agreement-no", "participants": "--participant", "description": "--description",
-               "parties": "--party", "concern": "--concern", "next_visit_due": "--next-visit"}
+               "parties": "--party", "concern": "--concern", "next_visit_due": "--next-visit",
+               "out": "--out"}
 
 
 def report_error(exc: BaseException) -> int:

@@ -174,3 +174,36 @@ def test_every_refused_flag_is_named_with_the_flag_and_a_label(cli, login, live_
             assert r.code == 2 and flag in r.err, (lang, args, r.err)
             assert "moved_to" not in r.err and "next_visit_due" not in r.err, r.err
     assert cli("outbox", "list", "-o", "json").json() == []
+
+
+def test_report_and_index_refuse_dates_with_no_figures_and_say_why_a_file_cannot_be_written(cli, login,
+                                                                                           server_factory, tmp_path):
+    # `report weekly --at 2099-01-01` wrote an empty report of 2098-12-29..2099-01-04 (exit 0), and
+    # `--out` into a missing folder printed "cannot write {path} ({detail})" as it was.
+    import httpx
+
+    from tests.conftest import token_for
+
+    server = server_factory()
+    login(server, "station-01")
+    out = str(tmp_path / "r.html")
+    for at in ("2099-01-01", "1900-01-01"):
+        for args in (("report", "weekly", "--out", out, "--at", at), ("index", "--at", at)):
+            r = cli(*args)
+            assert r.code == 2 and "--at" in r.err and at in r.err, (args, r.err)
+            r = cli("--lang", "zh", *args)
+            assert r.code == 2 and "--at" in r.err and "日期" in r.err, (args, r.err)
+    assert not (tmp_path / "r.html").exists()
+    missing = tmp_path / "no" / "such" / "r.html"
+    for lang, words in (("en", "No such file"), ("zh", "无法写入")):
+        r = cli("--lang", lang, "report", "weekly", "--out", str(missing))
+        assert r.code == 2 and str(missing) in r.err and words in r.err and "{" not in r.err, r.err
+        assert "--out" in r.err, r.err
+    headers = {"Authorization": f"Bearer {token_for(server.url, 'station-01')}", "Accept-Language": "zh-CN"}
+    for path, extra in (("/stats/index", {}), ("/stats/report", {"period": "week"})):
+        for at in ("2099-01-01", "1999-12-31"):
+            r = httpx.get(f"{server.url}/api/v1{path}", params={"at": at, **extra}, headers=headers, timeout=30)
+            assert r.status_code == 422 and at in r.json()["detail"] and "日期" in r.json()["detail"], (path, r.text)
+    r = httpx.get(f"{server.url}/api/v1/stats/report", params={"period": "week", "at": "2026-01-05"},
+                  headers=headers, timeout=30)
+    assert r.status_code == 200, r.text
