@@ -52,7 +52,17 @@ def governance_index(client: Client, *, division: str | None = None, level: str 
     if period not in PERIODS:
         raise InvalidInput("governance.error.period", field="period", hint_key="governance.hint.period", value=period)
     params = _params(division, at, client.now(), level=level, period=period)
-    return client.api.request("GET", "/stats/index", params=params).json()
+    return _get(client, "/stats/index", params)
+
+
+def _get(client: Client, path: str, params: dict) -> dict:
+    from gridctl.errors import NotFound
+
+    try:
+        return client.api.request("GET", path, params=params).json()
+    except NotFound:
+        # The only thing these reads look up is the division: name it.
+        raise NotFound("core.ref.not_found", field="division", ref=params.get("division", "")) from None
 
 
 def report_data(client: Client, kind: str, *, division: str | None = None, at: str | None = None) -> dict:
@@ -60,7 +70,7 @@ def report_data(client: Client, kind: str, *, division: str | None = None, at: s
     if kind not in REPORT_PERIODS:
         raise InvalidInput("governance.error.report_kind", field="kind", value=kind)
     params = _params(division, at, client.now(), period=REPORT_PERIODS[kind])
-    return client.api.request("GET", "/stats/report", params=params).json()
+    return _get(client, "/stats/report", params)
 
 
 def write_report(client: Client, kind: str, out: str, *, division: str | None = None, at: str | None = None,

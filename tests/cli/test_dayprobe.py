@@ -140,6 +140,10 @@ def test_a_unit_asking_for_figures_is_told_it_has_none_in_its_language(cli, logi
         assert r.code == 4 and "处置单位" in r.err and "division" not in r.err, (args, r.err)
     # A malformed code is said in the user's language too.
     login(server, "station-01", profile="st")
+    # Another town: named, not a bare "not found".
+    for args in (("index", "--division", "610822101"), ("report", "weekly", "--division", "610822101", "--out", "w.html")):
+        r = cli("--profile", "st", *args)
+        assert r.code == 5 and "610822101" in r.err and "scope" in r.err, r.err
     r = cli("--profile", "st", "--lang", "zh", "index", "--division", "12345")
     assert r.code == 2 and "区划" in r.err and "must be" not in r.err, r.err
     import httpx
