@@ -478,6 +478,9 @@ MESSAGES.update({
     "blob.not_an_image": ("照片须为能解码的 JPEG、PNG 或 WebP 图片",
                           "photos must be JPEG, PNG or WebP images that decode"),
     "blob.too_large": ("一张照片最大{mb} MB", "a photo may be at most {mb} MB"),
+    "auth.admin_only": ("只有系统管理员可以执行此操作", "only an admin may do this"),
+    "auth.reveal_admin_only": ("只有系统管理员可以查看完整的身份证号和电话",
+                               "only an admin may reveal ID numbers and phones"),
     "stats.at_range": (
         "日期{value}没有可统计的数据：请给出{first}至今天（{today}）之间的日期",
         "{value} is not a date with figures: give one from {first} to today ({today})",

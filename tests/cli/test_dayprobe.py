@@ -211,3 +211,17 @@ def test_report_and_index_refuse_dates_with_no_figures_and_say_why_a_file_cannot
     r = httpx.get(f"{server.url}/api/v1/stats/report", params={"period": "week", "at": "2026-01-05"},
                   headers=headers, timeout=30)
     assert r.status_code == 200, r.text
+
+
+def test_admin_only_refusals_are_said_in_chinese(cli, login, live_server):
+    # `gridctl --lang zh audit list` as a station printed "无权执行此操作: only an admin may do this".
+    import httpx
+
+    from tests.conftest import token_for
+
+    login(live_server, "station-01")
+    r = cli("--lang", "zh", "audit", "list")
+    assert r.code == 4 and "管理员" in r.err and "only an admin" not in r.err, r.err
+    headers = {"Authorization": f"Bearer {token_for(live_server.url, 'station-01')}", "Accept-Language": "zh-CN"}
+    r = httpx.get(f"{live_server.url}/api/v1/persons", params={"reveal": "true"}, headers=headers, timeout=30)
+    assert r.status_code == 403 and "管理员" in r.json()["detail"], r.text
