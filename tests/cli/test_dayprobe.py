@@ -225,3 +225,21 @@ def test_admin_only_refusals_are_said_in_chinese(cli, login, live_server):
     headers = {"Authorization": f"Bearer {token_for(live_server.url, 'station-01')}", "Accept-Language": "zh-CN"}
     r = httpx.get(f"{live_server.url}/api/v1/persons", params={"reveal": "true"}, headers=headers, timeout=30)
     assert r.status_code == 403 and "管理员" in r.json()["detail"], r.text
+
+
+def test_the_report_names_alert_kinds_in_words_in_both_languages(cli, login, live_server, tmp_path):
+    # The report's alerts section listed due_soon, follow_up_due, visit_overdue... as codes,
+    # in the zh report as in the en one.
+    from python_calamine import CalamineWorkbook
+
+    login(live_server, "station-01")
+    for lang, words in (("zh", "即将超期"), ("en", "Due soon")):
+        out = tmp_path / f"m-{lang}.xlsx"
+        html = tmp_path / f"m-{lang}.html"
+        assert cli("--lang", lang, "report", "monthly", "--out", str(out)).code == 0
+        assert cli("--lang", lang, "report", "monthly", "--out", str(html)).code == 0
+        book = CalamineWorkbook.from_path(str(out))
+        cells = {str(c) for name in book.sheet_names for row in book.get_sheet_by_name(name).to_python() for c in row}
+        assert words in cells and not cells & {"due_soon", "follow_up_due", "overdue", "visit_overdue"}, lang
+        text = html.read_text(encoding="utf-8")
+        assert words in text and ">due_soon<" not in text and ">visit_overdue<" not in text, lang
