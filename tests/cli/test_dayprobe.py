@@ -243,3 +243,18 @@ def test_the_report_names_alert_kinds_in_words_in_both_languages(cli, login, liv
         assert words in cells and not cells & {"due_soon", "follow_up_due", "overdue", "visit_overdue"}, lang
         text = html.read_text(encoding="utf-8")
         assert words in text and ">due_soon<" not in text and ">visit_overdue<" not in text, lang
+
+
+def test_the_dashboard_tells_a_unit_it_has_no_division_before_opening(cli, login, live_server, monkeypatch):
+    # `gridctl dashboard` as unit-zf opened on "the server refused the request: division: expected
+    # a division code" (the scope of a unit is its cases, not a division).
+    from tui.dashboard.app import DashboardApp
+
+    def opened(self, *a, **kw):
+        raise AssertionError("the dashboard opened")
+
+    monkeypatch.setattr(DashboardApp, "run", opened)
+    login(live_server, "unit-zf")
+    for lang, words in (("en", "case list --queue unit"), ("zh", "处置单位")):
+        r = cli("--lang", lang, "dashboard")
+        assert r.code == 4 and words in r.err and "division code" not in r.err, r.err
