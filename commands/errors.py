@@ -16,7 +16,10 @@ FIELD_FLAGS = {"note": "--note", "reason": "--reason", "to_level": "--to", "assi
                "supervision": "--level", "grid": "--grid", "grid_code": "--grid", "category": "--category",
                "title": "--title", "occurred_at": "--occurred-at", "photo": "--photo", "party": "--party",
                "purpose": "--purpose", "method": "--method", "next_visit": "--next-visit", "at": "--at", "person_ids": "--person",
-               "profile": "--profile", "subcategory": "--subcategory", "scale": "--scale"}
+               "profile": "--profile", "subcategory": "--subcategory", "scale": "--scale",
+               "agreement_no": "--agreement-no", "participants": "--participant", "description": "--description",
+               "parties": "--party", "concern": "--concern", "next_visit_due": "--next-visit",
+               "out": "--out"}
 
 
 def report_error(exc: BaseException) -> int:
@@ -27,8 +30,9 @@ def report_error(exc: BaseException) -> int:
         hint = exc.hint()
         if hint:
             print(hint, file=sys.stderr)
-        elif exc.field in FIELD_FLAGS and exc.exit_code == 2:
-            print(t("cli.hint.flag", flag=FIELD_FLAGS[exc.field]), file=sys.stderr)
+        elif exc.field and exc.exit_code == 2 and exc.field.split(".")[0] in FIELD_FLAGS:
+            # ``participants.1``: one item of a repeatable flag names the flag
+            print(t("cli.hint.flag", flag=FIELD_FLAGS[exc.field.split(".")[0]]), file=sys.stderr)
         return exc.exit_code
     if isinstance(exc, KeyboardInterrupt):
         print(t("cli.error.interrupted"), file=sys.stderr)

@@ -110,7 +110,7 @@ def sections(data: dict, lang: str) -> list[Section]:
                            note=t("report.note.no_alerts", lang=lang)))
     else:
         out.append(Section("alerts", t("report.section.alerts", lang=lang), h("kind", "raised", "cleared"),
-                           [[a["kind"], a["raised"], a["cleared"]] for a in alerts["by_kind"]]
+                           [[t(f"alert.kind.{a['kind']}", lang=lang), a["raised"], a["cleared"]] for a in alerts["by_kind"]]
                            + [[t("report.col.total", lang=lang), alerts["raised"], alerts["cleared"]]]))
     out.append(Section("overdue", t("report.section.overdue", lang=lang),
                        h("serial", "title", "grid", "status", "level", "due_at"),

@@ -158,7 +158,11 @@ def push(target, api=None, device_id: str | None = None, *, batch_size: int | No
         nonlocal done
         if not batch:
             return
-        _upload_photos(store, api, batch)
+        refused = _upload_photos(store, api, batch)
+        if refused:
+            _quarantine_refused_photos(store, batch, refused, report, blocks)
+            if not batch:
+                return
         body = [{"id": m["id"], "type": m["type"], "base_version": m["base_version"], "created_at": m["created_at"],
                  "payload": m["payload"]} for m in batch]
         response = api.push(device_id, body)
@@ -246,13 +250,48 @@ def _outstanding(store: Store, report: SyncReport) -> None:
     report.quarantined = len(report.quarantined_items)
 
 
-def _upload_photos(store: Store, api, batch: list[dict]) -> None:
+def _upload_photos(store: Store, api, batch: list[dict]) -> dict[str, str]:
+    """Upload the batch's photos the server lacks; answer the ones it refused (sha: its reason).
+
+    A photo the server will not take (not an image that decodes, too many pixels) is refused
+    every time: raising here would stop every push, the worker's other writes stuck behind it.
+    """
     from pathlib import Path
 
+    from gridctl.errors import InvalidInput
+
+    refused: dict[str, str] = {}
     for sha, path in store.blobs_to_upload({p for m in batch for p in _photos(m)}):
         if not api.blob_exists(sha):
-            api.put_blob(sha, Path(path).read_bytes())
+            try:
+                api.put_blob(sha, Path(path).read_bytes())
+            except InvalidInput as exc:
+                refused[sha] = exc.detail or exc.message()
+                continue
         store.mark_uploaded(sha)
+    return refused
+
+
+def _quarantine_refused_photos(store: Store, batch: list[dict], refused: dict[str, str], report: SyncReport,
+                               blocks: _Blocks) -> None:
+    """Take the mutations naming a refused photo out of ``batch`` as ``rejected`` (DESIGN §6): they
+    stay in the outbox, named, until the user retries or discards them; the rest goes on."""
+    from gridctl.i18n import t
+
+    with store.transaction() as conn:
+        for m in [m for m in batch if refused.keys() & set(_photos(m))]:
+            batch.remove(m)
+            reason = next(refused[p] for p in _photos(m) if p in refused)
+            detail = t("photo.refused", detail=reason)
+            problem = {"title": "Invalid input", "status": 422, "code": "photo_refused", "detail": detail,
+                       "errors": [{"field": "photos", "message": detail}]}
+            result = {"id": m["id"], "status": "rejected", "entity": ENTITY_OF[m["type"]],
+                      "entity_id": m["entity_id"], "problem": problem}
+            report.rejected += 1
+            store.set_outbox_state(conn, m["id"], "rejected", result=result, error=detail)
+            report.problems.append({"id": m["id"], "status": "rejected", "type": m["type"],
+                                    "entity_id": m["entity_id"], "detail": detail})
+            blocks.hold({**m, "state": "rejected"}, (m["id"], "rejected"))
 
 
 def _after_applied(store: Store, conn, m: dict, result: dict) -> None:

@@ -472,3 +472,22 @@ MESSAGES.update({
     "text.line_break": ("只能填写一行：其中有换行{where}，请把内容合并为一行",
                         "must be on one line: it holds a line break{where}; put the text on one line"),
 })
+
+# dayprobe: a refused photo is named to the worker in the language of the upload.
+MESSAGES.update({
+    "blob.not_an_image": ("照片须为能解码的 JPEG、PNG 或 WebP 图片",
+                          "photos must be JPEG, PNG or WebP images that decode"),
+    "blob.too_large": ("一张照片最大{mb} MB", "a photo may be at most {mb} MB"),
+    "auth.admin_only": ("只有系统管理员可以执行此操作", "only an admin may do this"),
+    "auth.reveal_admin_only": ("只有系统管理员可以查看完整的身份证号和电话",
+                               "only an admin may reveal ID numbers and phones"),
+    "stats.at_range": (
+        "日期{value}没有可统计的数据：请给出{first}至今天（{today}）之间的日期",
+        "{value} is not a date with figures: give one from {first} to today ({today})",
+    ),
+    "stats.no_division": (
+        "处置单位账号没有管辖区划，没有统计、指数和报表；本单位的事件用 gridctl case list --queue unit 查看",
+        "a unit account has no division, so no figures, index or report; see your unit's cases with "
+        "gridctl case list --queue unit",
+    ),
+})

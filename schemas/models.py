@@ -387,16 +387,18 @@ class CaseAct(Strict):
     unit: UnitCode | None = None
     co_units: list[UnitCode] = Field(default=[], max_length=10)
     satisfaction: Satisfaction | None = None
-    method: Annotated[str, Field(max_length=16)] | None = None  # follow-up or mediation method
+    # Lines of text like any other (DESIGN 14): no controls (an ANSI escape repaints whichever
+    # terminal shows the case) and no direction overrides.
+    method: Annotated[Line, Field(max_length=16)] | None = None  # follow-up or mediation method
     result: MediationResult | None = None
-    agreement_no: str | None = Field(default=None, max_length=64)
-    participants: list[Annotated[str, Field(min_length=1, max_length=50)]] = Field(default=[], max_length=30)
+    agreement_no: Line | None = Field(default=None, max_length=64)
+    participants: list[Annotated[Line, Field(min_length=1, max_length=50)]] = Field(default=[], max_length=30)
 
 
 class AlertAck(Strict):
     """``alert.ack``: a user saw an alert (DESIGN 16). A mutation, so it is made offline too."""
-    alert_id: str = Field(min_length=1, max_length=36)
-    note: str | None = Field(default=None, max_length=2000)
+    alert_id: Ref = Field(max_length=36)
+    note: Lines | None = Field(default=None, max_length=2000)
 
 
 class VisitLog(_Located):

@@ -39,7 +39,8 @@ def current_user(token: str = Depends(bearer_token), engine: Engine = Depends(ge
 
 def require_admin(user: dict = Depends(current_user)) -> dict:
     if user["role"] != "admin":
-        raise ApiProblem(403, "Forbidden", "only an admin may do this", code="forbidden")
+        raise ApiProblem(403, "Forbidden", "only an admin may do this", code="forbidden",
+                         says=("", "auth.admin_only", {}))
     return user
 
 

@@ -7,7 +7,7 @@ request is made.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timezone
 
 from gridctl.errors import InvalidInput
 from gridctl.ops.client import Client
@@ -15,10 +15,11 @@ from gridctl.ops.client import Client
 LEVELS = ("grid", "village", "town", "worker")
 PERIODS = ("week", "month", "quarter")
 REPORT_PERIODS = {"weekly": "week", "monthly": "month"}
+FIRST_DAY = date(2000, 1, 1)  # no case or visit is dated before (DESIGN 14)
 
 
-def _params(division: str | None, at: str | None, **more: str | None) -> dict:
-    from schemas.validators import InvalidValue, level_of_code
+def _params(division: str | None, at: str | None, now: datetime | None = None, **more: str | None) -> dict:
+    from schemas.validators import CST, InvalidValue, level_of_code
 
     params = {k: v for k, v in more.items() if v is not None}
     if division is not None:
@@ -30,9 +31,15 @@ def _params(division: str | None, at: str | None, **more: str | None) -> dict:
         params["division"] = division.strip()
     if at is not None:
         try:
-            params["at"] = date.fromisoformat(at.strip()).isoformat()
+            day = date.fromisoformat(at.strip())
         except ValueError:
             raise InvalidInput("governance.error.at", field="at", hint_key="governance.hint.at", value=at) from None
+        today = (now or datetime.now(timezone.utc)).astimezone(CST).date()
+        if not FIRST_DAY <= day <= today:
+            # The server refuses it too; said here first, naming the flag.
+            raise InvalidInput("governance.error.at_range", field="at", hint_key="governance.hint.at_range",
+                               value=day.isoformat(), first=FIRST_DAY.isoformat(), today=today.isoformat())
+        params["at"] = day.isoformat()
     return params
 
 
@@ -44,16 +51,26 @@ def governance_index(client: Client, *, division: str | None = None, level: str 
         raise InvalidInput("governance.error.level", field="level", hint_key="governance.hint.level", value=level)
     if period not in PERIODS:
         raise InvalidInput("governance.error.period", field="period", hint_key="governance.hint.period", value=period)
-    params = _params(division, at, level=level, period=period)
-    return client.api.request("GET", "/stats/index", params=params).json()
+    params = _params(division, at, client.now(), level=level, period=period)
+    return _get(client, "/stats/index", params)
+
+
+def _get(client: Client, path: str, params: dict) -> dict:
+    from gridctl.errors import NotFound
+
+    try:
+        return client.api.request("GET", path, params=params).json()
+    except NotFound:
+        # The only thing these reads look up is the division: name it.
+        raise NotFound("core.ref.not_found", field="division", ref=params.get("division", "")) from None
 
 
 def report_data(client: Client, kind: str, *, division: str | None = None, at: str | None = None) -> dict:
     """The data of the weekly or monthly report (server/services/report.py)."""
     if kind not in REPORT_PERIODS:
         raise InvalidInput("governance.error.report_kind", field="kind", value=kind)
-    params = _params(division, at, period=REPORT_PERIODS[kind])
-    return client.api.request("GET", "/stats/report", params=params).json()
+    params = _params(division, at, client.now(), period=REPORT_PERIODS[kind])
+    return _get(client, "/stats/report", params)
 
 
 def write_report(client: Client, kind: str, out: str, *, division: str | None = None, at: str | None = None,
@@ -73,5 +90,6 @@ def write_report(client: Client, kind: str, out: str, *, division: str | None = 
 
             write_html(data, out, lang)
     except OSError as exc:
-        raise InvalidInput("report.error.write", field="out", path=out, detail=exc.strerror or str(exc)) from None
+        # ``detail`` is the error's own suffix, not a parameter of the text: name it ``reason``.
+        raise InvalidInput("report.error.write", field="out", path=out, reason=exc.strerror or str(exc)) from None
     return data

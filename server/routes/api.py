@@ -139,7 +139,8 @@ def _audited(engine: Engine, user: dict, request: Request, entity: str, items: l
 
 def _check_reveal(user: dict, reveal: bool) -> None:
     if reveal and user["role"] != "admin":
-        raise ApiProblem(403, "Forbidden", "only an admin may reveal ID numbers and phones", code="forbidden")
+        raise ApiProblem(403, "Forbidden", "only an admin may reveal ID numbers and phones", code="forbidden",
+                         says=("", "auth.reveal_admin_only", {}))
 
 
 Reveal = Annotated[bool, Query(description="admin exports that reveal ID numbers and phones: audited")]

@@ -22,7 +22,8 @@ PERIOD = Query(None, description="week (Monday-based, +08:00), month or quarter;
 # The report comes weekly or monthly only (DESIGN §16): its schema says so, as the service checks.
 REPORT_PERIOD = Query(None, description="week (Monday-based, +08:00) or month; month if left out",
                       json_schema_extra={"enum": ["week", "month"]})
-AT = Query(None, description="a date YYYY-MM-DD inside the period; today (+08:00) if left out",
+AT = Query(None, description="a date YYYY-MM-DD inside the period, from 2000-01-01 to today (+08:00); "
+                             "today if left out (a date outside that range answers 422: it has no figures)",
            json_schema_extra={"format": "date"})
 
 

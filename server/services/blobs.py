@@ -15,9 +15,9 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from schemas.validators import format_time
-from server.db import blob_refs, blob_uploads, blobs
+from server.db import blob_refs, blob_uploads, blobs, cases
 from server.errors import ApiProblem, coded, not_found
-from server.scope import scope_clause
+from server.scope import case_scope, scope_clause
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 50_000_000
@@ -68,7 +68,16 @@ def may_read(engine: Engine, user: dict, sha: str) -> bool:
         if mine is not None:
             return True
         return conn.execute(select(blob_refs.c.sha256).where(
-            blob_refs.c.sha256 == sha, scope_clause(blob_refs.c.grid_code, user["scope"]))).first() is not None
+            blob_refs.c.sha256 == sha, _refs_in_scope(user))).first() is not None
+
+
+def _refs_in_scope(user: dict):
+    """The photo references a user's scope holds. A unit's scope is the cases dispatched to it
+    (DESIGN 15), not grids: it sees the photos of those cases, to find the stall it must clear."""
+    if user.get("role") == "unit":
+        return (blob_refs.c.entity == "case") & blob_refs.c.entity_id.in_(
+            select(cases.c.id).where(case_scope(cases, user)))
+    return scope_clause(blob_refs.c.grid_code, user["scope"])
 
 
 def exists(engine: Engine, user: dict, sha: str) -> bool:
@@ -81,14 +90,16 @@ def put(engine: Engine, user: dict, sha: str, data: bytes) -> bool:
     change nothing but let this uploader read them (they evidently hold the photo already)."""
     check_hash(sha)
     if len(data) > MAX_BYTES:
-        raise ApiProblem(413, "Payload Too Large", f"a photo may be at most {MAX_BYTES // (1024 * 1024)} MB", code="too_large")
+        mb = MAX_BYTES // (1024 * 1024)
+        raise ApiProblem(413, "Payload Too Large", f"a photo may be at most {mb} MB", code="too_large",
+                         says=("photo", "blob.too_large", {"mb": mb}))
     if hashlib.sha256(data).hexdigest() != sha:
         raise ApiProblem(422, "Invalid input", "the content does not match its SHA-256", code="hash_mismatch",
                          errors=[{"field": "sha256", "message": "content hash differs"}])
     content_type = sniff_image(data)
     if content_type is None:
         raise ApiProblem(415, "Unsupported Media Type", "photos must be JPEG, PNG or WebP images that decode",
-                         code="not_an_image")
+                         code="not_an_image", says=("photo", "blob.not_an_image", {}))
     at = format_time(datetime.now(timezone.utc))
     created = True
     try:
@@ -129,7 +140,7 @@ def check_named(conn: Connection, user: dict, photos: list[str], field: str = "p
             conn.execute(select(blob_uploads.c.sha256).where(
                 blob_uploads.c.sha256 == sha, blob_uploads.c.username == user["username"])).first() is not None
             or conn.execute(select(blob_refs.c.sha256).where(
-                blob_refs.c.sha256 == sha, scope_clause(blob_refs.c.grid_code, user["scope"]))).first() is not None)
+                blob_refs.c.sha256 == sha, _refs_in_scope(user))).first() is not None)
         if not ok:
             raise coded(422, field, "photo.not_held", sha=sha)
 

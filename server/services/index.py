@@ -97,6 +97,9 @@ def _t(day: date) -> str:
     return format_time(datetime(day.year, day.month, day.day, tzinfo=CST))
 
 
+FIRST_DAY = date(2000, 1, 1)  # no case or visit is dated before (DESIGN 14)
+
+
 def parse_params(period: str | None, level: str | None, at: str | None, now: datetime | None = None,
                  levels: tuple[str, ...] = LEVELS) -> tuple[str, str, date]:
     """The checked ``period``, ``level`` and ``at`` (today in field time by default)."""
@@ -108,13 +111,20 @@ def parse_params(period: str | None, level: str | None, at: str | None, now: dat
     if level not in levels:
         raise invalid("level", f"must be one of {', '.join(levels)}, got {level!r}", "stats.level",
                       value=level, allowed=", ".join(levels))
+    today = (now or datetime.now(timezone.utc)).astimezone(CST).date()
     if at is None or not at.strip():
-        day = (now or datetime.now(timezone.utc)).astimezone(CST).date()
+        day = today
     else:
         try:
             day = date.fromisoformat(at.strip())
         except ValueError:
             raise invalid("at", f"must be a date YYYY-MM-DD, got {at!r}", "stats.at", value=at) from None
+        if not FIRST_DAY <= day <= today:
+            # A period not yet begun (or before any record) has nothing to count: an empty report
+            # of 2099 would read as a quiet week, not as a typo (DESIGN 14: plausible dates).
+            raise invalid("at", f"{day.isoformat()} is not a date with figures: give one from "
+                          f"{FIRST_DAY.isoformat()} to today ({today.isoformat()})", "stats.at_range",
+                          value=day.isoformat(), first=FIRST_DAY.isoformat(), today=today.isoformat())
     return period, level, day
 
 

@@ -43,11 +43,19 @@ def _count(condition):
 
 
 def division_code(user: dict, division: str | None) -> str:
-    code = (division or (user["scope"][0] if user["scope"] else "")).strip()
+    if not division and not user["scope"]:
+        # A unit account has cases dispatched to it, no division: no figures to give.
+        from schemas.messages import message
+        from server.errors import ApiProblem
+
+        raise ApiProblem(403, "Forbidden", message("stats.no_division", "en"), code="stats.no_division",
+                         says=("", "stats.no_division", {}))
+    code = (division or user["scope"][0]).strip()
     try:
         level_of_code(code, field="division")
     except InvalidValue as exc:
-        raise invalid("division", exc.message("en"), exc.code) from None
+        # Its parameters let the problem be worded in the request's language.
+        raise invalid("division", exc.message("en"), exc.code, **exc.params) from None
     if not in_scope(code, user["scope"]):
         raise not_found("division")
     return code

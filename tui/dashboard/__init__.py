@@ -7,6 +7,12 @@ def check_division(code: str | None, scope: list[str]) -> str | None:
     """The division to show, checked before the screen opens: a bad --division is a usage
     error with its fix, not an empty dashboard."""
     if code is None:
+        if not scope:
+            # A unit account's scope is the cases dispatched to it, not a division: there are no
+            # figures to show, and an empty division only drew a refusal about code formats.
+            from gridctl.errors import Forbidden
+
+            raise Forbidden("figures.no_division", hint_key="figures.no_division.hint")
         return None
     from gridctl.errors import InvalidInput
     from gridctl.i18n import get_lang
