@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from commands.output import label, short_id, short_time, sync_label
-from gridctl.i18n import t
+from gridctl.i18n import joined, t
 
 
 def _ref(r: dict) -> str:
@@ -72,10 +72,10 @@ CASE_FIELDS = [
     ("due_at", "cli.col.due", lambda r: short_time(r.get("due_at"))),
     ("overdue", "cli.col.overdue", lambda r: "✓" if r.get("overdue") else ""),
     ("supervision", "cli.col.supervision", lambda r: "" if r.get("supervision") == "none" else label("supervision", r.get("supervision"))),
-    ("parties", "cli.col.parties", lambda r: "、".join(p.get("name", "") for p in r.get("parties") or [])),
+    ("parties", "cli.col.parties", lambda r: joined(p.get("name", "") for p in r.get("parties") or [])),
     ("photos", "cli.col.photos", lambda r: len(r.get("photos") or []) or ""),
     ("unit", "loop.col.unit", None),
-    ("co_units", "loop.col.co_units", lambda r: "、".join(r.get("co_units") or [])),
+    ("co_units", "loop.col.co_units", lambda r: joined(r.get("co_units") or [])),
     ("satisfaction", "loop.col.satisfaction", lambda r: label("satisfaction", r.get("satisfaction"))),
     ("followed_up_at", "loop.col.followed_up_at", lambda r: short_time(r.get("followed_up_at"))),
     ("mediations", "loop.col.mediations", lambda r: len(r.get("mediations") or []) or ""),
@@ -87,7 +87,7 @@ MEDIATION_COLUMNS = [
     ("result", "loop.col.result", lambda m: label("mediation_result", m.get("result"))),
     ("method", "loop.col.method", lambda m: label("mediation_method", m.get("method"))),
     ("agreement_no", "loop.col.agreement_no", None),
-    ("participants", "loop.col.participants", lambda m: "、".join(m.get("participants") or [])),
+    ("participants", "loop.col.participants", lambda m: joined(m.get("participants") or [])),
     ("actor", "cli.col.actor", None),
 ]
 
@@ -102,7 +102,7 @@ USER_LIST = [
     ("username", "loop.col.username", None),
     ("display_name", "loop.col.display_name", None),
     ("role", "loop.col.role", lambda r: label("role", r.get("role"))),
-    ("scope", "loop.col.scope", lambda r: r.get("unit") or "、".join(r.get("scope") or [])),
+    ("scope", "loop.col.scope", lambda r: r.get("unit") or joined(r.get("scope") or [])),
 ]
 
 STEP_COLUMNS = [
@@ -127,7 +127,7 @@ VISIT_LIST = [
 
 VISIT_DUE = [
     ("name", "cli.col.name", None),
-    ("tags", "cli.col.tags", lambda r: "、".join(label("tag", x) for x in r.get("tags") or [])
+    ("tags", "cli.col.tags", lambda r: joined(label("tag", x) for x in r.get("tags") or [])
      or (t("visit.due.household") if r.get("kind") == "household" else "")),
     ("household_no", "cli.col.household", None),
     ("last_visit", "cli.col.last_visit", None),
@@ -140,7 +140,7 @@ HOUSEHOLD_LIST = [
     ("household_no", "cli.col.household_no", None),
     ("head_name", "cli.col.head", None),
     ("members", "cli.col.members", None),
-    ("tags", "cli.col.tags", lambda r: "、".join(label("tag", x) for x in r.get("tags") or [])),
+    ("tags", "cli.col.tags", lambda r: joined(label("tag", x) for x in r.get("tags") or [])),
     ("address", "cli.col.address", None),
     ("id", "cli.col.id", lambda r: short_id(r["id"])),
     SYNC,
@@ -158,7 +158,7 @@ PERSON_LIST = [
     ("birth_date", "cli.col.birth_date", None),
     ("id_number", "cli.col.id_number", None),
     ("phone", "cli.col.phone", None),
-    ("tags", "cli.col.tags", lambda r: "、".join(label("tag", x) for x in r.get("tags") or [])),
+    ("tags", "cli.col.tags", lambda r: joined(label("tag", x) for x in r.get("tags") or [])),
     ("id", "cli.col.id", lambda r: short_id(r["id"])),
     SYNC,
 ]
@@ -181,7 +181,7 @@ PERSON_FIELDS = [
     ("phone", "cli.col.phone", None),
     ("relation_to_head", "cli.col.relation", lambda r: label("relation", r.get("relation_to_head"))),
     ("residence", "cli.col.residence", lambda r: label("residence", r.get("residence"))),
-    ("tags", "cli.col.tags", lambda r: "、".join(label("tag", x) for x in r.get("tags") or [])),
+    ("tags", "cli.col.tags", lambda r: joined(label("tag", x) for x in r.get("tags") or [])),
     ("care_level", "cli.col.care_level", lambda r: label("care_level", r.get("care_level"))),
     ("grid_code", "cli.col.grid", None), ("version", "cli.col.version", None), SYNC_FIELD,
 ]

@@ -13,7 +13,7 @@ from commands.output import Output, cache_note, render, render_fields, say, writ
 from commands.params import OUTPUT
 from commands.stdin_ids import STDIN, read_id_numbers
 from commands.state import open_client
-from gridctl.i18n import t
+from gridctl.i18n import joined, t
 
 def _fields(name, id_number, sex, birth_date, phone, relation, residence, tag, care_level) -> dict:
     """Command-line values (codes or Chinese labels) → person fields with codes."""
@@ -66,7 +66,7 @@ def _refuse_dropping_tags(person: dict, tags: list[str]) -> None:
     from gridctl.i18n import get_lang
     from schemas.codes import label
 
-    raise InvalidInput("probe13.tag_would_drop", tags="、".join(label("tag", t, get_lang()) for t in dropped),
+    raise InvalidInput("probe13.tag_would_drop", tags=joined(label("tag", t, get_lang()) for t in dropped),
                        id=person["id"][:18], add=tags[0] if tags else dropped[0], remove=dropped[0])
 
 

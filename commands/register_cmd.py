@@ -11,7 +11,7 @@ from commands.codes_arg import code_arg
 from commands.errors import handled
 from commands.output import Output, render, write_result
 from commands.state import open_client
-from gridctl.i18n import t
+from gridctl.i18n import joined, t
 
 OUTPUT = typer.Option(Output.table, "-o", "--output", help=t("cli.opt.output"))
 PERSON_ID = typer.Argument(..., metavar="ID", help=t("cli.arg.person"))
@@ -52,7 +52,7 @@ def _changes_text(changes: dict) -> str:
             values = value if isinstance(value, list) else [value]
             from gridctl.i18n import get_lang
 
-            return "、".join(label(tables[name], v, get_lang()) for v in values)
+            return joined(label(tables[name], v, get_lang()) for v in values)
         return str(value)
 
     if "household_no" in changes:  # the households by number, not by id (ops.person_history)

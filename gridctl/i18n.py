@@ -57,6 +57,11 @@ def get_lang() -> str:
     return _lang or set_lang(None)
 
 
+def joined(items, lang: str | None = None) -> str:
+    """Items in running text: 、 between Chinese ones, a comma between English ones."""
+    return ("、" if (lang or get_lang()) == "zh" else ", ").join(items)
+
+
 def catalogue(lang: str) -> dict[str, str]:
     """All messages of one language, merged from every domain file."""
     cat = _catalogues.get(lang)

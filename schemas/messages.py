@@ -267,6 +267,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "请用 --to 指定承办单位编码（可用 gridctl unit list 查看）",
         "name the unit to dispatch to with --to (see gridctl unit list)",
     ),
+    "workflow.co_unit_is_lead": (
+        "单位“{unit}”已是承办单位，不能同时作为协办单位：请从 --co 中去掉它",
+        "unit {unit} leads the case and cannot also assist it: leave it out of --co",
+    ),
     "workflow.unit_unknown": (
         "单位“{unit}”不存在或不服务于该事件所在区划（可用 gridctl unit list 查看）",
         "unit {unit!r} does not exist or does not serve this case's area (see gridctl unit list)",

@@ -300,7 +300,9 @@ def decide(
         lead = _text(unit)
         if not lead:
             raise WorkflowRefused("workflow.unit_required", "unit")
-        co = tuple(dict.fromkeys(c.strip() for c in co_units if c and c.strip() and c.strip() != lead))
+        co = tuple(dict.fromkeys(c.strip() for c in co_units if c and c.strip()))
+        if lead in co:  # said twice, it would be dropped from the helpers unseen
+            raise WorkflowRefused("workflow.co_unit_is_lead", "co_units", unit=lead)
         extra.update(unit=lead, co_units=co, restarts_clock=True)
     elif action == "sign":
         extra.update(restarts_clock=True)

@@ -32,6 +32,11 @@ def test_dispatched_case_from_report_to_satisfied_follow_up(cli, login, server_f
     assert r.code == 2 and "unit list" in r.err and "610822101-ZF" in r.err
     r = cli(*st, "case", "dispatch", made["serial"], "--to", "zf")
     assert r.code == 2 and "--to" in r.err
+    # The lead unit named again as a helper would be dropped from the helpers unseen: refused.
+    r = cli(*st, "case", "dispatch", made["serial"], "--to", "610822100-ZF", "--co", "610822100-ZF")
+    assert r.code == 2 and "unit 610822100-ZF leads the case and cannot also assist it" in r.err, r.err
+    r = cli(*st, "--lang", "zh", "case", "dispatch", made["serial"], "--to", "610822100-ZF", "--co", "610822100-ZF")
+    assert r.code == 2 and "不能同时作为协办单位" in r.err, r.err
     todo = [c["id"] for c in cli(*st, "case", "list", "-o", "json").json()]
     assert made["id"] in todo  # reported at town: the station's to act on
     r = cli(*st, "case", "dispatch", made["serial"], "--to", "610822100-ZF", "--co", "610822100-TWH",

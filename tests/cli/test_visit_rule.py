@@ -159,3 +159,18 @@ def test_every_household_is_due_a_visit_once_a_year(cli, world):
     assert "V17-0006" in due
     ok("person", "decease", alone["id"], "--date", day(1))
     assert "V17-0006" not in [i["household_no"] for i in cli("visit", "due", "-o", "json").json()]
+
+
+def test_tags_are_listed_in_the_readers_language(cli, world):
+    server, ok = world
+    ok("household", "add", "--grid", GW1_GRID, "--household-no", "V17-0007", "--address", "府兴路26号")
+    ok("person", "add", "V17-0007", "--name", "韩七", "--relation", "head", "--tag", "elderly_alone",
+       "--tag", "disabled")
+
+    def row(lang: str) -> str:
+        r = cli("--lang", lang, "visit", "due")
+        assert r.code == 0, r.err
+        return next(line for line in r.out.splitlines() if "韩七" in line)
+
+    assert "Elderly living alone, Disabled" in row("en")
+    assert "独居老人、残疾人" in row("zh")

@@ -167,7 +167,10 @@ def _do(c, action, who, at, **params):
 def test_the_closed_loop_with_a_unit_from_dispatch_to_an_unsatisfied_follow_up():
     c = case("accepted", "town")
     t1 = T0 + timedelta(hours=1)
-    c = _do(c, "dispatch", "station", t1, unit="610822100-ZF", co_units=["610822100-TWH", "610822100-ZF", " "],
+    with pytest.raises(wf.WorkflowRefused) as refused:  # the lead named again as a helper
+        _do(c, "dispatch", "station", t1, unit="610822100-ZF", co_units=["610822100-TWH", "610822100-ZF"])
+    assert (refused.value.code, refused.value.field) == ("workflow.co_unit_is_lead", "co_units")
+    c = _do(c, "dispatch", "station", t1, unit="610822100-ZF", co_units=["610822100-TWH", "610822100-TWH", " "],
             note="请执法队处置")
     assert (c["status"], c["unit"], c["co_units"], c["level"]) == ("dispatched", "610822100-ZF", ["610822100-TWH"], "town")
     assert parse_time(c["due_at"]) == t1 + timedelta(hours=24)  # due for signing

@@ -102,3 +102,30 @@ async def test_visits_due_puts_elderly_alone_first_and_opens_the_visit_form():
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is due
+
+
+@async_test
+async def test_letters_on_the_report_and_visit_forms_do_not_leave_them():
+    """With a select or a checkbox focused, 'q' quit the app (what was typed was lost) and 'n' or
+    'v' opened another form over the first."""
+    app = fixed_app("en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("n")
+        await settle(app, pilot)
+        report = app.screen
+        report.query_one("#report-title").value = "Wall cracks"
+        report.query_one("#report-category").focus()
+        await pilot.press("q", "v", "d")
+        await settle(app, pilot)
+        assert app.is_running and app.screen is report
+        assert report.query_one("#report-title").value == "Wall cracks"
+        await pilot.press("escape")
+        await settle(app, pilot)
+        await pilot.press("v")
+        await settle(app, pilot)
+        visit = app.screen
+        visit.query_one("#visit-met").focus()
+        await pilot.press("q", "n")
+        await settle(app, pilot)
+        assert app.is_running and app.screen is visit

@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from gridctl.i18n import get_lang, t
+from gridctl.i18n import get_lang, joined, t
 from schemas.codes import label
 
 # Grid work happens in China: showing times in China Standard Time keeps the screen identical

@@ -18,6 +18,7 @@ class ActionForm(WorkerModal):
     is queued; the core checks the full workflow again.
     """
 
+    IS_FORM = True  # the app's one-letter keys stay off while it is open (WorkerApp.check_action)
     CSS_PATH = "action_form.tcss"
     BINDINGS = [
         Binding("escape", "cancel", "tui.bind.cancel", id="action.cancel"),

@@ -9,7 +9,7 @@ from textual.widgets import Button, Static
 
 from schemas import workflow
 from tui.common.footer import LocalFooter
-from tui.common.i18n import code_label, fmt_time, localize_bindings, tr
+from tui.common.i18n import code_label, fmt_time, joined, localize_bindings, tr
 from tui.worker.base import WorkerScreen
 
 FIELDS = (
@@ -27,7 +27,7 @@ def mediation_text(m: dict) -> str:
     """One mediation record: when, result, method, agreement number, participants, note."""
     parts = [fmt_time(m.get("at")), code_label("mediation_result", m.get("result")),
              code_label("mediation_method", m.get("method")), m.get("agreement_no") or "",
-             "、".join(m.get("participants") or [])]
+             joined(m.get("participants") or [])]
     text = "  ".join(p for p in parts if p)
     return text + (f"\n    {m['note']}" if m.get("note") else "")
 
@@ -58,7 +58,7 @@ def field_value(case: dict, name: str, table: str | None) -> str:
     if name == "serial" and not value:
         return tr("tui.cases.no_serial")
     if name == "co_units":
-        return "、".join(value or [])
+        return joined(value or [])
     return "" if value is None else str(value)
 
 

@@ -7,7 +7,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Input, Static
 
 from tui.common.footer import LocalFooter
-from tui.common.i18n import code_label, tr
+from tui.common.i18n import code_label, joined, tr
 from tui.worker.base import WorkerScreen
 from tui.worker.core import Rows
 from tui.worker.household_form import HouseholdFormModal
@@ -19,7 +19,7 @@ SHOWN_AT_MOST = 500
 
 def member_row(p: dict) -> tuple[str, ...]:
     """One member as the table shows it; special-population tags only when the server sent them."""
-    tags = "、".join(code_label("tag", t) for t in p.get("tags") or [])
+    tags = joined(code_label("tag", t) for t in p.get("tags") or [])
     if p.get("risk_level") is not None:
         tags += f" ({tr('tuireg.risk', n=p['risk_level'])})"
     status = p.get("status") or "active"
@@ -120,7 +120,7 @@ class HouseholdsScreen(WorkerScreen):
         table.clear()
         for n, h in enumerate(self.items):
             table.add_row(str(h.get("household_no") or ""), str(h.get("head_name") or ""), str(h.get("members") or 0),
-                          "、".join(code_label("tag", t) for t in h.get("tags") or []), str(h.get("address") or ""),
+                          joined(code_label("tag", t) for t in h.get("tags") or []), str(h.get("address") or ""),
                           sync_cell(h), key=str(n))
         if len(rows.items) > len(self.items):
             summary = tr("tuireg.households.summary_first", n=len(self.items), total=len(rows.items))

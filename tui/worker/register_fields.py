@@ -3,7 +3,7 @@ stuck (conflict, rejected, waiting): which person, and what was changed on eithe
 
 from __future__ import annotations
 
-from tui.common.i18n import code_label, tr
+from tui.common.i18n import code_label, joined, tr
 
 # (field, label key, code table or None), in the order a worker reads a person or a household.
 REGISTER_FIELDS = (
@@ -31,7 +31,7 @@ def register_lines(obj: dict, kind: str) -> list[str]:
         if value is None or value == "" or (field == "status" and kind.startswith("household.")):
             continue
         if isinstance(value, list):
-            value = "、".join(code_label(table, v) if table else str(v) for v in value)
+            value = joined(code_label(table, v) if table else str(v) for v in value)
         elif table:
             value = code_label(table, value)
         lines.append(f"{tr(label)}: {value}")

@@ -33,6 +33,7 @@ def subcategory_options(category: str | None) -> list[tuple[str, str]]:
 
 
 class ReportScreen(WorkerScreen):
+    IS_FORM = True  # the app's one-letter keys stay off while it is open (WorkerApp.check_action)
     TITLE_KEY = "tui.report.title"
     CSS_PATH = "report.tcss"
     BINDINGS = [

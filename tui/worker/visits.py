@@ -9,7 +9,7 @@ from textual.widgets import Button, Checkbox, DataTable, Input, Select, Static, 
 
 from schemas import codes
 from tui.common.footer import LocalFooter
-from tui.common.i18n import code_label, tr
+from tui.common.i18n import code_label, joined, tr
 from tui.worker.base import WorkerScreen
 from tui.worker.core import Rows, error_text, is_user_error
 from tui.worker.forms import FormError, parse_optional_date
@@ -100,7 +100,7 @@ class VisitsDueScreen(WorkerScreen):
         table.clear()
         for n, item in enumerate(self.items):
             table.add_row(
-                "、".join(code_label("tag", tag) for tag in due_tags(item)) or tr("tui.due.any"),
+                joined(code_label("tag", tag) for tag in due_tags(item)) or tr("tui.due.any"),
                 str(item.get("household_no") or ""),
                 str(item.get("address") or ""),
                 str(item.get("name") or item.get("person_name") or ""),
@@ -120,6 +120,7 @@ class VisitsDueScreen(WorkerScreen):
 class VisitScreen(WorkerScreen):
     """Log visit. Without a household given, a search box picks one among my grids' households."""
 
+    IS_FORM = True  # the app's one-letter keys stay off while it is open (WorkerApp.check_action)
     TITLE_KEY = "tui.visit.title"
     CSS_PATH = "visits.tcss"
     BINDINGS = [
