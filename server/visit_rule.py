@@ -8,9 +8,17 @@ text of a list of UUIDs, so "names them" is a substring test, which both databas
 
 from __future__ import annotations
 
-from sqlalchemy import and_, func, or_, select, true
+from sqlalchemy import and_, func, or_, select, text, true
 
-from server.db import persons, visits
+from server.db import TAGGED_PREDICATE, persons, visits
+from server.scope import prefix_clause
+
+
+def followed_people(code: str) -> tuple:
+    """WHERE conditions of the people visits are due to under division ``code``: tagged (the
+    predicate's literal text, so the partial index serves it) and still in the register (DESIGN 17)."""
+    return (prefix_clause(persons.c.grid_code, code), text(f"persons.{TAGGED_PREDICATE}"),
+            persons.c.status == "active")
 
 
 def counts_for_person():

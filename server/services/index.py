@@ -41,12 +41,12 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import TIMESTAMP, Integer, case as when, cast, extract, func, literal_column, select, text
+from sqlalchemy import TIMESTAMP, Integer, case as when, cast, extract, func, literal_column, select
 from sqlalchemy.engine import Engine
 
 from schemas import population
 from schemas.validators import CST, format_time
-from server.db import TAGGED_PREDICATE, case_day_counts, case_steps, cases, divisions, households, persons, users, visits
+from server.db import case_day_counts, case_steps, cases, divisions, households, persons, users, visits
 from server.errors import invalid, not_found
 from server import visit_rule
 from server.scope import prefix_clause
@@ -342,9 +342,7 @@ def _grid_coverage(conn, code: str, ends: list[date], frequencies: dict[str, int
                                 population.DEFAULT_VISIT_FREQUENCY_DAYS["severe_mental_high_risk"])
     every_days = sorted(set(freq.values()) | {high_days})
     ends_t = [_t(end) for end in ends]
-    # Only people still in the register are due visits (DESIGN 17).
-    tagged = (prefix_clause(persons.c.grid_code, code), text(f"persons.{TAGGED_PREDICATE}"),
-              persons.c.status == "active")
+    tagged = visit_rule.followed_people(code)
     last = (select(persons.c.id,
                    *(func.max(when((visits.c.visited_at < e, visits.c.visited_at), else_=None)).label(f"last_{n}")
                      for n, e in enumerate(ends_t)))

@@ -25,7 +25,7 @@ from sqlalchemy.engine import Engine
 from schemas import population
 from schemas.validators import CST, InvalidValue, format_time, in_scope, level_of_code
 from schemas.workflow import LEVEL_ORDER, OPEN_STATUSES, UNFINISHED_STATUSES
-from server.db import (TAGGED_PREDICATE, UNFINISHED_PREDICATE, case_day_counts, case_steps, cases, divisions, persons,
+from server.db import (UNFINISHED_PREDICATE, case_day_counts, case_steps, cases, divisions, persons,
                        visits)
 from server.errors import invalid, not_found
 from server import visit_rule
@@ -234,8 +234,7 @@ def _visit_coverage(conn, code: str, now: datetime) -> list[dict]:
     """
     import json
 
-    tagged = (prefix_clause(persons.c.grid_code, code), text(f"persons.{TAGGED_PREDICATE}"),
-              persons.c.status == "active")
+    tagged = visit_rule.followed_people(code)
     last_visit = (select(persons.c.id, func.max(visits.c.visited_at).label("last"))
                   .select_from(persons.join(visits, visit_rule.counts_for_person()))
                   .where(*tagged).group_by(persons.c.id).subquery())
