@@ -29,6 +29,7 @@ PERSON_LIFE_FIELDS = [
     ("moved_to", "register.col.moved_to", None),
     ("status_date", "register.col.status_date", None),
     ("risk_level", "register.col.risk_level", None),
+    ("followed_since", "register.col.followed_since", None),
 ]
 
 HISTORY = [

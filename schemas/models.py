@@ -249,6 +249,9 @@ class Person(Out):
     moved_to: str | None = None
     status_date: date | None = None
     risk_level: int | None = None
+    # The day they came to be followed as a special population (their first visit is due one
+    # frequency after it); set by the server, for the roles that see special populations only.
+    followed_since: date | None = None
 
 
 class PersonChange(Out):

@@ -61,7 +61,7 @@ def visible_record(person: dict, role: str) -> dict:
     if role in SEES_SENSITIVE:
         return person
     out = dict(person, tags=[t for t in person.get("tags") or [] if t not in SENSITIVE_TAGS])
-    for name in SENSITIVE_FIELDS:
+    for name in SENSITIVE_FIELDS + ("followed_since",):  # the day says that someone is followed
         if name in out:
             out[name] = None
     return out
@@ -96,13 +96,35 @@ def visit_counts_for(visit: Mapping, person_id: str) -> bool:
     return not named or person_id in named
 
 
-def due_date(last: date | None, every: int, planned: date | None, today: date) -> date:
+def due_date(last: date | None, every: int, planned: date | None, today: date,
+             since: date | None = None) -> date:
     """When the person's next visit is due: their frequency after the last visit that counted for
     them, or earlier when that visit planned the next one sooner (``--next-visit``); a plan later
-    than the rule does not postpone it. Never visited: due today."""
+    than the rule does not postpone it. Never visited: their frequency after the day they came to be
+    followed (``since``, see ``followed_since``), or today when that day is not known."""
     if last is None:
-        return today
+        return today if since is None else since + timedelta(days=every)
     due = last + timedelta(days=every)
     if planned is not None and last <= planned < due:
         return planned
     return due
+
+
+# A person never visited is due their first visit one frequency after the day they came to be
+# followed: the day a special-population tag was given to someone who had none (a registration
+# with one counts). The server keeps that day (``persons.followed_since``), so that the due list,
+# the ``visit_overdue`` alert and the figures all start the same clock; a person whose last tag
+# is taken off has none, and a new one starts it again.
+FOLLOWED_TAGS = frozenset(t for t in DEFAULT_VISIT_FREQUENCY_DAYS if t not in PSEUDO_KEYS)
+
+
+def followed_since(old_tags: Iterable[str] | None, new_tags: Iterable[str], stored: str | None,
+                   today: date) -> str | None:
+    """The ``followed_since`` day (ISO text) a person has once their tags go from ``old_tags``
+    (None: a new person) to ``new_tags``: the stored day while they stay followed, today when they
+    become followed, None when they are not."""
+    if FOLLOWED_TAGS.isdisjoint(new_tags):
+        return None
+    if stored and old_tags is not None and not FOLLOWED_TAGS.isdisjoint(old_tags):
+        return stored
+    return today.isoformat()

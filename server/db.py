@@ -129,6 +129,9 @@ persons = Table(
     Column("moved_to", String(200)),
     Column("status_date", String(10)),
     Column("risk_level", Integer),
+    # The day (China time) the person came to be followed as a special population: their first
+    # visit is due one frequency after it (schemas.population.followed_since; migration 0014).
+    Column("followed_since", String(10)),
 )
 
 # A person's history in the register (DESIGN 17): one row per applied change, who and when,

@@ -28,6 +28,7 @@ from datetime import date, datetime, timedelta, timezone
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Engine
 
+from schemas import population
 from schemas import workflow as wf
 from schemas.ids import uuid7
 from schemas.validators import CST, format_time, make_id_number
@@ -197,6 +198,14 @@ class _Seeder:
         self.persons.append(p)
         self.feed.append(("person", p["id"], gcode, 1))
         return p
+
+    def followed_since(self, person: dict) -> str | None:
+        """The day a tagged person came to be followed: some months to a few years before the
+        seed (a first visit long since due), drawn from their id so that seeding stays repeatable."""
+        if population.FOLLOWED_TAGS.isdisjoint(person["tags"]):
+            return None
+        days = 120 + int(person["id"][-6:], 16) % 900
+        return (self.now.astimezone(CST).date() - timedelta(days=days)).isoformat()
 
     def _family(self, hid: str, gcode: str, today: date) -> list[dict]:
         rnd = self.rnd
@@ -478,7 +487,8 @@ def seed(engine: Engine, scale: str = "full", now: datetime | None = None,
             if rows:
                 conn.execute(insert(table), rows)
         if s.persons:
-            conn.execute(insert(persons), [dict(p, tags=json.dumps(p["tags"])) for p in s.persons])
+            conn.execute(insert(persons), [dict(p, tags=json.dumps(p["tags"]), followed_since=s.followed_since(p))
+                                           for p in s.persons])
         if s.serials:
             conn.execute(insert(serial_counters), [{"prefix": k, "last": v} for k, v in s.serials.items()])
         feed.record_many(conn, s.feed)

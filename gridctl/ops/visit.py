@@ -79,7 +79,7 @@ def _people_due(client: Client, by_home: dict, households: dict, today: date, ho
         if not tags:
             continue
         last, planned = _last_visit_of(person["id"], by_home.get(person["household_id"], ()))
-        due = population.due_date(last, every, planned, today)
+        due = population.due_date(last, every, planned, today, _day(person.get("followed_since")))
         if due <= horizon:
             items.append(_due_item(
                 "person", last, due, every, today, person["household_id"], households.get(person["household_id"], {}),
@@ -134,6 +134,14 @@ def _visits_by_household(client: Client) -> dict[str, list[dict]]:
         by_home.setdefault(hid, []).append({"visited_at": visited_at, "met": met is None or bool(met),
                                             "named": named, "next_visit_due": planned})
     return by_home
+
+
+def _day(text: str | None) -> date | None:
+    """A stored day, or None when there is none (a server before ``followed_since``) or it is not one."""
+    try:
+        return date.fromisoformat(text) if text else None
+    except (TypeError, ValueError):
+        return None
 
 
 def _last_visit_of(person_id: str | None, visits: Iterable[dict]) -> tuple[date | None, date | None]:

@@ -394,13 +394,15 @@ def _spikes(conn: Connection, b: _Batch, subjects: list[str]) -> None:
 def _people(conn: Connection, b: _Batch, person_ids: list[str], frequency: dict[str, int]) -> None:
     """visit_overdue of these people: a special-population tag, due date (their last visit that
     counted for them + its frequency, or the sooner next visit it planned) 7 days past. A person
-    never visited has no due date yet (``visit due`` lists them as due today)."""
+    never visited is due one frequency after the day they came to be followed (``followed_since``;
+    without one, as on rows no release has stamped, there is no due date to be late for)."""
     now = b.now
     today = now.astimezone(CST).date()
     people, last = [], {}
     for chunk in _chunks(person_ids):
         people += conn.execute(select(persons.c.id, persons.c.name, persons.c.grid_code, persons.c.household_id,
-                                      persons.c.tags, persons.c.risk_level).where(persons.c.id.in_(chunk))).all()
+                                      persons.c.tags, persons.c.risk_level, persons.c.followed_since)
+                               .where(persons.c.id.in_(chunk))).all()
         last.update(visit_rule.last_visits(conn, chunk))
     have = _alert_rows(conn, "person", person_ids)
     for p in people:
@@ -417,6 +419,10 @@ def _people(conn: Connection, b: _Batch, person_ids: list[str], frequency: dict[
             due_at = rule_due if due >= rule_due.astimezone(CST).date() else \
                 datetime.combine(due + timedelta(days=1), datetime.min.time(), CST)
             late_at = due_at + VISIT_GRACE
+        elif every is not None and p.followed_since:
+            # Never visited: the first visit is due by the end of its due day.
+            due = population.due_date(None, every, None, today, date.fromisoformat(p.followed_since))
+            late_at = datetime.combine(due + timedelta(days=1), datetime.min.time(), CST) + VISIT_GRACE
         late = late_at is not None and now > late_at
         b.timers[("person", p.id)] = late_at + timedelta(seconds=1) if late_at is not None and not late else None
         b.set("visit_overdue", "person", p.id, late, have.get((p.id, "visit_overdue")), grid_code=p.grid_code,

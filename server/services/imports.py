@@ -21,15 +21,17 @@ import secrets
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from typing import Any, Iterable
 
 from sqlalchemy import Float, Integer, String, bindparam, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
+from schemas import population
 from schemas import rows as row_rules
 from schemas.collector import collector_held
 from schemas.ids import uuid7
-from schemas.validators import in_scope, level_of_code, parent_code
+from schemas.validators import CST, in_scope, level_of_code, parent_code
 from server import auth, feed
 from server.db import divisions, households, persons, units, users
 from server.db import feed as feed_table
@@ -524,7 +526,8 @@ PERSON_COLUMNS = ("name", "sex", "birth_date", "relation_to_head", "phone", "tag
 LIFE_COLUMNS = ("key_person_type", "status", "moved_to", "status_date", "risk_level")
 # The columns of a new person's and a new household's insert, every one given: the rows go to
 # the driver as they are built, without a tuple more per row for a default.
-_NEW_PERSON_NAMES = ("id", "household_id", "grid_code", "id_number", "version") + PERSON_COLUMNS + LIFE_COLUMNS
+_NEW_PERSON_NAMES = ("id", "household_id", "grid_code", "id_number", "version") + PERSON_COLUMNS + LIFE_COLUMNS \
+    + ("followed_since",)
 _HOME_NAMES = ("id", "household_no", "grid_code", "address", "lat", "lon", "head_person_id", "version")
 
 
@@ -569,6 +572,8 @@ def _import_persons(conn: Connection, user: dict, good: list, result: _Result, _
     person_inserts, person_updates, seen = [], [], {}
     changed: list[tuple] = []  # (person id, grid, stored row, new values, household id): their history
     new_ids = iter(_uuid7s(len(good) + len({r["household_no"] for _, r in good})))
+    today = datetime.now(CST).date()
+    since_today, followed = today.isoformat(), population.FOLLOWED_TAGS
     for index, row in good:
         grid, number, idn = row["grid_code"], row["household_no"], row["id_number"]
         problem = grid_problem[grid]
@@ -612,7 +617,8 @@ def _import_persons(conn: Connection, user: dict, good: list, result: _Result, _
             person_inserts.append((pid, home_id, grid, idn, 1, row["name"], row["sex"], row["birth_date"],
                                    row["relation_to_head"], row["phone"], _tags_json(row["tags"]),
                                    row["residence"], row["care_level"], life["key_person_type"], life["status"],
-                                   life["moved_to"], life["status_date"], life["risk_level"]))
+                                   life["moved_to"], life["status_date"], life["risk_level"],
+                                   None if followed.isdisjoint(row["tags"] or ()) else since_today))
             result.created_row(index)
             result.feed.append(("person", pid, grid, 1))
             pid_of[idn] = pid
@@ -620,6 +626,8 @@ def _import_persons(conn: Connection, user: dict, good: list, result: _Result, _
         values = {k: row.get(k) for k in PERSON_COLUMNS}
         values["tags"] = _tags_json(values["tags"])
         values.update(life)
+        values["followed_since"] = population.followed_since(json.loads(old.tags or "[]"), row["tags"] or (),
+                                                             old.followed_since, today)
         if old.household_id == home_id and old.grid_code == grid and all(
                 _same(k, getattr(old, k), v) for k, v in values.items()):
             pid = old.id
@@ -663,7 +671,7 @@ def _import_persons(conn: Connection, user: dict, good: list, result: _Result, _
     if person_updates:
         conn.execute(update(persons).where(persons.c.id == bindparam("b_id")).values(
             household_id=bindparam("household_id"), grid_code=bindparam("grid_code"), version=bindparam("version"),
-            **{k: bindparam(k) for k in PERSON_COLUMNS + LIFE_COLUMNS}), person_updates)
+            **{k: bindparam(k) for k in PERSON_COLUMNS + LIFE_COLUMNS + ("followed_since",)}), person_updates)
         # DESIGN 17: who changed whom, and what, whether by command or by file (probe13: a death
         # recorded by import left no history). Only changed people: an import of new ones adds none.
         from server.services import lifecycle

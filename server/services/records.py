@@ -51,7 +51,7 @@ def person_out(row, user: dict) -> dict:
         "relation_to_head": row.relation_to_head, "residence": row.residence, "tags": json.loads(row.tags or "[]"),
         "key_person_type": row.key_person_type, "care_level": row.care_level, "version": row.version,
         "status": row.status or "active", "moved_to": row.moved_to, "status_date": row.status_date,
-        "risk_level": row.risk_level,
+        "risk_level": row.risk_level, "followed_since": row.followed_since,
     }, user["role"])
 
 

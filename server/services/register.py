@@ -9,7 +9,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
 from schemas import population
-from schemas.validators import CLOCK_SKEW, format_time, in_scope, is_masked
+from schemas.validators import CLOCK_SKEW, CST, format_time, in_scope, is_masked
 from server import feed
 from server.db import divisions, households, persons, visits
 from server.errors import ApiProblem, coded, invalid, not_found
@@ -189,6 +189,9 @@ def upsert_person(conn: Connection, user: dict, p, base_version: int | None) -> 
         values["risk_level"] = None
     if values.get("status") == "active":
         values.update(moved_to=None, status_date=None)
+    values["followed_since"] = population.followed_since(
+        json.loads(row.tags or "[]") if row is not None else None, json.loads(values["tags"]),
+        row.followed_since if row is not None else None, datetime.now(CST).date())
     born = values.get("birth_date") or (str(row.birth_date)[:10] if row is not None and row.birth_date else None)
     if values.get("status_date") and born and str(values["status_date"]) < str(born):
         # A move out or death before the person was born: a typing error, never a fact (DESIGN 9).

@@ -124,12 +124,12 @@ def test_move_out_keeps_the_record_leaves_the_lists_and_the_visits_due(cli, worl
     server, admin, ok = world
     household, head = _household_with_head(ok, "R17-0004")
     wife = ok("person", "add", "R17-0004", "--name", "李秀英", "--relation", "spouse", "--tag", "elderly_alone")
-    due = cli("visit", "due", "-o", "json").json()
+    due = cli("visit", "due", "--within", "7", "-o", "json").json()  # her first visit: within the week
     assert wife["id"] in [i["person_id"] for i in due]
 
     moved = ok("person", "move-out", wife["id"], "--to", "西安市雁塔区", "--date", "2026-11-01")
     assert (moved["status"], moved["moved_to"], moved["status_date"]) == ("moved_out", "西安市雁塔区", "2026-11-01")
-    assert wife["id"] not in [i["person_id"] for i in cli("visit", "due", "-o", "json").json()]
+    assert wife["id"] not in [i["person_id"] for i in cli("visit", "due", "--within", "7", "-o", "json").json()]
     shown = cli("household", "show", "R17-0004", "-o", "json").json()
     assert [p["name"] for p in shown["persons"]] == ["王建国"]
     everyone = cli("household", "show", "R17-0004", "--all", "-o", "json").json()
@@ -205,7 +205,7 @@ def test_tags_special_populations_and_visit_frequency_by_risk(cli, world):
     assert (r.json()["tags"], r.json()["risk_level"]) == (["severe_mental"], 4)
 
     def due_every() -> int | None:
-        items = [i for i in cli("visit", "due", "-o", "json").json() if i["person_id"] == head["id"]]
+        items = [i for i in cli("visit", "due", "--within", "90", "-o", "json").json() if i["person_id"] == head["id"]]
         return items[0]["every_days"] if items else None
 
     assert due_every() == 14

@@ -49,18 +49,19 @@ def test_a_visit_counts_for_those_it_met_and_named(cli, world):
     father = ok("person", "add", "V17-0001", "--name", "孙老汉", "--relation", "head", "--tag", "elderly_alone")
     son = ok("person", "add", "V17-0001", "--name", "孙八", "--relation", "son", "--tag", "severe_mental",
              "--risk-level", "4")
-    today = day(0)
-    assert due_of(cli, son)["due"] == today and due_of(cli, son)["last_visit"] is None
+    # Never visited: the first visit is due one frequency after he came to be followed (today).
+    first = day(-14)
+    assert due_of(cli, son)["due"] == first and due_of(cli, son)["last_visit"] is None
 
-    # The father was visited two days ago: due in five days; the son, not named, is still due today.
+    # The father was visited two days ago: due in five days; the son, not named, is still not visited.
     ok("visit", "log", "V17-0001", "--purpose", "care", "--person", father["id"], "--at", at(2))
     assert (due_of(cli, father)["due"], due_of(cli, father)["last_visit"]) == (day(-5), day(2))
-    assert due_of(cli, son)["due"] == today
+    assert due_of(cli, son)["due"] == first
     # A phone call that did not reach the son is logged, and still no visit of him; the worker is told.
     r = cli("visit", "log", "V17-0001", "--purpose", "key_person", "--method", "phone", "--person", son["id"],
             "--not-met")
     assert r.code == 0 and "Not met: it does not count as anyone's visit" in r.err + r.out, (r.out, r.err)
-    assert due_of(cli, son)["due"] == today
+    assert due_of(cli, son)["due"] == first
     # Met three days ago: at risk 4 he is due every 14 days, not quarterly.
     ok("visit", "log", "V17-0001", "--purpose", "key_person", "--person", son["id"], "--at", at(3))
     assert (due_of(cli, son)["due"], due_of(cli, son)["every_days"]) == (day(-11), 14)
@@ -168,9 +169,11 @@ def test_tags_are_listed_in_the_readers_language(cli, world):
        "--tag", "disabled")
 
     def row(lang: str) -> str:
-        r = cli("--lang", lang, "visit", "due")
+        # (first visit due within the week of being followed)
+        r = cli("--lang", lang, "visit", "due", "--within", "7")
         assert r.code == 0, r.err
-        return next(line for line in r.out.splitlines() if "韩七" in line)
+        return next(line for line in r.out.splitlines() if "韩七" in line and "V17-0007" in line
+                    and "yearly" not in line and "每年" not in line)
 
     assert "Elderly living alone, Disabled" in row("en")
     assert "独居老人、残疾人" in row("zh")

@@ -422,3 +422,58 @@ def test_visit_overdue_counts_the_visits_that_met_the_person_and_the_risk_and_pl
     assert (alert["state"], alert["params"]["due"], alert["params"]["days_late"]) == ("open", planned, 8)
     applied(gw1.push(visit(ago(minutes=5), person_ids=[patient])))
     assert find(gw1, "visit_overdue", patient)["state"] == "cleared"
+
+
+def test_a_person_never_visited_is_late_one_frequency_and_the_grace_after_coming_to_be_followed(server, api):
+    """A followed person nobody has visited raised no alert at all: their first visit is due one
+    frequency after the day they came to be followed (``followed_since``), and 7 days past that
+    they are late like anyone else. Untagging stops the clock; a new tag starts it again."""
+    gw1 = api("gw-001")
+    hid = new_household(gw1)
+    pid = uuid7()
+    today = datetime.now(CST).date()
+    applied(gw1.push({"id": uuid7(), "type": "person.upsert", "created_at": now_text(),
+                      "payload": {"id": pid, "household_id": hid, "name": "韩九", "tags": ["elderly_alone"]}}))
+    person = gw1.get(f"/persons/{pid}").json()
+    assert person["followed_since"] == today.isoformat()
+    assert find(gw1, "visit_overdue", pid) is None
+    # Due in 7 days, late after 7 more: not on the 14th day after today, but on the 16th.
+    sweep_at(server, days=14)
+    assert find(gw1, "visit_overdue", pid) is None
+    sweep_at(server, days=16)
+    alert = find(gw1, "visit_overdue", pid)
+    assert alert["state"] == "open"
+    assert (alert["params"]["due"], alert["params"]["days_late"]) == ((today + timedelta(days=7)).isoformat(), 9)
+    assert find(api("village-01"), "visit_overdue", pid)["state"] == "open"
+    sweep_now(server)
+    # A visit that met the household clears it.
+    applied(gw1.push({"id": uuid7(), "type": "visit.log", "created_at": now_text(),
+                      "payload": {"id": uuid7(), "household_id": hid, "person_ids": [], "visited_at": ago(minutes=5),
+                                  "method": "in_person", "purpose": "care", "met": True}}))
+    assert find(gw1, "visit_overdue", pid)["state"] == "cleared"
+
+    # The clock: kept while followed (another tag added), gone when no tag is left, new with a new tag.
+    other, hid = uuid7(), new_household(gw1)  # (the visit above met everyone of the first household)
+    applied(gw1.push({"id": uuid7(), "type": "person.upsert", "created_at": now_text(),
+                      "payload": {"id": other, "household_id": hid, "name": "韩十", "tags": ["disabled"]}}))
+    with engine_of(server).begin() as conn:
+        from sqlalchemy import update
+
+        from server.db import persons
+
+        conn.execute(update(persons).where(persons.c.id == other).values(followed_since="2020-01-01"))
+
+    def since(**payload) -> str | None:
+        current = gw1.get(f"/persons/{other}").json()
+        applied(gw1.push({"id": uuid7(), "type": "person.upsert", "created_at": now_text(), "base_version": current["version"],
+                          "payload": {"id": other, "household_id": hid, "name": "韩十", **payload}}))
+        return gw1.get(f"/persons/{other}").json()["followed_since"]
+
+    assert since(tags=["disabled", "low_income"]) == "2020-01-01"
+    # 2020 + 90 days is long past, and he was never visited: late (the clock was read again).
+    assert find(gw1, "visit_overdue", other)["state"] == "open"
+    assert since(tags=[]) is None
+    assert find(gw1, "visit_overdue", other)["state"] == "cleared"
+    assert since(tags=["disabled"]) == today.isoformat()
+    # A unit never learns that someone is followed.
+    assert api("unit-zf").get(f"/persons/{other}").status_code in (403, 404)

@@ -226,3 +226,32 @@ def test_photos_of_a_0003_database_stay_readable_in_scope_after_the_upgrade(serv
         mine = get("gw-one", sha)
         assert mine.status_code == 200 and mine.content == data
         assert get("gw-two", sha).status_code == 404  # another grid: answered like a missing photo
+
+
+def test_people_followed_before_0014_start_their_first_visit_clock_at_the_upgrade(tmp_path):
+    """Migration 0014 stamps ``followed_since`` with the upgrade's day for the people a visit
+    frequency follows (the day they came to be followed is not known: an import leaves no history),
+    and leaves it empty for everyone else; a tag inside another word is no tag."""
+    from datetime import datetime
+
+    from alembic import command
+
+    from schemas.validators import CST
+    from server import migrate
+
+    db = TestDatabase(tmp_path / "at-0013.db")
+    with db.engine().begin() as conn:
+        command.upgrade(migrate._config(conn), "0013")
+    db.execute("INSERT INTO households (id, household_no, grid_code, version) VALUES ('h1', 'H-1', '610822100200001', 1)")
+    for pid, tags in (("p-care", '["elderly_alone"]'), ("p-two", '["low_income", "disabled"]'),
+                      ("p-none", "[]"), ("p-mental", '["severe_mental"]'), ("p-other", '["not_elderly_alone_x"]')):
+        db.execute("INSERT INTO persons (id, household_id, grid_code, name, tags, version, status) "
+                   "VALUES (:i, 'h1', '610822100200001', '某', :t, 1, 'active')", i=pid, t=tags)
+    with db.engine().begin() as conn:
+        command.upgrade(migrate._config(conn), "0014")
+    today = datetime.now(CST).date().isoformat()
+    assert dict(db.rows("SELECT id, followed_since FROM persons")) == {
+        "p-care": today, "p-two": today, "p-mental": today, "p-none": None, "p-other": None}
+    with db.engine().begin() as conn:
+        command.downgrade(migrate._config(conn), "0013")
+    assert db.scalar("SELECT count(*) FROM persons") == 5

@@ -4,6 +4,8 @@ and the list shows it when the worker comes back to it."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from textual.widgets import Checkbox
 
@@ -34,6 +36,10 @@ async def test_a_visit_that_did_not_meet_the_person_leaves_them_due(worker_clien
     ops.add_household(worker_client, grid="610822100200001", household_no="TV17-0001", address="府兴路30号")
     added = ops.add_person(worker_client, "TV17-0001", name="郑老伯", relation_to_head="head", tags=["elderly_alone"])
     person = added.record["id"]
+    # Met 9 days ago: two days past her weekly visit (a new person's first visit is due only a
+    # week after she came to be followed).
+    ops.log_visit(worker_client, "TV17-0001", purpose="care", person_ids=[person],
+                  at=worker_client.now() - timedelta(days=9))
     app = WorkerApp(worker_client, lang="en")
     async with app.run_test(size=(140, 44)) as pilot:
         await settle(app, pilot)
