@@ -1,0 +1,41 @@
+"""The town and county centre's day from the command line, against the real server: what each
+step says, and that nothing a user types is dropped without a word."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.conftest import token_for
+
+
+def _server_alert(server, alert_id: str) -> dict:
+    token = token_for(server.url, "station-01")
+    return httpx.get(f"{server.url}/api/v1/alerts/{alert_id}", headers={"Authorization": f"Bearer {token}"}).json()
+
+
+def test_acknowledging_twice_says_who_did_first_and_that_the_note_is_not_kept(cli, login, server_factory):
+    server = server_factory()
+    login(server, "station-01", profile="station")
+    login(server, "village-01", profile="village")
+    # The village's laptop lists its alerts now and hears nothing more until it acts.
+    village = {a["id"]: a for a in cli("--profile", "village", "alert", "list", "--kind", "overdue", "-o", "json").json()}
+    target = next(a["id"] for a in cli("--profile", "station", "alert", "list", "--kind", "overdue", "-o", "json").json()
+                  if a["id"] in village)
+    first = cli("--profile", "station", "alert", "ack", target, "--note", "已电话督办")
+    assert first.code == 0 and "acknowledged. Synced" in first.err, first.err
+
+    again = cli("--profile", "station", "alert", "ack", target, "--note", "第二次")
+    assert again.code == 0, again.err
+    assert "already acknowledged by station-01" in again.err and "'已电话督办'" in again.err
+    assert "not recorded" in again.err and "gridctl case comment" in again.err
+    # Its cache was stale: the village's acknowledgement reached the server, which kept the first.
+    late = cli("--profile", "village", "alert", "ack", target, "--note", "村里已处理")
+    assert late.code == 0, late.err
+    assert "already acknowledged by station-01" in late.err and "not recorded" in late.err
+    on_server = _server_alert(server, target)
+    assert (on_server["acked_by"], on_server["ack_note"]) == ("station-01", "已电话督办")
+    # Without a note there is nothing lost, and nothing said about a note.
+    plain = cli("--profile", "station", "alert", "ack", target)
+    assert "already acknowledged" in plain.err and "not recorded" not in plain.err
+    zh = cli("--lang", "zh", "--profile", "station", "alert", "ack", target, "--note", "再次")
+    assert "已由station-01于" in zh.err and "签收" in zh.err and "未记入" in zh.err
