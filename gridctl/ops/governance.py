@@ -61,8 +61,10 @@ def _get(client: Client, path: str, params: dict) -> dict:
     try:
         return client.api.request("GET", path, params=params).json()
     except NotFound:
-        # The only thing these reads look up is the division: name it.
-        raise NotFound("core.ref.not_found", field="division", ref=params.get("division", "")) from None
+        # The only thing these reads look up is the division: name it, and the codes that would do.
+        scope = ", ".join(client.user.get("scope") or []) or "—"
+        raise NotFound("core.ref.not_found", field="division", hint_key="centre.hint.division",
+                       ref=params.get("division", ""), scope=scope) from None
 
 
 def report_data(client: Client, kind: str, *, division: str | None = None, at: str | None = None) -> dict:

@@ -39,3 +39,15 @@ def test_acknowledging_twice_says_who_did_first_and_that_the_note_is_not_kept(cl
     assert "already acknowledged" in plain.err and "not recorded" not in plain.err
     zh = cli("--lang", "zh", "--profile", "station", "alert", "ack", target, "--note", "再次")
     assert "已由station-01于" in zh.err and "签收" in zh.err and "未记入" in zh.err
+
+
+def test_a_division_outside_the_scope_names_the_flag_and_the_codes_that_do(cli, login, live_server, tmp_path):
+    login(live_server, "station-01")
+    for args in (["index", "--division", "999999"],
+                 ["report", "weekly", "--division", "610822200", "--out", str(tmp_path / "w.html")]):
+        r = cli(*args)
+        assert r.code == 5 and "Traceback" not in r.err, r.err
+        assert "--division" in r.err and "610822100" in r.err, r.err
+        zh = cli("--lang", "zh", *args)
+        assert "--division" in zh.err and "管辖范围" in zh.err and "610822100" in zh.err, zh.err
+    assert not (tmp_path / "w.html").exists()
