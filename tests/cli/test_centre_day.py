@@ -51,3 +51,15 @@ def test_a_division_outside_the_scope_names_the_flag_and_the_codes_that_do(cli, 
         zh = cli("--lang", "zh", *args)
         assert "--division" in zh.err and "管辖范围" in zh.err and "610822100" in zh.err, zh.err
     assert not (tmp_path / "w.html").exists()
+
+
+def test_ranking_a_level_above_the_division_names_the_by_flag(cli, login, live_server):
+    """A village centre asking to rank towns is told which --by fits, in both languages, before any
+    request (was: the server's 'level: ...' after 'the server refused the request')."""
+    login(live_server, "village-01")
+    r = cli("index", "--by", "town")
+    assert r.code == 2 and "Traceback" not in r.err
+    assert "610822100200 has no Town/street level" in r.err and "--by one of: grid, village, worker" in r.err, r.err
+    zh = cli("--lang", "zh", "index", "--division", "610822100200001", "--by", "village")
+    assert zh.code == 2 and "村/社区" in zh.err and "--by 请选：grid, worker" in zh.err, zh.err
+    assert cli("index", "--by", "village", "-o", "json").json()["items"][0]["code"] == "610822100200"
