@@ -295,6 +295,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "调解成功须用 --agreement-no 填写调解协议书编号",
         "an agreed mediation needs the agreement number: give --agreement-no",
     ),
+    "workflow.agreement_no_recorded": (
+        "调解协议书{agreement_no}已记录在本事件上（{actor}，{at}），不重复记录；另一份协议请用 --agreement-no 填写其编号",
+        "agreement {agreement_no} is already recorded on this case ({actor}, {at}); it is not recorded twice. "
+        "For another agreement give its number with --agreement-no",
+    ),
     "workflow.stale": (
         "事件已被他人更新（版本{current}，您基于版本{base}），请刷新后重试",
         "the case changed meanwhile (version {current}, you acted on {base}); refresh and try again",

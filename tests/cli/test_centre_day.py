@@ -63,3 +63,37 @@ def test_ranking_a_level_above_the_division_names_the_by_flag(cli, login, live_s
     zh = cli("--lang", "zh", "index", "--division", "610822100200001", "--by", "village")
     assert zh.code == 2 and "村/社区" in zh.err and "--by 请选：grid, worker" in zh.err, zh.err
     assert cli("index", "--by", "village", "-o", "json").json()["items"][0]["code"] == "610822100200"
+
+
+def _town_case_in_progress(cli, profile: str) -> str:
+    cases = cli("--profile", profile, "case", "list", "--queue", "todo", "-o", "json").json()
+    return next(c["serial"] for c in cases if c["level"] == "town" and c["status"] in ("accepted", "in_progress")
+                and not c.get("unit"))
+
+
+def test_one_mediation_agreement_is_recorded_once(cli, login, server_factory):
+    """The same agreement number twice on a case is refused, from the command line at once and by the
+    server when two laptops recorded it offline (was: two identical mediation records)."""
+    server = server_factory()
+    login(server, "station-01", profile="desk")
+    login(server, "station-01", profile="laptop")
+    serial = _town_case_in_progress(cli, "desk")
+    assert cli("--profile", "laptop", "case", "show", serial).code == 0  # the laptop holds it, then goes offline
+    args = ("case", "mediate", serial, "--result", "agreed", "--agreement-no", "CG-2026-017", "--participant", "张三")
+    first = cli("--profile", "desk", *args)
+    assert first.code == 0, first.err
+    again = cli("--profile", "desk", *args)
+    assert again.code == 2 and "CG-2026-017 is already recorded on this case" in again.err and "--agreement-no" in again.err
+    zh = cli("--lang", "zh", "--profile", "desk", "case", "mediate", serial, "--result", "agreed",
+             "--agreement-no", " CG-2026-017 ")
+    assert zh.code == 2 and "调解协议书CG-2026-017已记录" in zh.err
+    # Offline, the laptop did not know: the server refuses the copy when it arrives.
+    queued = cli("--profile", "laptop", "--offline", *args)
+    assert queued.code == 0, queued.err
+    sent = cli("--profile", "laptop", "sync")
+    assert sent.code != 0 and "CG-2026-017" in (sent.out + sent.err)
+    token = token_for(server.url, "station-01")
+    case = httpx.get(f"{server.url}/api/v1/cases", params={"q": serial}, headers={"Authorization": f"Bearer {token}"}).json()["items"][0]
+    assert [m["agreement_no"] for m in case["mediations"]] == ["CG-2026-017"]
+    # Another agreement on the same case is recorded.
+    assert cli("--profile", "desk", "case", "mediate", serial, "--result", "agreed", "--agreement-no", "CG-2026-018").code == 0
