@@ -97,3 +97,12 @@ def test_one_mediation_agreement_is_recorded_once(cli, login, server_factory):
     assert [m["agreement_no"] for m in case["mediations"]] == ["CG-2026-017"]
     # Another agreement on the same case is recorded.
     assert cli("--profile", "desk", "case", "mediate", serial, "--result", "agreed", "--agreement-no", "CG-2026-018").code == 0
+
+
+def test_an_empty_participant_is_named_as_text_not_as_a_list(cli, login, live_server):
+    login(live_server, "station-01")
+    cases = cli("case", "list", "--queue", "todo", "-o", "json").json()
+    serial = next(c["serial"] for c in cases if c["level"] == "town" and c["status"] in ("accepted", "in_progress"))
+    r = cli("case", "mediate", serial, "--result", "failed", "--participant", "张三", "--participant", "")
+    assert r.code == 2 and "item 2: needs at least 1 character" in r.err and "--participant" in r.err, r.err
+    assert "items" not in r.err
