@@ -457,7 +457,7 @@ MESSAGES.update({
                      "household {household_no} ({address}) has had {count} cases within {days} days"),
     "alert.repeat.party": ("身份证号{id_number}的当事人{days}天内涉及{count}起事件",
                            "the party with ID number {id_number} is named in {count} cases within {days} days"),
-    "alert.spike": ("网格{grid_code}本周{category}事件{count}起，明显高于前8周平均{mean}起",
+    "alert.spike": ("网格{grid_code}本周“{category}”类事件{count}起，明显高于前8周平均{mean}起",
                     "grid {grid_code} has {count} {category} cases this week, far above its 8-week mean of {mean}"),
     "alert.group": ("事件{serial}“{title}”为群体性事件，请立即关注",
                     "case {serial} \"{title}\" is a group incident: attend to it at once"),

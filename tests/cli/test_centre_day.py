@@ -106,3 +106,21 @@ def test_an_empty_participant_is_named_as_text_not_as_a_list(cli, login, live_se
     r = cli("case", "mediate", serial, "--result", "failed", "--participant", "张三", "--participant", "")
     assert r.code == 2 and "item 2: needs at least 1 character" in r.err and "--participant" in r.err, r.err
     assert "items" not in r.err
+
+
+def test_a_spike_reads_well_in_chinese_and_reaches_station_and_county(cli, login, server_factory):
+    """Six emergencies in a grid this week raise a spike for the station and the county, not the
+    village; its Chinese text names the category once (was: “突发事件事件6起”)."""
+    server = server_factory()
+    login(server, "gw-001", profile="gw")
+    for i in range(6):
+        r = cli("--profile", "gw", "incident", "report", "--category", "emergency", "--title", f"燃气泄漏{i}",
+                "--grid", "610822100200001")
+        assert r.code == 0, r.err
+    for who, sees in (("station-01", True), ("county-admin", True), ("village-01", False)):
+        login(server, who, profile=who)
+        spikes = cli("--profile", who, "--lang", "zh", "alert", "list", "--kind", "spike", "-o", "json").json()
+        assert bool(spikes) is sees, who
+        if sees:
+            text = spikes[0]["message"]
+            assert "本周“突发事件”类事件6起" in text and "事件事件" not in text, text
