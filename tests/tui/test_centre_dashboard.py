@@ -68,3 +68,34 @@ async def test_no_table_is_cropped_on_80_columns(demo, isolated, ops_module, use
     finally:
         client.close()
         set_lang(None)
+
+
+@async_test
+async def test_the_alert_count_does_not_stop_at_the_first_page(demo, isolated, ops_module, monkeypatch):
+    """The station has more standing alerts than the panel fetches: its title says so rather than
+    showing the page size as the count (was: 'Alerts (100)' for over 300)."""
+    import httpx
+
+    from tests.conftest import token_for
+    from tui.dashboard.app import DashboardApp
+
+    token = token_for(demo.url, "station-01")
+    page = httpx.get(f"{demo.url}/api/v1/alerts", params={"division": "610822100", "state": ["open", "acknowledged"],
+                                                         "limit": 1000}, headers={"Authorization": f"Bearer {token}"},
+                     timeout=60).json()["items"]
+    # The small demo town has a few dozen; a town has hundreds. A page of 10 stands for 100.
+    assert len(page) > 10
+    from tui.dashboard.source import StatsSource
+
+    monkeypatch.setattr(StatsSource, "ALERT_PAGE", 10, raising=False)
+    ops_module.login(demo.url, "station-01", "demo-pass", profile="centre")
+    client = ops_module.Client.open("centre")
+    try:
+        app = DashboardApp(client, auto_refresh=False)
+        async with app.run_test(size=(160, 48)) as pilot:
+            await wait_loaded(app, pilot, times=1200)
+            title = str(app.query_one("#alerts-title").render())
+            assert app.query_one("#alerts").row_count == 10
+            assert "+: the most pressing 10 shown" in title, title
+    finally:
+        client.close()

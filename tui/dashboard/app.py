@@ -219,7 +219,7 @@ class DashboardApp(App[int]):
         self._show_kpis(stats["kpi"])
         self._show_queues(figures.queues, stats.get("base_resolution_rate", stats["kpi"].get("base_resolution_rate")))
         self._show_overdue(stats["overdue"])
-        self._show_alerts(stats.get("alerts"))
+        self._show_alerts(stats.get("alerts"), stats.get("alerts_more", False))
         self._show_matrix(stats["open_by_status_level"])
         self._show_reports(stats["reports_per_day"])
         self._show_ranking(stats["grid_ranking"], stats.get("governance_index"))
@@ -337,7 +337,7 @@ class DashboardApp(App[int]):
                 stats = self.figures.stats
                 self._show_queues(self.figures.queues,
                                   stats.get("base_resolution_rate", stats["kpi"].get("base_resolution_rate")))
-                self._show_alerts(self.figures.stats.get("alerts"))
+                self._show_alerts(self.figures.stats.get("alerts"), self.figures.stats.get("alerts_more", False))
 
     def _overdue_row(self, case: dict) -> tuple:
         supervision = "" if case["supervision"] in (None, "none") else code_label("supervision", case["supervision"])
@@ -358,7 +358,7 @@ class DashboardApp(App[int]):
             except Exception:  # that case is no longer overdue
                 pass
 
-    def _show_alerts(self, alerts: list[dict] | None) -> None:
+    def _show_alerts(self, alerts: list[dict] | None, more: bool = False) -> None:
         from gridctl.i18n import get_lang
 
         title = self.query_one("#alerts-title", Label)
@@ -370,7 +370,8 @@ class DashboardApp(App[int]):
         alerts = sorted(sorted(alerts, key=lambda a: a.get("raised_at") or "", reverse=True),
                         key=lambda a: rank.get(a.get("severity"), 3))
         count = sum(1 for a in alerts if a.get("state") == "open")
-        title.update(tr("alert.panel.title") + f" ({count})" if alerts else tr("alert.panel.none"))
+        shown = tr("centre.dashboard.alerts_more", count=count, page=len(alerts)) if more else str(count)
+        title.update(tr("alert.panel.title") + f" ({shown})" if alerts else tr("alert.panel.none"))
         def row(a: dict) -> tuple:
             text = clip(mask_phones((a.get("text") or {}).get(get_lang()) or a["kind"]), ALERT_CELLS[self.narrow])
             raised = fmt_time(a.get("raised_at"))[5:]
