@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from commands.errors import handled
-from commands.output import Output, cache_note, render, short_id, short_time, write_result
+from commands.output import Output, cache_note, render, say, short_id, short_time, write_result
 from commands.state import open_client
 from gridctl.i18n import t
 
@@ -44,4 +44,19 @@ def register(app: typer.Typer) -> None:
             output: Output = OUTPUT) -> int:
         from gridctl import ops
 
-        return write_result(ops.ack_alert(open_client(), alert_id, note=note), output, "alert.saved")
+        result = ops.ack_alert(open_client(), alert_id, note=note)
+        if result.unchanged and result.record.get("acked_by"):
+            return already_acked(result.record, note, output)
+        return write_result(result, output, "alert.saved")
+
+
+def already_acked(alert: dict, note: str | None, output: Output) -> int:
+    """An alert someone acknowledged before: say who and when, and that a new note was not kept."""
+    if output is not Output.table:
+        render(alert, output)
+    said = t("centre.alert.said", note=alert["ack_note"]) if alert.get("ack_note") else ""
+    say(t("centre.alert.already_acked", ref=short_id(alert.get("id")), who=alert["acked_by"],
+          at=short_time(alert.get("acked_at")), said=said))
+    if note:
+        say(t("centre.alert.note_dropped"))
+    return 0

@@ -34,6 +34,8 @@ def pydantic_text(error: dict) -> str:
     key = f"pydantic.{error.get('type')}"
     if error.get("type") == "too_long" and isinstance(error.get("input"), str):
         key = "pydantic.string_too_long"  # an optional text's limit: characters, not "items"
+    if error.get("type") == "too_short" and isinstance(error.get("input"), str):
+        key = "pydantic.string_too_short"  # an empty name among repeated flags: characters, not "items"
     table = str((error.get("loc") or ("",))[-1])
     if key not in catalogue("en") and get_lang() != "en" and table in _code_tables():
         from schemas.codes import TABLES, label

@@ -27,6 +27,7 @@ th { background: #ddebf7; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; }
 tr { break-inside: avoid; }
 thead { display: table-header-group; }
+td.none { color: #777; text-align: center; }
 .up { color: #3a9d5d; } .down { color: #d9534f; }
 svg { display: block; margin: 2mm 0; max-width: 100%; height: auto; }
 svg text { font-size: 9px; fill: #333; }
@@ -81,6 +82,8 @@ def _section(section: Section) -> str:
                    + "</tr></thead><tbody>")
         for r, row in enumerate(section.rows):
             out.append("<tr>" + "".join(_cell(section, r, c, v) for c, v in enumerate(row)) + "</tr>")
+        if not section.rows:  # said, so an empty period does not look like a page that failed to fill
+            out.append(f'<tr><td colspan="{len(section.headers)}" class="none">{escape(section.none)}</td></tr>')
         out.append("</tbody></table>")
     if section.note:
         out.append(f'<p class="note">{escape(section.note)}</p>')
@@ -92,13 +95,13 @@ def _svg(section: Section) -> str:
     chart = section.chart
     rows = section.rows[: section.chart_rows or len(section.rows)]
     labels = [str(r[chart.categories]) for r in rows]
-    series = [[(r[c] or 0) for r in rows] for c in chart.values]
+    series = [[r[c] for r in rows] for c in chart.values]  # None: nothing to count (drawn as —, not 0)
     names = [section.headers[c] for c in chart.values]
     if chart.kind == "line":
         return _line(labels, series, names)
     if chart.kind == "bar":
         return _bars(labels, series[0], chart.percent)
-    return _columns(labels, series[0])
+    return _columns(labels, [v or 0 for v in series[0]])
 
 
 def _nice_max(values) -> float:
@@ -114,6 +117,7 @@ def _nice_max(values) -> float:
 def _line(labels: list[str], series: list[list[float]], names: list[str]) -> str:
     width, height, left, bottom, top = 680, 220, 40, 30, 14
     plot_w, plot_h = width - left - 10, height - bottom - top
+    series = [[v or 0 for v in s] for s in series]
     high = _nice_max([v for s in series for v in s])
     n = max(len(labels) - 1, 1)
     x = [left + i * plot_w / n for i in range(len(labels))]
@@ -136,17 +140,34 @@ def _line(labels: list[str], series: list[list[float]], names: list[str]) -> str
     return "".join(out)
 
 
-def _bars(labels: list[str], values: list[float], percent: bool) -> str:
-    row_h, left, width = 18, 150, 680
+def _text_width(text: str) -> float:
+    """Roughly how wide ``text`` is at the charts' 9px font: a CJK character about 9px, others 5.2."""
+    return sum(9.0 if ord(ch) > 0x2E7F else 5.2 for ch in text)
+
+
+def _fit(text: str, room: float) -> str:
+    """``text`` cut to ``room`` pixels, ending in … when cut (the table under the chart has it whole)."""
+    if _text_width(text) <= room:
+        return text
+    while text and _text_width(text + "…") > room:
+        text = text[:-1]
+    return text + "…"
+
+
+def _bars(labels: list[str], values: list[float | None], percent: bool) -> str:
+    # The label column is as wide as the longest label (English group names run to 26 letters),
+    # within a third of the chart.
+    row_h, width = 18, 680
+    left = int(min(width / 3, max([60.0] + [_text_width(label) + 12 for label in labels])))
     height = row_h * len(labels) + 10
-    high = 1 if percent else _nice_max(values)
+    high = 1 if percent else _nice_max([v for v in values if v is not None])
     plot_w = width - left - 60
     out = [f'<svg viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img">']
     for i, (label, v) in enumerate(zip(labels, values)):
         y = 5 + i * row_h
-        w = max(0.0, v / high * plot_w)
-        text = f"{v * 100:.0f}%" if percent else f"{v:g}"
-        out.append(f'<text x="{left - 6}" y="{y + 12}" text-anchor="end">{escape(label[:16])}</text>'
+        w = 0.0 if v is None else max(0.0, v / high * plot_w)
+        text = "—" if v is None else (f"{v * 100:.0f}%" if percent else f"{v:g}")
+        out.append(f'<text x="{left - 6}" y="{y + 12}" text-anchor="end">{escape(_fit(label, left - 10))}</text>'
                    f'<rect x="{left}" y="{y + 2}" width="{w:.1f}" height="{row_h - 5}" fill="{COLOURS[0]}"/>'
                    f'<text x="{left + w + 4:.1f}" y="{y + 12}">{escape(text)}</text>')
     out.append("</svg>")

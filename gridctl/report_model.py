@@ -34,6 +34,7 @@ class Section:
     percent_columns: set[int] = field(default_factory=set)
     percent_rows: set[int] = field(default_factory=set)  # the KPI rows that are rates
     chart_rows: int | None = None  # chart only the first N rows (the index's top units)
+    none: str = ""  # what an empty table says instead of rows
 
 
 def _rate(block: dict | None) -> float | None:
@@ -118,6 +119,8 @@ def sections(data: dict, lang: str) -> list[Section]:
                          label("level", c["level"], lang), (c["due_at"] or "")[:16].replace("T", " ")]
                         for c in data["now"]["overdue"]],
                        note=t("report.note.overdue", lang=lang, at=data["generated_at"][:16].replace("T", " "))))
+    for section in out:
+        section.none = t("centre.report.none", lang=lang)
     return out
 
 

@@ -295,6 +295,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "调解成功须用 --agreement-no 填写调解协议书编号",
         "an agreed mediation needs the agreement number: give --agreement-no",
     ),
+    "workflow.agreement_no_recorded": (
+        "调解协议书{agreement_no}已记录在本事件上（{actor}，{at}），不重复记录；另一份协议请用 --agreement-no 填写其编号",
+        "agreement {agreement_no} is already recorded on this case ({actor}, {at}); it is not recorded twice. "
+        "For another agreement give its number with --agreement-no",
+    ),
     "workflow.stale": (
         "事件已被他人更新（版本{current}，您基于版本{base}），请刷新后重试",
         "the case changed meanwhile (version {current}, you acted on {base}); refresh and try again",
@@ -452,7 +457,7 @@ MESSAGES.update({
                      "household {household_no} ({address}) has had {count} cases within {days} days"),
     "alert.repeat.party": ("身份证号{id_number}的当事人{days}天内涉及{count}起事件",
                            "the party with ID number {id_number} is named in {count} cases within {days} days"),
-    "alert.spike": ("网格{grid_code}本周{category}事件{count}起，明显高于前8周平均{mean}起",
+    "alert.spike": ("网格{grid_code}本周“{category}”类事件{count}起，明显高于前8周平均{mean}起",
                     "grid {grid_code} has {count} {category} cases this week, far above its 8-week mean of {mean}"),
     "alert.group": ("事件{serial}“{title}”为群体性事件，请立即关注",
                     "case {serial} \"{title}\" is a group incident: attend to it at once"),

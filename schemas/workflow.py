@@ -327,6 +327,12 @@ def decide(
         number = _text(agreement_no)
         if result == "agreed" and not number:
             raise WorkflowRefused("workflow.agreement_no_required", "agreement_no")
+        for earlier in case.get("mediations") or []:
+            # One agreement is recorded once: the same number again is a repeat (a command run
+            # twice, an offline copy sent again), which would count the mediation twice.
+            if number and (earlier.get("agreement_no") or "").strip() == number:
+                raise WorkflowRefused("workflow.agreement_no_recorded", "agreement_no", agreement_no=number,
+                                      actor=earlier.get("actor") or "?", at=(earlier.get("at") or "")[:16].replace("T", " "))
         names = [p.strip() for p in participants if p and p.strip()]
         extra.update(mediation={"result": result, "method": how, "participants": names,
                                 "agreement_no": number, "note": text})

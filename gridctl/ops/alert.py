@@ -69,10 +69,16 @@ def ack_alert(client: Client, ref: str, *, note: str | None = None) -> WriteResu
     alert = resolve(client, "alert", ref)
     payload = validate("AlertAck", {"alert_id": alert["id"], "note": note})
     if alert.get("acked_by"):
-        # Already acknowledged (by someone): nothing new to say; the server would keep the first.
-        return WriteResult(record={**with_text(alert), "sync": "synced"}, mutation_id="", sync_state="synced", problem=None)
-    record = dict(alert, acked_by=client.user["username"], acked_at=format_time(client.now()), ack_note=note,
+        # Already acknowledged (by someone): the server keeps the first acknowledgement, so
+        # nothing is sent; ``unchanged`` lets the caller say so, and that this note is not kept.
+        return WriteResult(record={**with_text(alert), "sync": "synced"}, mutation_id="", sync_state="synced",
+                           problem=None, unchanged=True)
+    me = client.user["username"]
+    record = dict(alert, acked_by=me, acked_at=format_time(client.now()), ack_note=note,
                   state="acknowledged" if alert.get("state") == "open" else alert.get("state"))
     result = write(client, "alert", record, "alert.ack", payload)
     result.record.update(message=with_text(result.record)["message"])
+    if result.sync_state == "synced" and result.record.get("acked_by") not in (None, me):
+        # Someone acknowledged it on the server after this cache last heard: theirs was kept.
+        result.unchanged = True
     return result

@@ -14,6 +14,7 @@ from gridctl.ops.client import Client
 
 LEVELS = ("grid", "village", "town", "worker")
 PERIODS = ("week", "month", "quarter")
+CODE_LENGTH = {"town": 9, "village": 12, "grid": 15}  # division code digits at each level
 REPORT_PERIODS = {"weekly": "week", "monthly": "month"}
 FIRST_DAY = date(2000, 1, 1)  # no case or visit is dated before (DESIGN 14)
 
@@ -52,6 +53,15 @@ def governance_index(client: Client, *, division: str | None = None, level: str 
     if period not in PERIODS:
         raise InvalidInput("governance.error.period", field="period", hint_key="governance.hint.period", value=period)
     params = _params(division, at, client.now(), level=level, period=period)
+    code = params.get("division") or next(iter(client.user.get("scope") or []), "")
+    if level in CODE_LENGTH and code.isdigit() and len(code) > CODE_LENGTH[level]:
+        # The server refuses it too ("level"); said here first, naming --by and what fits.
+        from gridctl.i18n import get_lang
+        from schemas.codes import label
+
+        fits = [lvl for lvl in LEVELS if lvl == "worker" or CODE_LENGTH[lvl] >= len(code)]
+        raise InvalidInput("centre.index.level_above", field="level", hint_key="centre.hint.level_above",
+                           code=code, level=label("level", level, get_lang()), levels=", ".join(fits))
     return _get(client, "/stats/index", params)
 
 
@@ -61,8 +71,10 @@ def _get(client: Client, path: str, params: dict) -> dict:
     try:
         return client.api.request("GET", path, params=params).json()
     except NotFound:
-        # The only thing these reads look up is the division: name it.
-        raise NotFound("core.ref.not_found", field="division", ref=params.get("division", "")) from None
+        # The only thing these reads look up is the division: name it, and the codes that would do.
+        scope = ", ".join(client.user.get("scope") or []) or "—"
+        raise NotFound("core.ref.not_found", field="division", hint_key="centre.hint.division",
+                       ref=params.get("division", ""), scope=scope) from None
 
 
 def report_data(client: Client, kind: str, *, division: str | None = None, at: str | None = None) -> dict:

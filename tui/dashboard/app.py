@@ -36,10 +36,30 @@ TODO_ROWS = 20
 ALERT_KPIS = ("overdue_unaccepted", "overdue_unresolved")
 RANKING_ROWS = 20
 NARROW = 110  # columns below which panels stack and the overdue list drops its least needed columns
+# Longest title (todo) and alert text shown, in terminal cells, so that on 80 columns the due time,
+# the overdue mark and when an alert was raised stay in view; the whole text is one Enter away.
+TITLE_CELLS = 24
+ALERT_CELLS = {True: 40, False: 80}  # narrow, wide
 
 
 def percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def clip(text: str, cells: int) -> str:
+    """``text`` cut to ``cells`` terminal cells (a CJK character takes two), ending in … when cut."""
+    from rich.cells import cell_len
+
+    if cell_len(text) <= cells:
+        return text
+    out, used = [], 0
+    for ch in text:
+        width = cell_len(ch)
+        if used + width > cells - 1:
+            break
+        out.append(ch)
+        used += width
+    return "".join(out) + "…"
 
 
 def fill(table: DataTable, rows: list[tuple], keys: list[str] | None = None) -> None:
@@ -135,12 +155,6 @@ class DashboardApp(App[int]):
         self.query_one("#coverage", DataTable).add_columns(
             tr("tui.dashboard.tag"), tr("tui.dashboard.people"), tr("tui.dashboard.visited"), tr("tui.dashboard.ratio"))
         self._set_columns(self.size.width < NARROW)
-        self.query_one("#todo", DataTable).add_columns(
-            tr("tui.dashboard.ref"), tr("tui.dashboard.case_title"), tr("tui.dashboard.status"),
-            tr("loop.dashboard.level"), tr("tui.dashboard.due"), tr("loop.dashboard.flags"))
-        self.query_one("#alerts", DataTable).add_columns(
-            tr("alert.col.severity"), tr("alert.col.kind"), tr("alert.col.message"), tr("tui.dashboard.grid"),
-            tr("alert.col.raised"))
         self.query_one("#ranking", DataTable).add_columns(
             "#", tr("tui.dashboard.grid"), tr("tui.dashboard.open"), tr("tui.dashboard.overdue_n"),
             tr("tui.dashboard.closed_30d"), tr("tui.dashboard.on_time"))
@@ -205,7 +219,7 @@ class DashboardApp(App[int]):
         self._show_kpis(stats["kpi"])
         self._show_queues(figures.queues, stats.get("base_resolution_rate", stats["kpi"].get("base_resolution_rate")))
         self._show_overdue(stats["overdue"])
-        self._show_alerts(stats.get("alerts"))
+        self._show_alerts(stats.get("alerts"), stats.get("alerts_more", False))
         self._show_matrix(stats["open_by_status_level"])
         self._show_reports(stats["reports_per_day"])
         self._show_ranking(stats["grid_ranking"], stats.get("governance_index"))
@@ -233,8 +247,14 @@ class DashboardApp(App[int]):
         def flags(c: dict) -> str:
             return "".join(mark for cond, mark in ((c.get("urgent"), "U"), (c.get("overdue"), "!")) if cond)
 
-        rows = [(case_ref(c), mask_phones(c.get("title") or ""), code_label("status", c.get("status")),
-                 code_label("level", c.get("level")), fmt_time(c.get("due_at"))[5:], flags(c)) for c in todo[:TODO_ROWS]]
+        def row(c: dict) -> tuple:
+            title = clip(mask_phones(c.get("title") or ""), TITLE_CELLS)
+            if self.narrow:
+                return case_ref(c), title, fmt_time(c.get("due_at"))[5:], flags(c)
+            return (case_ref(c), title, code_label("status", c.get("status")), code_label("level", c.get("level")),
+                    fmt_time(c.get("due_at"))[5:], flags(c))
+
+        rows = [row(c) for c in todo[:TODO_ROWS]]
         fill(self.query_one("#todo", DataTable), rows, [c["id"] for c in todo[:TODO_ROWS]])
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
@@ -281,9 +301,20 @@ class DashboardApp(App[int]):
         pass
 
     def _set_columns(self, narrow: bool) -> None:
-        """The overdue and escalation lists show every column on a wide screen; on 80 columns
+        """The case, alert and escalation lists show every column on a wide screen; on 80 columns
         only those a supervisor decides by, so they fit without scrolling sideways."""
         self.narrow = narrow
+        for table_id, keys in (
+            ("#todo", ("tui.dashboard.ref", "tui.dashboard.case_title", "tui.dashboard.due", "loop.dashboard.flags")
+             if narrow else ("tui.dashboard.ref", "tui.dashboard.case_title", "tui.dashboard.status",
+                             "loop.dashboard.level", "tui.dashboard.due", "loop.dashboard.flags")),
+            ("#alerts", ("alert.col.severity", "alert.col.raised", "alert.col.message") if narrow else
+             ("alert.col.severity", "alert.col.kind", "alert.col.message", "tui.dashboard.grid", "alert.col.raised")),
+        ):
+            table = self.query_one(table_id, DataTable)
+            table.clear(columns=True)
+            table._dashboard_rows = None
+            table.add_columns(*[tr(key) for key in keys])
         for table_id, names in (
             ("#overdue", ("ref", "case_title", "due", "supervision") if narrow else
              ("ref", "case_title", "status", "level", "due", "supervision", "grid")),
@@ -303,6 +334,10 @@ class DashboardApp(App[int]):
             if self.figures is not None:
                 self._show_overdue(self.figures.stats["overdue"], selected)
                 self._show_escalations(self.figures.stats["latest_escalations"])
+                stats = self.figures.stats
+                self._show_queues(self.figures.queues,
+                                  stats.get("base_resolution_rate", stats["kpi"].get("base_resolution_rate")))
+                self._show_alerts(self.figures.stats.get("alerts"), self.figures.stats.get("alerts_more", False))
 
     def _overdue_row(self, case: dict) -> tuple:
         supervision = "" if case["supervision"] in (None, "none") else code_label("supervision", case["supervision"])
@@ -323,7 +358,7 @@ class DashboardApp(App[int]):
             except Exception:  # that case is no longer overdue
                 pass
 
-    def _show_alerts(self, alerts: list[dict] | None) -> None:
+    def _show_alerts(self, alerts: list[dict] | None, more: bool = False) -> None:
         from gridctl.i18n import get_lang
 
         title = self.query_one("#alerts-title", Label)
@@ -335,10 +370,17 @@ class DashboardApp(App[int]):
         alerts = sorted(sorted(alerts, key=lambda a: a.get("raised_at") or "", reverse=True),
                         key=lambda a: rank.get(a.get("severity"), 3))
         count = sum(1 for a in alerts if a.get("state") == "open")
-        title.update(tr("alert.panel.title") + f" ({count})" if alerts else tr("alert.panel.none"))
-        fill(table, [(tr(f"alert.severity.{a['severity']}"), tr(f"alert.kind.{a['kind']}"),
-                      mask_phones((a.get("text") or {}).get(get_lang()) or a["kind"]), a.get("grid_code") or "",
-                      fmt_time(a.get("raised_at"))[5:]) for a in alerts], [a["id"] for a in alerts])
+        shown = tr("centre.dashboard.alerts_more", count=count, page=len(alerts)) if more else str(count)
+        title.update(tr("alert.panel.title") + f" ({shown})" if alerts else tr("alert.panel.none"))
+        def row(a: dict) -> tuple:
+            text = clip(mask_phones((a.get("text") or {}).get(get_lang()) or a["kind"]), ALERT_CELLS[self.narrow])
+            raised = fmt_time(a.get("raised_at"))[5:]
+            if self.narrow:
+                return tr(f"alert.severity.{a['severity']}"), raised, text
+            return (tr(f"alert.severity.{a['severity']}"), tr(f"alert.kind.{a['kind']}"), text,
+                    a.get("grid_code") or "", raised)
+
+        fill(table, [row(a) for a in alerts], [a["id"] for a in alerts])
 
     def _show_matrix(self, matrix: dict) -> None:
         fill(self.query_one("#matrix", DataTable),

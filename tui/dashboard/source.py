@@ -23,9 +23,12 @@ class Figures:
 
 
 class StatsSource:
+    ALERT_PAGE = 100  # standing alerts the panel shows (critical first)
+
     def __init__(self, client, division: str | None) -> None:
         self.client = client
         self.division = division or (client.user.get("scope") or [""])[0]
+        self.alerts_more = False  # more standing alerts than the panel fetched
 
     @property
     def cache_path(self) -> Path:
@@ -50,6 +53,7 @@ class StatsSource:
         if index is not None:
             stats["governance_index"] = index
         stats["alerts"] = self.alerts()
+        stats["alerts_more"] = self.alerts_more
         now = datetime.now(timezone.utc)
         self._save(now, stats)
         return Figures(stats, True, now)
@@ -81,10 +85,15 @@ class StatsSource:
         server has none to give (an older server), so the panel says nothing rather than 'none'."""
         from gridctl.errors import GridctlError
 
+        self.alerts_more = False
         try:
-            page = self.client.api.list("alerts", division=self.division, state=["open", "acknowledged"], limit=100)
+            page = self.client.api.list("alerts", division=self.division, state=["open", "acknowledged"],
+                                        limit=self.ALERT_PAGE)
         except GridctlError:
             return None
+        # The first page holds the most pressing (the server sends critical first); that there are
+        # more is said in the panel's title, so 100 never reads as the whole count.
+        self.alerts_more = bool(page.get("next_cursor"))
         return page.get("items")
 
     def _save(self, when: datetime, stats: dict) -> None:
