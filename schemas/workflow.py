@@ -40,6 +40,7 @@ MEDIATION_RESULTS = ("agreed", "failed")
 MEDIATION_METHODS = ("people", "administrative", "judicial")
 # Roles that follow up any closed case in their scope (besides the reporting grid worker).
 FOLLOW_UP_ROLES = ("village", "station", "county", "admin")
+SUPERVISOR_ROLES = ("station", "county", "admin")  # who may supervise (督办) a case
 # Actions after which the running time limit counts from the moment they were taken, although
 # the level stays: dispatch (due for signing), sign (the resolve limit restarts), refuse (due
 # for acceptance again at the dispatching level), an unsatisfied follow-up (handled again).
@@ -177,7 +178,7 @@ def _who_ok(rule: Rule, case: Mapping[str, Any], user: Mapping[str, Any]) -> tup
     if who == "dispatcher":
         return user["role"] in ("village", "station", "county", "admin"), "workflow.role"
     if who == "supervisor":
-        return user["role"] in ("station", "county", "admin"), "workflow.role"
+        return user["role"] in SUPERVISOR_ROLES, "workflow.role"
     raise AssertionError(f"unknown rule subject {who}")
 
 

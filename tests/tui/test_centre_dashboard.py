@@ -99,3 +99,27 @@ async def test_the_alert_count_does_not_stop_at_the_first_page(demo, isolated, o
             assert "+: the most pressing 10 shown" in title, title
     finally:
         client.close()
+
+
+@pytest.mark.parametrize("username, offered", [("station-01", True), ("village-01", False), ("gw-001", False)])
+@async_test
+async def test_supervise_is_offered_only_to_the_roles_that_may(demo, isolated, ops_module, username, offered):
+    """A village or a grid worker was offered "s Supervise" and then refused (schemas.workflow)."""
+    from tui.dashboard.app import DashboardApp
+    from tui.dashboard.supervise_form import SuperviseForm
+
+    ops_module.login(demo.url, username, "demo-pass", profile="centre")
+    client = ops_module.Client.open("centre")
+    try:
+        app = DashboardApp(client, auto_refresh=False)
+        async with app.run_test(size=(160, 48)) as pilot:
+            await wait_loaded(app, pilot, times=1200)
+            keys = [k for k, b in app.active_bindings.items() if b.enabled and b.binding.show]
+            assert ("s" in keys) == offered, keys
+            if app.query_one("#overdue").row_count:
+                app.query_one("#overdue").focus()
+                await pilot.press("s")
+                await pilot.pause()
+                assert isinstance(app.screen, SuperviseForm) == offered
+    finally:
+        client.close()

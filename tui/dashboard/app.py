@@ -427,6 +427,18 @@ class DashboardApp(App[int]):
             return None
         return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
 
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        # A role the workflow never lets supervise (a grid worker, a village) is not offered the key.
+        if action == "supervise":
+            from schemas.workflow import SUPERVISOR_ROLES
+
+            try:
+                role = self.client.user.get("role")
+            except Exception:  # no user to hand (not logged in): the server decides, as before
+                return True
+            return role in SUPERVISOR_ROLES
+        return True
+
     # --- actions -------------------------------------------------------------------------
 
     def action_supervise(self) -> None:
