@@ -32,13 +32,29 @@ def _within(code: str, division: str | None) -> bool:
     return not division or code.startswith(division) or division.startswith(code)
 
 
+def _division_in_scope(client: Client, division: str | None) -> None:
+    """A ``--division`` that neither lies in the user's scope nor holds it matches nobody the user
+    may deal with; said so, with the codes that would do (a station asking for another town was
+    shown the county's users, who serve every town, as if they were that town's)."""
+    if not division:
+        return
+    scope = client.user.get("scope") or []
+    if scope and not any(_within(code, division) for code in scope):
+        from gridctl.errors import NotFound
+
+        raise NotFound("core.ref.not_found", field="division", hint_key="centre.hint.division",
+                       ref=division, scope=", ".join(scope))
+
+
 def list_units(client: Client, *, division: str | None = None, kind: str | None = None) -> Listing:
+    _division_in_scope(client, division)
     items, source, stale = _fetch(client, "/units", UNITS_KEY)
     items = [u for u in items or [] if _within(u["division"], division) and (not kind or u["kind"] == kind)]
     return listing(client, items, source, stale)
 
 
 def list_users(client: Client, *, role: str | None = None, division: str | None = None) -> Listing:
+    _division_in_scope(client, division)
     items, source, stale = _fetch(client, "/users", USERS_KEY)
     units = {u["code"]: u["division"] for u in client.store.get_meta(UNITS_KEY) or []}
 

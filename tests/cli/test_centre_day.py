@@ -124,3 +124,19 @@ def test_a_spike_reads_well_in_chinese_and_reaches_station_and_county(cli, login
         if sees:
             text = spikes[0]["message"]
             assert "本周“突发事件”类事件6起" in text and "事件事件" not in text, text
+
+
+def test_listing_users_or_units_of_a_division_outside_the_scope_says_so(cli, login, live_server):
+    """A station asking for another town's users was shown the county's (they serve every town)
+    as if they were that town's; now the flag is named with the codes that would do."""
+    login(live_server, "station-01")
+    for noun in ("user", "unit"):
+        r = cli(noun, "list", "--division", "610822200")
+        assert r.code == 5 and "Traceback" not in r.err, (noun, r.err)
+        assert "--division" in r.err and "610822100" in r.err, r.err
+        zh = cli("--lang", "zh", noun, "list", "--division", "610822200")
+        assert zh.code == 5 and "管辖范围" in zh.err, zh.err
+    # Its own town and the county above it are fine.
+    assert cli("user", "list", "--division", "610822100", "-o", "json").code == 0
+    county = cli("user", "list", "--division", "610822", "-o", "json")
+    assert county.code == 0 and "station-01" in {u["username"] for u in county.json()}
