@@ -140,14 +140,16 @@ def count_lines(path: Path) -> int | None:
 
 
 def open_source(path: str | os.PathLike, *, fmt: str | None = None, encoding: str | None = None,
-                sheet: str | None = None) -> Source:
+                sheet: str | None = None, is_header=None) -> Source:
+    """``is_header(texts)``: does a row name the kind's columns (a workbook's header may sit below
+    a title and notes)?"""
     path = Path(path)
     explicit = fmt
     fmt = guess_format(path, fmt)
     if fmt == "csv" and not explicit and _starts_with(path, b"PK\x03\x04"):
         fmt = "xlsx"  # a workbook saved under another name
     if fmt == "xlsx":
-        return _open_workbook(path, sheet)
+        return _open_workbook(path, sheet, is_header)
     if sheet is not None:
         raise InvalidInput("bulk.sheet_not_workbook", field="--sheet", path=str(path))
     try:
@@ -192,12 +194,12 @@ def _starts_with(path: Path, magic: bytes) -> bool:
         return False  # open_source says what is wrong with the path
 
 
-def _open_workbook(path: Path, sheet: str | None) -> Source:
+def _open_workbook(path: Path, sheet: str | None, is_header=None) -> Source:
     from gridctl.xlsxsource import open_sheet
 
     if path.is_dir():
         raise InvalidInput("importer.error.is_dir", field="FILE", path=str(path))
-    name, header, records, total = open_sheet(path, sheet)
+    name, header, records, total = open_sheet(path, sheet, is_header)
     source = Source(path=path, format="xlsx", encoding="", header=header, sheet=name, rows_total=total)
     source._records = (Record(line=line, values=values, cell_errors=problems or None)
                        for line, values, problems in records)

@@ -103,6 +103,7 @@ def _norm_header(name: str) -> str:
     for suffix in ("(必填)", "(选填)", "*"):
         if text.endswith(suffix):
             text = text[: -len(suffix)].strip()
+    text = text.lstrip("*★").strip()  # *户号: the mark before the name, as many forms put it
     return text.lower().replace(" ", "_")
 
 
@@ -139,6 +140,17 @@ def _aliases(kind: str) -> dict[str, str]:
     for alias, name in rows.header_aliases(kind).items():
         out[_norm_header(alias)] = name
     return out
+
+
+def names_columns(kind: str) -> Callable[[list[str]], bool]:
+    """Does a row of cells name at least two of the kind's columns (a header, not a title or a
+    填报单位：… line above it)?"""
+    aliases = _aliases(kind)
+
+    def is_header(texts: list[str]) -> bool:
+        return sum(1 for text in texts if text and _norm_header(text) in aliases) >= 2
+
+    return is_header
 
 
 def expected_columns(kind: str, lang: str | None = None) -> str:
@@ -304,7 +316,7 @@ def run_import(
     started = time.monotonic()
     path = Path(path)
     report = ImportReport(kind=kind, path=str(path), dry_run=dry_run)
-    source = open_source(path, fmt=fmt, encoding=encoding, sheet=sheet)
+    source = open_source(path, fmt=fmt, encoding=encoding, sheet=sheet, is_header=names_columns(kind))
     report.encoding, report.format, report.sheet = source.encoding, source.format, source.sheet
     # A sheet's column problems name the sheet: the fix may be --sheet.
     where = f"{path} [{source.sheet}]" if source.sheet else str(path)

@@ -1,0 +1,162 @@
+"""The county admin's bulk day tried from outside (adminprobe): registers as counties keep them in
+Excel and CSV, and exports that go back to Excel. Each test names the defect it found."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import date, datetime, timedelta
+
+import httpx
+
+from schemas.validators import make_id_number
+from tests.conftest import token_for
+
+from .test_import import endpoint, get  # noqa: F401  (the fixture)
+from .test_import_neighbours import members
+
+GRID = "610822100200004"
+
+
+def ids(n: int, area: str = "610897") -> list[tuple[str, date]]:
+    birth = date(1950, 1, 1) + timedelta(days=uuid.uuid4().int % 20000)
+    return [(make_id_number(area, birth + timedelta(days=i), 100 + i), birth + timedelta(days=i)) for i in range(n)]
+
+
+def county_register(path, sheets: dict[str, list[list]], hidden_first: bool = False) -> None:
+    """A workbook as a village keeps it: a merged title, a 填报单位/填报日期 line of two cells, a
+    header with 序号, *户号, （必填） marks and a 年龄 formula, dates as date cells."""
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(path))
+    date_format = book.add_format({"num_format": "yyyy-mm-dd"})
+    if hidden_first:
+        notes = book.add_worksheet("填表说明")
+        notes.write(0, 0, "填表说明")
+        notes.write(1, 0, "身份证号列请设为文本格式")
+        notes.hide()
+    header = ["序号", "*户号", "网格编码", "地址", "姓名（必填）", "身份证号(必填)", "出生日期", "与户主关系", "年龄"]
+    for name, rows in sheets.items():
+        ws = book.add_worksheet(name)
+        if hidden_first and name == next(iter(sheets)):
+            ws.activate()
+        ws.merge_range(0, 0, 0, len(header) - 1, f"{name}人口信息登记表")
+        ws.write(1, 0, f"填报单位：{name}村委会")
+        ws.write(1, 6, "填报日期：2026年11月30日")
+        ws.write_row(2, 0, header)
+        for r, (no, address, person, id_number, birth, relation) in enumerate(rows, start=3):
+            ws.write_number(r, 0, r - 2)
+            ws.write_string(r, 1, no)
+            ws.write_string(r, 2, GRID)
+            ws.write_string(r, 3, address)
+            ws.write_string(r, 4, person)
+            ws.write_string(r, 5, id_number)
+            ws.write_datetime(r, 6, datetime(birth.year, birth.month, birth.day), date_format)
+            ws.write_string(r, 7, relation)
+            ws.write_formula(r, 8, f"=2026-YEAR(G{r + 1})", None, 2026 - birth.year)
+        ws.write_blank(len(rows) + 8, 12, None, date_format)  # a formatted cell far below and right
+    book.close()
+
+
+def test_header_below_a_title_and_a_filled_in_by_line(gridctl, admin_env, ie_server, endpoint, tmp_path):
+    """Defect: the 填报单位：… / 填报日期：… line (two cells) above the header was taken for the
+    header, and 序号, 年龄 and *户号 were refused as unknown columns: no village register went in."""
+    tag = uuid.uuid4().hex[:6]
+    (id1, b1), (id2, b2), (id3, b3) = ids(3)
+    no = f"{GRID}AP{tag}1"
+    rows = {"前进村": [(no, "前进村人民路1号", "张三", id1, b1, "户主"),
+                       (no, "前进村人民路1号", "李四", id2, b2, "配偶"),
+                       (no, "前进村人民路1号", "王五", id3, b3, "子女")],  # 子女 is no relation code
+            "胜利村": [(f"{GRID}AP{tag}2", "胜利村1号", "赵六", make_id_number("610897", date(1970, 1, 1), 501),
+                        date(1970, 1, 1), "户主")]}
+    path = tmp_path / "村人口登记.xlsx"
+    county_register(path, rows)
+
+    r = gridctl(admin_env, "import", "persons", str(path), "-o", "json")
+    assert r.exit_code == 3, r.stderr
+    assert json.loads(r.stdout) == {"created": 2, "updated": 0, "unchanged": 0, "rejected": 1}
+    # the sheet's own row number (title, filled-in-by line, header above), the file's column name
+    assert "row 6, column 与户主关系: '子女' is not valid" in r.stderr
+    token = token_for(ie_server.url, "county-admin")
+    _home, people = members(ie_server.url, token, no)
+    assert {p["name"]: p["birth_date"] for p in people} == {"张三": b1.isoformat(), "李四": b2.isoformat()}
+
+    r = gridctl({**admin_env, "GRIDCTL_LANG": "zh"}, "import", "persons", str(path), "--sheet", "胜利村", "-o", "json")
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(r.stdout)["created"] == 1
+    r = gridctl(admin_env, "import", "persons", str(path), "--sheet", "胜利村", "-o", "json")
+    assert json.loads(r.stdout) == {"created": 0, "updated": 0, "unchanged": 1, "rejected": 0}
+
+
+def test_the_first_visible_sheet_is_read_when_a_hidden_one_comes_first(gridctl, admin_env, endpoint, tmp_path):
+    """Defect: a hidden 填表说明 sheet in front made every import without --sheet fail on the
+    notes; the sheet Excel opens on is the first visible one."""
+    (id1, b1), = ids(1)
+    path = tmp_path / "hidden.xlsx"
+    county_register(path, {"前进村": [(f"{GRID}AP{uuid.uuid4().hex[:6]}", "路1号", "孙七", id1, b1, "户主")]},
+                    hidden_first=True)
+    r = gridctl(admin_env, "import", "persons", str(path), "--dry-run", "-o", "json")
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(r.stdout)["created"] == 1
+
+
+def test_full_width_codes_from_a_gbk_csv_are_the_same_codes(gridctl, admin_env, ie_server, endpoint, tmp_path):
+    """Defect: codes typed with a Chinese input method (６１０８２２…, a U+3000 space) were refused
+    as 'must be 6, 9, 12 or 15 digits', though they are 15 digits to the reader; a full-width
+    household number became a second household beside the ASCII one."""
+    tag = uuid.uuid4().int % 900 + 100
+    code = f"610822100200{tag}"
+    wide = code.translate({ord(c): 0xFF10 + int(c) for c in "0123456789"})
+    path = tmp_path / "grids.csv"
+    path.write_bytes(f"网格编码,网格名称,网格类型\r\n{wide}\u3000,全角网格{tag} ,基础网格\r\n".encode("gbk"))
+    r = gridctl(admin_env, "import", "grids", str(path), "-o", "json")
+    assert r.exit_code == 0, r.stderr + r.stdout
+    assert json.loads(r.stdout)["created"] == 1
+    r = gridctl(admin_env, "import", "grids", str(path), "-o", "json")
+    assert json.loads(r.stdout)["unchanged"] == 1
+    token = token_for(ie_server.url, "county-admin")
+
+    (id1, _b), = ids(1)
+    no = f"{code}AP{uuid.uuid4().hex[:6]}"
+    wide_no = no.translate({ord(c): ord(c) + 0xFEE0 for c in no})
+    persons = tmp_path / "persons.csv"
+    persons.write_text(f"户号,网格编码,地址,姓名,身份证号,与户主关系\r\n{wide_no},{wide},地址,周八,{id1},户主\r\n"
+                       f"{no},{code},地址,吴九,{make_id_number('610897', date(1990, 1, 1), 7)},配偶\r\n",
+                       encoding="utf-8-sig")
+    r = gridctl(admin_env, "import", "persons", str(persons), "-o", "json")
+    assert r.exit_code == 0, r.stderr
+    home, people = members(ie_server.url, token, no)
+    assert home["grid_code"] == code and {p["name"] for p in people} == {"周八", "吴九"}
+
+
+def test_csv_export_defuses_formulas_and_goes_back_in_unchanged(gridctl, admin_env, ie_server, endpoint, tmp_path):
+    """Defect: a name or address like =HYPERLINK(...) or =cmd|... was written to the CSV export as
+    it is, and Excel runs such a cell as a formula when the export is opened (CSV injection)."""
+    (id1, _b), = ids(1)
+    no = f"{GRID}AP{uuid.uuid4().hex[:6]}"
+    hostile = tmp_path / "hostile.csv"
+    hostile.write_text('户号,网格编码,地址,姓名,身份证号,与户主关系\n'
+                       f'{no},{GRID},"=HYPERLINK(""http://evil.example"",""点击"")",=cmd|calc,{id1},户主\n',
+                       encoding="utf-8")
+    r = gridctl(admin_env, "import", "persons", str(hostile), "-o", "json")
+    assert r.exit_code == 0, r.stderr
+
+    for lang in ("en", "zh"):
+        out = tmp_path / f"persons-{lang}.csv"
+        r = gridctl(admin_env, "export", "persons", "--format", "csv", "--reveal", "--lang", lang, "--out", str(out))
+        assert r.exit_code == 0, r.stderr
+        text = out.read_text(encoding="utf-8-sig")
+        line = next(x for x in text.splitlines() if id1 in x)
+        assert "'=cmd|calc" in line and "\"'=HYPERLINK(" in line, line
+        assert not any(cell.startswith(("=", "+", "@")) for row in text.splitlines() for cell in row.split(","))
+        r = gridctl(admin_env, "import", "persons", str(out), "-o", "json")
+        assert r.exit_code == 0, r.stderr
+        summary = json.loads(r.stdout)
+        assert summary["created"] == summary["updated"] == summary["rejected"] == 0, summary
+
+    token = token_for(ie_server.url, "county-admin")
+    _home, people = members(ie_server.url, token, no)
+    assert [p["name"] for p in people] == ["=cmd|calc"]  # kept as typed; only the CSV cell is defused
+    r = httpx.get(f"{ie_server.url}/api/v1/households", params={"q": no},
+                  headers={"Authorization": f"Bearer {token}"})
+    assert [h["address"] for h in r.json()["items"]] == ['=HYPERLINK("http://evil.example","点击")']
