@@ -56,6 +56,7 @@ def open_sheet(path: Path, sheet: str | None, is_header: Callable[[list[str]], b
     else:
         raise InvalidInput("bulk.xlsx_no_sheet", field="--sheet", path=str(path), sheet=sheet,
                            sheets=", ".join(names))
+    _check_extent(path, name)
     data = book.get_sheet_by_name(name)
     rows = data.iter_rows()
     # Registers carry a title and a line or two such as 填报单位：… 填报日期：… above the header;
@@ -81,6 +82,30 @@ def open_sheet(path: Path, sheet: str | None, is_header: Callable[[list[str]], b
     while header and not header[-1]:
         header.pop()
     return name, header, _records(rows, header, line), max(data.total_height - line, 0)
+
+
+def _check_extent(path: Path, sheet: str) -> None:
+    """Refuse a sheet whose cells span a box too large to load (gridctl.xlsxextent): calamine
+    would abort the process on it, not raise."""
+    if path.suffix.lower() not in (".xlsx", ".xlsm") and not _is_zip(path):
+        return
+    from gridctl.xlsxextent import MAX_CELLS, column_letters, sheet_extent
+
+    extent = sheet_extent(path, sheet)
+    if extent is None:
+        return
+    columns, rows = extent
+    if columns * rows > MAX_CELLS:
+        raise InvalidInput("adminprobe.sheet_too_large", field="FILE", path=str(path), sheet=sheet,
+                           cell=f"{column_letters(columns)}{rows}", columns=columns, rows=rows, limit=f"{MAX_CELLS:,}")
+
+
+def _is_zip(path: Path) -> bool:
+    try:
+        with path.open("rb") as fh:
+            return fh.read(4) == b"PK\x03\x04"
+    except OSError:
+        return False
 
 
 def _first_visible(book) -> str | None:

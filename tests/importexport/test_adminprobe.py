@@ -160,3 +160,41 @@ def test_csv_export_defuses_formulas_and_goes_back_in_unchanged(gridctl, admin_e
     r = httpx.get(f"{ie_server.url}/api/v1/households", params={"q": no},
                   headers={"Authorization": f"Bearer {token}"})
     assert [h["address"] for h in r.json()["items"]] == ['=HYPERLINK("http://evil.example","点击")']
+
+
+def _far_cell_workbook(path, rows: int, far: tuple[int, int] | None) -> None:
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(path))
+    ws = book.add_worksheet("网格")
+    ws.write_row(0, 0, ["网格编码", "网格名称", "网格类型"])
+    for r in range(1, rows + 1):
+        ws.write_row(r, 0, [f"610822100200{r % 1000:03d}", f"网格{r}", "基础网格"])
+    if far:
+        ws.write_string(far[0], far[1], "x")
+    book.close()
+
+
+def test_a_sheet_with_a_stray_far_cell_is_refused_not_a_crash(gridctl, admin_env, tmp_path):
+    """Defect: one value at XFD1048576 made python-calamine ask for a 512 GB grid and abort the
+    process (SIGABRT, a Rust backtrace, exit 134) instead of an error naming the cell."""
+    path = tmp_path / "far.xlsx"
+    _far_cell_workbook(path, 3, (1048575, 16383))
+    r = gridctl(admin_env, "import", "grids", str(path), "--dry-run")
+    assert r.exit_code == 2
+    assert "far.xlsx [网格]: the sheet reaches cell XFD1048576 (16384 columns × 1048576 rows" in r.stderr
+    assert "Ctrl+End" in r.stderr
+    r = gridctl({**admin_env, "GRIDCTL_LANG": "zh"}, "import", "grids", str(path), "--dry-run")
+    assert r.exit_code == 2 and "工作表延伸到单元格 XFD1048576" in r.stderr
+
+
+def test_sheet_extent_finds_the_far_cell_across_chunk_boundaries(tmp_path, monkeypatch):
+    from gridctl import xlsxextent
+
+    monkeypatch.setattr(xlsxextent, "_CHUNK", 997)  # cell tags cut in two over and over
+    for far, expected in [(None, (3, 301)), ((150, 700), (701, 301)), ((5, 2), (3, 301)),
+                          ((1_999_999 // 2, 0), (3, 999_999 + 1))]:
+        path = tmp_path / f"e{far}.xlsx"
+        _far_cell_workbook(path, 300, far)
+        assert xlsxextent.sheet_extent(path, "网格") == expected, far
+    assert xlsxextent.sheet_extent(tmp_path / "none.xlsx", "网格") is None
