@@ -23,13 +23,13 @@ import csv
 import io
 import json
 import os
-import re
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator, TextIO
 
+from gridctl.csvcells import defused, formula_start
 from gridctl.errors import Forbidden, InvalidInput, NotFound, Unreachable
 from schemas import population
 
@@ -466,24 +466,6 @@ def run_export(
     return report
 
 
-# A CSV cell beginning with = + - @ (or a tab or CR before one) is a formula to Excel, which runs
-# =HYPERLINK(...) or =cmd|... when the export is opened (CSV injection, OWASP). Such a cell is
-# written behind an apostrophe, which Excel shows as text and ``gridctl import`` reads past
-# (schemas.rows), so the file still goes back in unchanged. Numbers (-3.5) are left as they are.
-_FORMULA_START = re.compile(r"(?:^|,)[=+\-@\t\r]").search
-_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?\Z").match
-
-
-def _defused(row: list) -> list:
-    out = []
-    for v in row:
-        text = "" if v is None else v if v.__class__ is str else str(v)
-        if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _NUMBER(text):
-            text = "'" + text
-        out.append(text)
-    return out
-
-
 class _CsvLines:
     """Rows as CSV text exactly as ``csv.writer`` writes them (comma, minimal quoting, CRLF), at
     twice its speed: a row none of whose fields needs quotes (no comma, quote or line break: most
@@ -508,8 +490,8 @@ class _CsvLines:
                 line = ",".join(row)
             except TypeError:  # None, numbers: as csv.writer writes them
                 line = ",".join(["" if v is None else v if v.__class__ is str else str(v) for v in row])
-            if _FORMULA_START(line):  # a cell Excel would run as a formula: defuse it, see _defused
-                row = _defused(row)
+            if formula_start(line):  # a cell Excel would run as a formula (gridctl.csvcells)
+                row = defused(row)
                 line = ",".join(row)
             if (line.count(",") != commas or '"' in line or "\n" in line or "\r" in line
                     or len(row) != commas + 1 or not commas):

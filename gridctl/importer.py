@@ -184,7 +184,7 @@ def map_header(kind: str, header: list[str], path: str) -> ColumnMap:
     expected = expected_columns(kind)
     if unknown:
         raise InvalidInput("importer.error.unknown_columns", field="FILE", path=path, kind=kind,
-                           columns=", ".join(unknown), expected=expected)
+                           columns=_first_few(unknown), expected=expected)
     if doubled:
         raise InvalidInput("importer.error.double_columns", field="FILE", path=path, columns=", ".join(doubled))
     missing = [name for name in rows.required_columns(kind) if name not in to_field.values()]
@@ -195,6 +195,13 @@ def map_header(kind: str, header: list[str], path: str) -> ColumnMap:
 
 
 # --- the import ------------------------------------------------------------------------------
+
+def _first_few(names: list[str], shown: int = 12) -> str:
+    """A sheet of 5,000 stray columns is named by its first few, not 40 KB of names."""
+    if len(names) <= shown:
+        return ", ".join(names)
+    return t("adminprobe.and_more", shown=", ".join(names[:shown]), count=len(names) - shown)
+
 
 @dataclass(slots=True)
 class _Row:
@@ -233,9 +240,11 @@ class _ErrorsFile:
         self._writer.writerow(self.columns + ["row", "error"])
 
     def write(self, row: _Row, lang: str | None) -> None:
+        from gridctl.csvcells import defused
+
         values = [_cell(row.original.get(c)) for c in self.columns]
         message = "; ".join(f"{col}: {msg}" if col else msg for col, msg in row.errors)
-        self._writer.writerow(values + [row.line, message])
+        self._writer.writerow(defused(values) + [row.line, message])  # opened in Excel to be fixed
 
     def close(self) -> None:
         self._fh.close()

@@ -84,8 +84,10 @@ EXPORT_ONLY: dict[str, dict[str, str]] = {
 # Columns a county's own register carries that hold nothing the register keeps: the row's serial
 # number (序号) of every form, and the age a person's birth date already gives (often a formula).
 # An import reads past them as it reads past an export's own columns.
+# So are the row and error columns of the rejected rows ``--errors FILE`` wrote: that file, fixed,
+# is imported again as it is.
 READ_PAST: dict[str, tuple[str, ...]] = {
-    "*": ("序号", "no.", "no"),
+    "*": ("序号", "no.", "no", "row", "error"),
     "persons": ("年龄", "age"),
 }
 _SPLIT = re.compile(r"[|、,，;；]")

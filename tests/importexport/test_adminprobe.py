@@ -198,3 +198,46 @@ def test_sheet_extent_finds_the_far_cell_across_chunk_boundaries(tmp_path, monke
         _far_cell_workbook(path, 300, far)
         assert xlsxextent.sheet_extent(path, "网格") == expected, far
     assert xlsxextent.sheet_extent(tmp_path / "none.xlsx", "网格") is None
+
+
+def test_the_errors_file_fixed_goes_back_in_and_runs_no_formula(gridctl, admin_env, ie_server, endpoint, tmp_path):
+    """Defects: the rejected rows that --errors FILE wrote could not be imported again once fixed
+    ('unknown columns for persons: row, error'), and their cells were written back as they were,
+    so a =HYPERLINK(...) cell ran as a formula when the admin opened the file in Excel to fix it."""
+    (good, _b), (bad, _b2) = ids(2)
+    no = f"{GRID}AP{uuid.uuid4().hex[:6]}"
+    src = tmp_path / "in.csv"
+    src.write_text("户号,网格编码,地址,姓名,身份证号,与户主关系\r\n"
+                   f"{no},{GRID},路1号,郑一,{good},户主\r\n"
+                   f'{no},{GRID},"=HYPERLINK(""http://evil.example"")",王二,{bad[:17]}0,配偶\r\n',
+                   encoding="utf-8-sig")
+    errors = tmp_path / "rejected.csv"
+    r = gridctl({**admin_env, "GRIDCTL_LANG": "zh"}, "import", "persons", str(src), "--errors", str(errors), "-o", "json")
+    assert r.exit_code == 3, r.stderr
+    text = errors.read_text(encoding="utf-8-sig")
+    assert text.splitlines()[0] == "户号,网格编码,地址,姓名,身份证号,与户主关系,row,error"
+    assert "\"'=HYPERLINK(" in text and ",=HYPERLINK" not in text and '"=HYPERLINK' not in text
+    assert "身份证号" in text.splitlines()[1] and "校验" in text  # what is wrong, in the reader's language
+
+    fixed = errors.with_name("fixed.csv")
+    fixed.write_text(text.replace(f"{bad[:17]}0", bad).replace("\"'=HYPERLINK(\"\"http://evil.example\"\")\"", "路1号"),
+                     encoding="utf-8-sig")
+    r = gridctl(admin_env, "import", "persons", str(fixed), "-o", "json")
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(r.stdout) == {"created": 1, "updated": 0, "unchanged": 0, "rejected": 0}
+    _home, people = members(ie_server.url, token_for(ie_server.url, "county-admin"), no)
+    assert {p["name"] for p in people} == {"郑一", "王二"}
+
+
+def test_thousands_of_stray_columns_are_named_by_the_first_few(gridctl, admin_env, tmp_path):
+    """Defect: a header with 6,000 stray columns printed all 6,000 names (40 KB) in one error."""
+    path = tmp_path / "wide.csv"
+    path.write_text(",".join(["网格编码", "网格名称"] + [f"c{i}" for i in range(6000)]) + "\n"
+                    + ",".join(["610822100200001", "x"] + [""] * 6000) + "\n", encoding="utf-8")
+    r = gridctl(admin_env, "import", "grids", str(path))
+    assert r.exit_code == 2
+    assert "unknown columns for grids: c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11 and 5988 more. " \
+           "Expected columns" in r.stderr
+    assert len(r.stderr) < 2000
+    r = gridctl({**admin_env, "GRIDCTL_LANG": "zh"}, "import", "grids", str(path))
+    assert "c11 等另外 5988 列" in r.stderr
