@@ -648,11 +648,12 @@ def _import_persons(conn: Connection, user: dict, good: list, result: _Result, _
         result.feed.append(("household", home[0], home[2], 1))
     if left:
         # A head who moved to another household leaves the old one without a head.
-        changed = {u["b_id"] for u in head_updates}
+        # (its own name: ``changed`` above holds the people whose history is written below)
+        reheaded = {u["b_id"] for u in head_updates}
         for chunk in _chunked(list(left)):
             for h in conn.execute(select(households.c.id, households.c.version, households.c.grid_code,
                                          households.c.head_person_id).where(households.c.head_person_id.in_(chunk))):
-                if h.id == left.get(h.head_person_id) and h.id not in changed:
+                if h.id == left.get(h.head_person_id) and h.id not in reheaded:
                     head_updates.append({"b_id": h.id, "head": None, "version": h.version + 1})
                     result.feed.append(("household", h.id, h.grid_code, h.version + 1))
     _insert_rows(conn, households, _HOME_NAMES, list(map(tuple, new_homes.values())))

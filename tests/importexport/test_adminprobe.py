@@ -241,3 +241,36 @@ def test_thousands_of_stray_columns_are_named_by_the_first_few(gridctl, admin_en
     assert len(r.stderr) < 2000
     r = gridctl({**admin_env, "GRIDCTL_LANG": "zh"}, "import", "grids", str(path))
     assert "c11 等另外 5988 列" in r.stderr
+
+
+def test_a_person_moved_to_another_household_by_file(gridctl, admin_env, ie_server, endpoint, tmp_path):
+    """Defect: a file moving a person to another household (迁入另一户) answered HTTP 500: the
+    set of re-headed households took the name of the list of changed people, whose history the
+    import then tried to write from it."""
+    (head, _b), (moving, _b2), (other, _b3) = ids(3)
+    tag = uuid.uuid4().hex[:6]
+    first, second = f"{GRID}AP{tag}A", f"{GRID}AP{tag}B"
+    before = tmp_path / "before.csv"
+    before.write_text("户号,网格编码,地址,姓名,身份证号,与户主关系\n"
+                      f"{first},{GRID},甲路1号,钱一,{head},户主\n{first},{GRID},甲路1号,钱二,{moving},子\n"
+                      f"{second},{GRID},乙路2号,孙三,{other},户主\n", encoding="utf-8")
+    r = gridctl(admin_env, "import", "persons", str(before), "-o", "json")
+    assert r.exit_code == 0, r.stderr
+    after = tmp_path / "after.csv"
+    after.write_text("户号,网格编码,地址,姓名,身份证号,与户主关系\n"
+                     f"{second},{GRID},乙路2号,钱二,{moving},其他\n", encoding="utf-8")
+    for lang in ("en", "zh"):
+        r = gridctl({**admin_env, "GRIDCTL_LANG": lang}, "import", "persons", str(after), "-o", "json")
+        assert r.exit_code == 0, r.stderr
+    assert "500" not in r.stderr
+    token = token_for(ie_server.url, "county-admin")
+    assert {p["name"] for p in members(ie_server.url, token, first)[1]} == {"钱一"}
+    assert {p["name"] for p in members(ie_server.url, token, second)[1]} == {"孙三", "钱二"}
+    # and the head who moves leaves the old household without a head, not pointing at him
+    move_head = tmp_path / "head.csv"
+    move_head.write_text("户号,网格编码,地址,姓名,身份证号,与户主关系\n"
+                         f"{second},{GRID},乙路2号,钱一,{head},其他\n", encoding="utf-8")
+    r = gridctl(admin_env, "import", "persons", str(move_head), "-o", "json")
+    assert r.exit_code == 0, r.stderr
+    home, people = members(ie_server.url, token, first)
+    assert people == [] and home["head_person_id"] is None
