@@ -257,15 +257,19 @@ def test_a_person_moved_to_another_household_by_file(gridctl, admin_env, ie_serv
     r = gridctl(admin_env, "import", "persons", str(before), "-o", "json")
     assert r.exit_code == 0, r.stderr
     after = tmp_path / "after.csv"
+    # 钱二 moves in and becomes the head; 孙三 hands the headship over in the same file
     after.write_text("户号,网格编码,地址,姓名,身份证号,与户主关系\n"
-                     f"{second},{GRID},乙路2号,钱二,{moving},其他\n", encoding="utf-8")
+                     f"{second},{GRID},乙路2号,孙三,{other},其他\n{second},{GRID},乙路2号,钱二,{moving},户主\n",
+                     encoding="utf-8")
     for lang in ("en", "zh"):
         r = gridctl({**admin_env, "GRIDCTL_LANG": lang}, "import", "persons", str(after), "-o", "json")
         assert r.exit_code == 0, r.stderr
     assert "500" not in r.stderr
     token = token_for(ie_server.url, "county-admin")
     assert {p["name"] for p in members(ie_server.url, token, first)[1]} == {"钱一"}
-    assert {p["name"] for p in members(ie_server.url, token, second)[1]} == {"孙三", "钱二"}
+    home, people = members(ie_server.url, token, second)
+    assert {p["name"]: p["relation_to_head"] for p in people} == {"孙三": "other", "钱二": "head"}
+    assert home["head_person_id"] == next(p["id"] for p in people if p["name"] == "钱二")
     # and the head who moves leaves the old household without a head, not pointing at him
     move_head = tmp_path / "head.csv"
     move_head.write_text("户号,网格编码,地址,姓名,身份证号,与户主关系\n"
