@@ -25,6 +25,7 @@ from typing import BinaryIO, Iterator
 from gridctl.errors import InvalidInput
 
 SNIFF_BYTES = 64 * 1024
+HEADER_SCAN = 20  # rows above the header a register may carry (title, 填报单位：…)
 FORMATS = ("csv", "jsonl", "xlsx")
 
 # Signatures of files that people mistake for CSV: the fix is "save as CSV" in every case.
@@ -174,7 +175,8 @@ def open_source(path: str | os.PathLike, *, fmt: str | None = None, encoding: st
             enc = detect_encoding(head, at_eof=len(head) >= size, path=path)
         source = Source(path=path, format=fmt, encoding=enc, size=size, _fh=fh)
         text = io.TextIOWrapper(fh, encoding=enc, newline="")
-        source._records = (_jsonl_records if fmt == "jsonl" else _csv_records)(source, text)
+        source._records = (_jsonl_records(source, text) if fmt == "jsonl"
+                           else _csv_records(source, text, is_header))
         if fmt == "csv":
             # Read the header now so that column problems are reported before any work starts.
             first = next(source._records, None)
@@ -236,7 +238,7 @@ def _first_bad_line(path: Path, encoding: str) -> int | None:
     return None
 
 
-def _csv_records(source: Source, text: io.TextIOWrapper) -> Iterator[Record]:
+def _csv_records(source: Source, text: io.TextIOWrapper, is_header=None) -> Iterator[Record]:
     """First yields a placeholder once the header is read, then one record per non-blank row."""
     try:
         first_line = text.readline()
@@ -258,10 +260,33 @@ def _csv_records(source: Source, text: io.TextIOWrapper) -> Iterator[Record]:
     except csv.Error as exc:
         raise InvalidInput("importer.error.not_csv", path=str(source.path), line=1, detail=str(exc)) from None
     source.header = [h.strip().lstrip("\ufeff") for h in header]
+    ahead: list[tuple[int, list[str]]] = []  # rows read looking for the header below a title
+    if is_header is not None and not is_header(source.header):
+        # A register saved as CSV from Excel keeps its title (前进村人口信息登记表,,,,) and its
+        # 填报单位：… line above the header: the header is the first row naming the kind's columns.
+        for _ in range(HEADER_SCAN):
+            begin = reader.line_num + 1
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except UnicodeDecodeError as exc:
+                raise _decode_error(source, reader.line_num + 1, exc) from None
+            except csv.Error as exc:
+                raise InvalidInput("importer.error.not_csv", path=str(source.path), line=begin, detail=str(exc)) from None
+            texts = [h.strip().lstrip("\ufeff") for h in row]
+            if is_header(texts):
+                source.header, ahead = texts, []
+                break
+            ahead.append((begin, row))
     if not any(source.header):
         raise InvalidInput("importer.error.no_header", path=str(source.path))
     yield Record(line=1, values={})
     header = source.header
+    for line, row in ahead:  # no header below either: these rows are data after all
+        if row and any(map(str.strip, row)):
+            yield Record(line=line, values={header[i] if i < len(header) else f"#{i + 1}": cell
+                                            for i, cell in enumerate(row)})
     # A row as wide as a header of distinct names is zipped with it in one call (nearly every row).
     width = len(header) if len(set(header)) == len(header) else -1
     start = reader.line_num + 1

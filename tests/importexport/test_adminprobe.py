@@ -278,3 +278,42 @@ def test_a_person_moved_to_another_household_by_file(gridctl, admin_env, ie_serv
     assert r.exit_code == 0, r.stderr
     home, people = members(ie_server.url, token, first)
     assert people == [] and home["head_person_id"] is None
+
+
+def test_a_register_saved_as_csv_keeps_its_title_lines(gridctl, admin_env, ie_server, endpoint, tmp_path):
+    """Defect: Excel's "Save as CSV" of a titled register keeps the title and the 填报单位：… line
+    as rows of commas; the title was taken for the header and the whole file refused."""
+    (id1, _b), (id2, _b2) = ids(2)
+    no = f"{GRID}AP{uuid.uuid4().hex[:6]}"
+    lines = ["前进村人口信息登记表,,,,,", "填报单位：前进村,,,填报日期：2026年11月,,", ",,,,,",
+             "序号,*户号,网格编码,地址,姓名（必填）,身份证号", f"1,{no},{GRID},路1号,冯一,{id1}",
+             f"2,{no},{GRID},路1号,冯二,{id2[:17]}{'0' if id2[17] != '0' else '1'}"]
+    path = tmp_path / "title.csv"
+    path.write_bytes(("\ufeff" + "\r\n".join(lines) + "\r\n").encode("gb18030"))
+    r = gridctl(admin_env, "import", "persons", str(path), "-o", "json")
+    assert r.exit_code == 3, r.stderr
+    assert json.loads(r.stdout) == {"created": 1, "updated": 0, "unchanged": 0, "rejected": 1}
+    assert "row 6, column 身份证号: the ID number's check character" in r.stderr
+    r = gridctl(admin_env, "import", "persons", str(path), "-o", "json")
+    assert json.loads(r.stdout)["unchanged"] == 1
+
+    # A file with no header at all is still refused for its first line, as before.
+    bad = tmp_path / "noheader.csv"
+    bad.write_text("甲,乙\n1,2\n", encoding="utf-8")
+    r = gridctl(admin_env, "import", "persons", str(bad))
+    assert r.exit_code == 2 and "unknown columns for persons: 甲, 乙" in r.stderr
+
+
+def test_a_date_saved_with_a_midnight_time(gridctl, admin_env, endpoint, tmp_path):
+    """Defect: a date cell formatted with a time is saved by Excel in a CSV as 1980/1/2 0:00,
+    which was refused though it names the day."""
+    birth = date(1980, 1, 2)
+    idn = make_id_number("610897", birth, 101)
+    path = tmp_path / "dates.csv"
+    path.write_text("户号,网格编码,姓名,身份证号,出生日期\n"
+                    f"{GRID}AP{uuid.uuid4().hex[:6]},{GRID},褚一,{idn},1980/1/2 0:00\n", encoding="utf-8")
+    r = gridctl(admin_env, "import", "persons", str(path), "--dry-run", "-o", "json")
+    assert r.exit_code == 0, r.stderr
+    path.write_text(path.read_text(encoding="utf-8").replace("1980/1/2 0:00", "1980/1/2 8:30"), encoding="utf-8")
+    r = gridctl(admin_env, "import", "persons", str(path), "--dry-run")
+    assert r.exit_code == 3 and "row 2, column 出生日期: date '1980/1/2 8:30' is not valid" in r.stderr
