@@ -339,3 +339,50 @@ def test_a_key_twice_in_one_file_names_the_first_row(gridctl, admin_env, endpoin
     assert r.exit_code == 3, r.stderr + r.stdout
     assert f"row 3, column {header.split(',')[0]}: {key.format(n=n, a=a)} already appears in row 2 of this file; " \
            "keep one of the two rows" in r.stderr
+
+
+def test_an_import_killed_half_way_is_finished_by_running_it_again(admin_env, ie_server, endpoint, tmp_path):
+    """Held: the client killed (SIGKILL) once the server has applied a batch, then run again:
+    every row lands once, none twice (each row is an upsert by its key)."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from .conftest import ROOT, run_subprocess
+
+    tag = uuid.uuid4().hex[:6]
+    prefix = f"{GRID}K{tag}"
+    n = 16_000  # four batches of 5,000 or less
+    base, seq = date(1940, 1, 1), 200 + uuid.uuid4().int % 700  # ID numbers of this run alone
+    lines = ["户号,网格编码,地址,姓名,身份证号,与户主关系"]
+    for i in range(n):
+        idn = make_id_number("610896", base + timedelta(days=i), seq)
+        lines.append(f"{prefix}-{i // 2},{GRID},续传路{i // 2}号,断点{i},{idn},{'户主' if i % 2 == 0 else '配偶'}")
+    path = tmp_path / "kill.csv"
+    path.write_bytes("\n".join(lines).encode("gb18030") + b"\n")
+
+    def landed() -> int:
+        return ie_server.db.scalar("SELECT count(*) FROM persons p JOIN households h ON p.household_id = h.id "
+                                   "WHERE h.household_no LIKE :p", p=prefix + "-%")
+
+    env = {**os.environ, **admin_env, "NO_COLOR": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "gridctl", "import", "persons", str(path), "-o", "json"],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 180
+    try:
+        while landed() == 0 and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        proc.kill()
+        proc.wait()
+    first = landed()
+    assert 0 < first < n, first  # killed with some batches in and some not
+
+    r = run_subprocess(admin_env, "import", "persons", str(path), "-o", "json")
+    assert r.returncode == 0, r.stderr
+    summary = json.loads(r.stdout)
+    assert summary["rejected"] == 0 and summary["created"] + summary["unchanged"] + summary["updated"] == n
+    assert summary["created"] <= n - first
+    assert landed() == n
+    assert ie_server.db.scalar("SELECT count(*) FROM households WHERE household_no LIKE :p", p=prefix + "-%") == n // 2
