@@ -114,6 +114,7 @@ class ColumnMap:
     kind: str
     to_field: dict[str, str]
     to_header: dict[str, str]
+    header: list[str] | None = None  # the file's whole header, read-past columns included
 
     @property
     def standard(self) -> list[str | None]:
@@ -191,7 +192,7 @@ def map_header(kind: str, header: list[str], path: str) -> ColumnMap:
     if missing:
         raise InvalidInput("importer.error.missing_columns", field="FILE", path=path, kind=kind,
                            columns=", ".join(missing), expected=expected)
-    return ColumnMap(kind, to_field, {v: k for k, v in to_field.items()})
+    return ColumnMap(kind, to_field, {v: k for k, v in to_field.items()}, list(header))
 
 
 # --- the import ------------------------------------------------------------------------------
@@ -396,7 +397,7 @@ def run_import(
                 flights: deque[_Flight] = deque()
                 check = _Checker(kind, columns, lang or _lang())
                 clock = time.perf_counter()
-                for chunk in _chunks(_records(source), batch_size):
+                for chunk in _chunks(_filled(_records(source), columns), batch_size):
                     rows = [_prepare(kind, rec, columns, lang, check) for rec in chunk]
                     report.add_time("client_read_validate", time.perf_counter() - clock)
                     while flights and (len(flights) >= IN_FLIGHT or any(f.clashes(rows) for f in flights)):
@@ -445,6 +446,24 @@ def _records(source: Source) -> Iterable[Record]:
         if rec.line == 1 and source.format == "csv" and not rec.values:
             continue
         yield rec
+
+
+def _filled(records: Iterable[Record], columns: ColumnMap | None) -> Iterable[Record]:
+    """Rows with nothing in the columns the import reads are blank rows: a register's 序号 numbered
+    down to row 500, or its 年龄 formula dragged down past the last person, is no person."""
+    if columns is None:
+        return records
+    read = list(columns.to_field)
+    if not any(name and name not in columns.to_field for name in (columns.header or ())):
+        return records  # every column is read: the readers already skip blank rows
+
+    def filled() -> Iterable[Record]:
+        for rec in records:
+            get = rec.values.get
+            if rec.error is not None or any(str(get(name) or "").strip() for name in read) \
+                    or any(problem[0] in columns.to_field for problem in rec.cell_errors or ()):
+                yield rec
+    return filled()
 
 
 def _chunks(items: Iterable[Record], size: int) -> Iterable[list[Record]]:
@@ -504,9 +523,7 @@ def _prepare(kind: str, rec: Record, columns: ColumnMap | None, lang: str | None
         if extra:
             row.errors.append((None, t("importer.error.extra_cells", lang=lang, count=len(extra))))
             return row
-        if rec.cell_errors:
-            for col, shown in rec.cell_errors:
-                row.errors.append((col, t("bulk.xlsx_precision", lang=lang, shown=shown)))
+        if rec.cell_errors and _cell_problems(row, rec.cell_errors, columns, lang):
             return row
         if check.take is not None:
             check(row, list(check.take(rec.values)))
@@ -538,12 +555,22 @@ def _prepare(kind: str, rec: Record, columns: ColumnMap | None, lang: str | None
             row.errors.append((", ".join(unknown), t("importer.error.unknown_key", lang=lang,
                                                       expected=expected_columns(kind))))
             return row
-    if rec.cell_errors:
-        for col, shown in rec.cell_errors:
-            row.errors.append((col, t("bulk.xlsx_precision", lang=lang, shown=shown)))
+    if rec.cell_errors and _cell_problems(row, rec.cell_errors, columns, lang):
         return row
     check(row, data)
     return row
+
+
+def _cell_problems(row: _Row, problems: list[tuple], columns: ColumnMap | None, lang: str | None) -> bool:
+    """Excel cells that could not be read faithfully, in columns the import reads (a failed 年龄
+    formula costs nothing): a number that lost digits, or a formula that failed (#N/A ...)."""
+    found = False
+    for col, shown, *key in problems:
+        if columns is not None and col not in columns.to_field:
+            continue
+        row.errors.append((col, t(key[0] if key else "bulk.xlsx_precision", lang=lang, shown=shown)))
+        found = True
+    return found
 
 
 @lru_cache(maxsize=None)

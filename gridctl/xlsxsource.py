@@ -56,7 +56,7 @@ def open_sheet(path: Path, sheet: str | None, is_header: Callable[[list[str]], b
     else:
         raise InvalidInput("bulk.xlsx_no_sheet", field="--sheet", path=str(path), sheet=sheet,
                            sheets=", ".join(names))
-    _check_extent(path, name)
+    failed = _check_extent(path, name)
     data = book.get_sheet_by_name(name)
     rows = data.iter_rows()
     # Registers carry a title and a line or two such as 填报单位：… 填报日期：… above the header;
@@ -81,23 +81,24 @@ def open_sheet(path: Path, sheet: str | None, is_header: Callable[[list[str]], b
     rows = itertools.chain(head[at + 1:], rows)
     while header and not header[-1]:
         header.pop()
-    return name, header, _records(rows, header, line), max(data.total_height - line, 0)
+    return name, header, _records(rows, header, line, failed), max(data.total_height - line, 0)
 
 
-def _check_extent(path: Path, sheet: str) -> None:
+def _check_extent(path: Path, sheet: str) -> dict[int, dict[int, str]]:
     """Refuse a sheet whose cells span a box too large to load (gridctl.xlsxextent): calamine
-    would abort the process on it, not raise."""
+    would abort the process on it, not raise. Returns its failed formulas by row and column."""
     if path.suffix.lower() not in (".xlsx", ".xlsm") and not _is_zip(path):
-        return
-    from gridctl.xlsxextent import MAX_CELLS, column_letters, sheet_extent
+        return {}
+    from gridctl.xlsxextent import MAX_CELLS, column_letters, scan_sheet
 
-    extent = sheet_extent(path, sheet)
-    if extent is None:
-        return
-    columns, rows = extent
+    scan = scan_sheet(path, sheet)
+    if scan is None:
+        return {}
+    columns, rows, failed = scan
     if columns * rows > MAX_CELLS:
         raise InvalidInput("adminprobe.sheet_too_large", field="FILE", path=str(path), sheet=sheet,
                            cell=f"{column_letters(columns)}{rows}", columns=columns, rows=rows, limit=f"{MAX_CELLS:,}")
+    return failed
 
 
 def _is_zip(path: Path) -> bool:
@@ -139,14 +140,17 @@ def _header_text(value) -> str:
     return text.strip().lstrip("\ufeff") if isinstance(text, str) else ""
 
 
-def _records(rows: Iterator[list], header: list[str], line: int) -> Iterator[tuple[int, dict, list]]:
+def _records(rows: Iterator[list], header: list[str], line: int,
+             failed: dict[int, dict[int, str]] | None = None) -> Iterator[tuple[int, dict, list]]:
     width = len(header)
+    failed = failed or {}
     # A row of text cells as wide as a header of distinct names is zipped with it (a register
     # whose cells are all text, as its ID column must be: nearly every row).
     plain = all(header) and len(set(header)) == width
     for cells in rows:
         line += 1
-        if plain and len(cells) == width and all(type(c) is str for c in cells):
+        broken = failed.get(line)
+        if broken is None and plain and len(cells) == width and all(type(c) is str for c in cells):
             if any(map(str.strip, cells)):
                 yield line, dict(zip(header, cells)), []
             continue
@@ -170,6 +174,9 @@ def _records(rows: Iterator[list], header: list[str], line: int) -> Iterator[tup
                 continue
             empty = False
             values[name] = text
+        if broken:  # a formula that failed reads as empty: say so, by its column
+            problems += [(header[i] if i < width and header[i] else f"#{i + 1}", shown, "adminprobe.formula_failed")
+                         for i, shown in sorted(broken.items())]
         if empty and not problems:
             continue
         for name in header:

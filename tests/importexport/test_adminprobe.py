@@ -386,3 +386,41 @@ def test_an_import_killed_half_way_is_finished_by_running_it_again(admin_env, ie
     assert summary["created"] <= n - first
     assert landed() == n
     assert ie_server.db.scalar("SELECT count(*) FROM households WHERE household_no LIKE :p", p=prefix + "-%") == n // 2
+
+
+def test_failed_formulas_are_named_and_rows_of_formulas_alone_are_blank(gridctl, admin_env, ie_server, endpoint,
+                                                                        tmp_path):
+    """Defects: a cell whose formula failed (#N/A of a VLOOKUP, #DIV/0!) was read as empty: in the
+    ID column the row was 'required', in an optional column the value vanished without a word.
+    And rows below the register holding only a 序号 or a 年龄 formula dragged down were taken for
+    people and refused as 'required'."""
+    import xlsxwriter
+
+    (id1, b1), (id2, b2), (id3, b3) = ids(3)
+    no = f"{GRID}AP{uuid.uuid4().hex[:6]}"
+    path = tmp_path / "formulas.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    ws = book.add_worksheet("登记表")
+    ws.write_row(0, 0, ["序号", "户号", "网格编码", "姓名", "身份证号", "联系电话", "年龄"])
+    ws.write_row(1, 0, [1, no, GRID, "蒋一", id1])
+    ws.write_formula(1, 5, "=1/0", None, "#DIV/0!")  # the phone column: a failed formula
+    ws.write_row(2, 0, [2, no, GRID, "蒋二"])
+    ws.write_formula(2, 4, "=VLOOKUP(D3,Sheet2!A:B,2,0)", None, "#N/A")
+    ws.write_row(3, 0, [3, no, GRID, "蒋三", id3])
+    for r in range(1, 30):  # 年龄 dragged down to row 30; 序号 numbered as far
+        ws.write_formula(r, 6, f"=IF(E{r + 1}=\"\",\"\",2026-MID(E{r + 1},7,4))", None,
+                         "#VALUE!" if r == 2 or r > 3 else 40)
+        if r > 3:
+            ws.write_number(r, 0, r)
+    book.close()
+
+    r = gridctl(admin_env, "import", "persons", str(path), "-o", "json")
+    assert r.exit_code == 3, r.stderr
+    assert json.loads(r.stdout) == {"created": 1, "updated": 0, "unchanged": 0, "rejected": 2}
+    assert "row 2, column 联系电话: Excel shows #DIV/0! here: the cell's formula failed" in r.stderr
+    assert "row 3, column 身份证号: Excel shows #N/A here: the cell's formula failed" in r.stderr
+    assert "row 5" not in r.stderr and "required" not in r.stderr
+    _home, people = members(ie_server.url, token_for(ie_server.url, "county-admin"), no)
+    assert [p["name"] for p in people] == ["蒋三"]
+    r = gridctl({**admin_env, "GRIDCTL_LANG": "zh"}, "import", "persons", str(path), "--dry-run")
+    assert "第 3 行，身份证号 列：Excel 在此处显示 #N/A" in r.stderr
