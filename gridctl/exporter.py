@@ -460,6 +460,10 @@ def run_export(
     else:
         # No BOM on standard output: it would end up inside whatever reads the pipe.
         stream = stdout or sys.stdout
+        if reveal:
+            from gridctl.private_files import keep_private
+
+            keep_private(stream)
         report.rows = _write(stream.write, fmt, speaker, chunks, progress)
         stream.flush()
     report.seconds = time.monotonic() - started

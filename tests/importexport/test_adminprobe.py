@@ -424,3 +424,30 @@ def test_failed_formulas_are_named_and_rows_of_formulas_alone_are_blank(gridctl,
     assert [p["name"] for p in people] == ["蒋三"]
     r = gridctl({**admin_env, "GRIDCTL_LANG": "zh"}, "import", "persons", str(path), "--dry-run")
     assert "第 3 行，身份证号 列：Excel 在此处显示 #N/A" in r.stderr
+
+
+def test_a_revealed_export_redirected_to_a_file_is_made_private(admin_env, endpoint, tmp_path):
+    """Defect: `gridctl export persons --reveal > persons.jsonl` left every full ID number in a
+    file the shell created readable by all (0644); a revealed export is its owner's alone (0600)."""
+    import os
+    import stat
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    env = {**os.environ, **admin_env, "NO_COLOR": "1"}
+    for reveal, mode in ((True, 0o600), (False, 0o644)):
+        path = tmp_path / f"out-{reveal}.jsonl"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        os.fchmod(fd, 0o644)
+        with os.fdopen(fd, "w") as fh:
+            args = ["export", "households", "--format", "jsonl"] + (["--reveal"] if reveal else [])
+            r = subprocess.run([sys.executable, "-m", "gridctl", *args], cwd=ROOT, env=env, stdout=fh,
+                               stderr=subprocess.PIPE, text=True)
+        assert r.returncode == 0, r.stderr
+        assert path.stat().st_size > 0 and stat.S_IMODE(path.stat().st_mode) == mode, (reveal, oct(path.stat().st_mode))
+    # a pipe is left alone and still gets the rows
+    r = subprocess.run([sys.executable, "-m", "gridctl", "export", "households", "--format", "jsonl", "--reveal"],
+                       cwd=ROOT, env=env, capture_output=True, text=True)
+    assert r.returncode == 0 and r.stdout.count("\n") > 0
