@@ -288,6 +288,13 @@ class _PasswordsFile:
             self._fh.close()
 
 
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist yet: not the same file
+        return False
+
+
 def default_passwords_path(path: Path) -> Path:
     return path.with_name(path.stem + ".passwords.csv")
 
@@ -326,6 +333,11 @@ def run_import(
     started = time.monotonic()
     path = Path(path)
     report = ImportReport(kind=kind, path=str(path), dry_run=dry_run)
+    for flag, other in (("--errors", errors_path), ("--passwords", passwords_path)):
+        if other is not None and _same_file(path, Path(other)):
+            # Opening it for writing would empty the register being read (a fixed rejected-rows
+            # file run again with the same --errors FILE is the natural way to meet this).
+            raise InvalidInput("adminprobe.output_is_input", field=flag, flag=flag, path=str(other))
     source = open_source(path, fmt=fmt, encoding=encoding, sheet=sheet, is_header=names_columns(kind))
     report.encoding, report.format, report.sheet = source.encoding, source.format, source.sheet
     # A sheet's column problems name the sheet: the fix may be --sheet.

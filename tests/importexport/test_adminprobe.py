@@ -451,3 +451,20 @@ def test_a_revealed_export_redirected_to_a_file_is_made_private(admin_env, endpo
     r = subprocess.run([sys.executable, "-m", "gridctl", "export", "households", "--format", "jsonl", "--reveal"],
                        cwd=ROOT, env=env, capture_output=True, text=True)
     assert r.returncode == 0 and r.stdout.count("\n") > 0
+
+
+def test_errors_file_naming_the_file_being_imported_is_refused(gridctl, admin_env, endpoint, tmp_path):
+    """Defect: `import persons rejected.csv --errors rejected.csv` (the fixed rejected rows run again
+    with the same command) emptied the file being read: the register was overwritten by its own
+    rejected rows, and a file longer than the reader's buffer lost the rest of its rows."""
+    (id1, _b), = ids(1)
+    path = tmp_path / "rejected.csv"
+    text = f"户号,网格编码,姓名,身份证号\n{GRID}APS1,{GRID},沈一,{id1}\n{GRID}APS1,{GRID},沈二,123\n"
+    path.write_text(text, encoding="utf-8")
+    same = str(path.parent / "." / "rejected.csv")  # the same file, spelt another way
+    for lang, expected in (("en", f"--errors {same} is the file being imported, and writing it would empty it; "
+                                  "name another file"), ("zh", f"--errors {same} 就是正在导入的文件")):
+        r = gridctl({**admin_env, "GRIDCTL_LANG": lang}, "import", "persons", str(path), "--errors", same)
+        assert r.exit_code == 2, r.stderr
+        assert expected in r.stderr
+    assert path.read_text(encoding="utf-8") == text
