@@ -448,6 +448,11 @@ def _jsonl_records(source: Source, text: io.TextIOWrapper) -> Iterator[Record]:
         try:
             obj = json.loads(stripped)
         except json.JSONDecodeError as exc:
+            if not source.header and stripped[0] not in "{[\"" and ("," in stripped or "\t" in stripped):
+                # The first line is a CSV header (户号,网格编码,…): one clear refusal naming the flag,
+                # not one "not valid JSON" per line of the register.
+                raise InvalidInput("adminprobe.csv_as_jsonl", field="--format", path=str(source.path),
+                                   line=line) from None
             yield Record(line=line, values={}, error="json", raw=f"{exc.msg} (column {exc.colno})")
             continue
         if not isinstance(obj, dict):

@@ -468,3 +468,20 @@ def test_errors_file_naming_the_file_being_imported_is_refused(gridctl, admin_en
         assert r.exit_code == 2, r.stderr
         assert expected in r.stderr
     assert path.read_text(encoding="utf-8") == text
+
+
+def test_a_csv_given_as_jsonl_is_one_refusal_naming_the_flag(gridctl, admin_env, endpoint, tmp_path):
+    """Defect: `import grids grids.csv --format jsonl` answered 'not valid JSON' for every line of
+    the register (exit 3) instead of saying once that the file is CSV."""
+    path = tmp_path / "grids.csv"
+    path.write_text("\ufeff网格编码,网格名称\n" + "".join(f"610822100200{i:03d},网格{i}\n" for i in range(50)),
+                    encoding="utf-8")
+    r = gridctl(admin_env, "import", "grids", str(path), "--format", "jsonl", "--dry-run")
+    assert r.exit_code == 2, r.stderr
+    assert r.stderr.count("\n") <= 3
+    assert "grids.csv: line 1 is a CSV header, not JSON; the file is CSV: leave out --format jsonl" in r.stderr
+    # a JSONL file with a broken line among good ones still keeps its good lines
+    good = tmp_path / "grids.jsonl"
+    good.write_text('{"code": "610822100200001", "name": "x"}\nnot json, at all\n', encoding="utf-8")
+    r = gridctl(admin_env, "import", "grids", str(good), "--dry-run", "-o", "json")
+    assert r.exit_code == 3 and json.loads(r.stdout)["rejected"] == 1
