@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator, TextIO
 
-from gridctl.csvcells import defused, formula_start
+from gridctl.csvcells import defused, formula_in
 from gridctl.errors import Forbidden, InvalidInput, NotFound, Unreachable
 from schemas import population
 
@@ -487,6 +487,14 @@ class _CsvLines:
         return self._buffer.getvalue()[:-2]
 
     def text(self, rows: list[list]) -> str:
+        text = self._text(rows)
+        # A cell Excel would run as a formula (gridctl.csvcells): one search of the chunk's text;
+        # only a chunk holding such a cell is written again, its cells defused.
+        if formula_in(text):
+            text = self._text([defused(row) for row in rows])
+        return text
+
+    def _text(self, rows: list[list]) -> str:
         out = []
         append, commas = out.append, self._commas
         for row in rows:
@@ -494,9 +502,6 @@ class _CsvLines:
                 line = ",".join(row)
             except TypeError:  # None, numbers: as csv.writer writes them
                 line = ",".join(["" if v is None else v if v.__class__ is str else str(v) for v in row])
-            if formula_start(line):  # a cell Excel would run as a formula (gridctl.csvcells)
-                row = defused(row)
-                line = ",".join(row)
             if (line.count(",") != commas or '"' in line or "\n" in line or "\r" in line
                     or len(row) != commas + 1 or not commas):
                 line = self._quoted(row)
