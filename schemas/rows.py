@@ -196,7 +196,8 @@ def _choice(table: str, value: str, column: str, lang: str, problems: list) -> s
 # １３８…, a U+3000 space): the same characters to the reader, so the same key to the register.
 _HALF_WIDTH = {0xFF01 + i: 0x21 + i for i in range(0x5E)} | {0x3000: 0x20}
 _FORMULA_MARKS = frozenset("=+-@\t\r")
-_FOLDED = frozenset({"code", "grid_code", "household_no", "id_number", "phone", "lat", "lon", "birth_date",
+# (Household numbers are kept as typed: they are free text, searched as stored — ＨＰ-9.)
+_FOLDED = frozenset({"code", "grid_code", "id_number", "phone", "lat", "lon", "birth_date",
                      "division", "scope", "username", "unit", "risk_level", "status_date"})
 
 
@@ -528,8 +529,6 @@ def _fast_person_values(values: list) -> dict | None:
         if raw is not None and (not isinstance(raw, str) or raw.strip()):
             return None
     if not (number and grid and name and idn):
-        return None
-    if not number.isascii():  # full-width digits: the full path folds them
         return None
     if "'" in (number[0], name[0], address[0] if address else ""):  # a defused formula: the full path
         return None
