@@ -25,6 +25,7 @@ from typing import BinaryIO, Iterator
 from gridctl.errors import InvalidInput
 
 SNIFF_BYTES = 64 * 1024
+HEADER_SCAN = 20  # rows above the header a register may carry (title, 填报单位：…)
 FORMATS = ("csv", "jsonl", "xlsx")
 
 # Signatures of files that people mistake for CSV: the fix is "save as CSV" in every case.
@@ -140,14 +141,16 @@ def count_lines(path: Path) -> int | None:
 
 
 def open_source(path: str | os.PathLike, *, fmt: str | None = None, encoding: str | None = None,
-                sheet: str | None = None) -> Source:
+                sheet: str | None = None, is_header=None) -> Source:
+    """``is_header(texts)``: does a row name the kind's columns (a workbook's header may sit below
+    a title and notes)?"""
     path = Path(path)
     explicit = fmt
     fmt = guess_format(path, fmt)
     if fmt == "csv" and not explicit and _starts_with(path, b"PK\x03\x04"):
         fmt = "xlsx"  # a workbook saved under another name
     if fmt == "xlsx":
-        return _open_workbook(path, sheet)
+        return _open_workbook(path, sheet, is_header)
     if sheet is not None:
         raise InvalidInput("bulk.sheet_not_workbook", field="--sheet", path=str(path))
     try:
@@ -172,7 +175,8 @@ def open_source(path: str | os.PathLike, *, fmt: str | None = None, encoding: st
             enc = detect_encoding(head, at_eof=len(head) >= size, path=path)
         source = Source(path=path, format=fmt, encoding=enc, size=size, _fh=fh)
         text = io.TextIOWrapper(fh, encoding=enc, newline="")
-        source._records = (_jsonl_records if fmt == "jsonl" else _csv_records)(source, text)
+        source._records = (_jsonl_records(source, text) if fmt == "jsonl"
+                           else _csv_records(source, text, is_header))
         if fmt == "csv":
             # Read the header now so that column problems are reported before any work starts.
             first = next(source._records, None)
@@ -192,12 +196,12 @@ def _starts_with(path: Path, magic: bytes) -> bool:
         return False  # open_source says what is wrong with the path
 
 
-def _open_workbook(path: Path, sheet: str | None) -> Source:
+def _open_workbook(path: Path, sheet: str | None, is_header=None) -> Source:
     from gridctl.xlsxsource import open_sheet
 
     if path.is_dir():
         raise InvalidInput("importer.error.is_dir", field="FILE", path=str(path))
-    name, header, records, total = open_sheet(path, sheet)
+    name, header, records, total = open_sheet(path, sheet, is_header)
     source = Source(path=path, format="xlsx", encoding="", header=header, sheet=name, rows_total=total)
     source._records = (Record(line=line, values=values, cell_errors=problems or None)
                        for line, values, problems in records)
@@ -234,7 +238,7 @@ def _first_bad_line(path: Path, encoding: str) -> int | None:
     return None
 
 
-def _csv_records(source: Source, text: io.TextIOWrapper) -> Iterator[Record]:
+def _csv_records(source: Source, text: io.TextIOWrapper, is_header=None) -> Iterator[Record]:
     """First yields a placeholder once the header is read, then one record per non-blank row."""
     try:
         first_line = text.readline()
@@ -256,10 +260,33 @@ def _csv_records(source: Source, text: io.TextIOWrapper) -> Iterator[Record]:
     except csv.Error as exc:
         raise InvalidInput("importer.error.not_csv", path=str(source.path), line=1, detail=str(exc)) from None
     source.header = [h.strip().lstrip("\ufeff") for h in header]
+    ahead: list[tuple[int, list[str]]] = []  # rows read looking for the header below a title
+    if is_header is not None and not is_header(source.header):
+        # A register saved as CSV from Excel keeps its title (前进村人口信息登记表,,,,) and its
+        # 填报单位：… line above the header: the header is the first row naming the kind's columns.
+        for _ in range(HEADER_SCAN):
+            begin = reader.line_num + 1
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except UnicodeDecodeError as exc:
+                raise _decode_error(source, reader.line_num + 1, exc) from None
+            except csv.Error as exc:
+                raise InvalidInput("importer.error.not_csv", path=str(source.path), line=begin, detail=str(exc)) from None
+            texts = [h.strip().lstrip("\ufeff") for h in row]
+            if is_header(texts):
+                source.header, ahead = texts, []
+                break
+            ahead.append((begin, row))
     if not any(source.header):
         raise InvalidInput("importer.error.no_header", path=str(source.path))
     yield Record(line=1, values={})
     header = source.header
+    for line, row in ahead:  # no header below either: these rows are data after all
+        if row and any(map(str.strip, row)):
+            yield Record(line=line, values={header[i] if i < len(header) else f"#{i + 1}": cell
+                                            for i, cell in enumerate(row)})
     # A row as wide as a header of distinct names is zipped with it in one call (nearly every row).
     width = len(header) if len(set(header)) == len(header) else -1
     start = reader.line_num + 1
@@ -421,6 +448,11 @@ def _jsonl_records(source: Source, text: io.TextIOWrapper) -> Iterator[Record]:
         try:
             obj = json.loads(stripped)
         except json.JSONDecodeError as exc:
+            if not source.header and stripped[0] not in "{[\"" and ("," in stripped or "\t" in stripped):
+                # The first line is a CSV header (户号,网格编码,…): one clear refusal naming the flag,
+                # not one "not valid JSON" per line of the register.
+                raise InvalidInput("adminprobe.csv_as_jsonl", field="--format", path=str(source.path),
+                                   line=line) from None
             yield Record(line=line, values={}, error="json", raw=f"{exc.msg} (column {exc.colno})")
             continue
         if not isinstance(obj, dict):

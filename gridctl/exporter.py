@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator, TextIO
 
+from gridctl.csvcells import defused, formula_in
 from gridctl.errors import Forbidden, InvalidInput, NotFound, Unreachable
 from schemas import population
 
@@ -459,6 +460,10 @@ def run_export(
     else:
         # No BOM on standard output: it would end up inside whatever reads the pipe.
         stream = stdout or sys.stdout
+        if reveal:
+            from gridctl.private_files import keep_private
+
+            keep_private(stream)
         report.rows = _write(stream.write, fmt, speaker, chunks, progress)
         stream.flush()
     report.seconds = time.monotonic() - started
@@ -482,6 +487,14 @@ class _CsvLines:
         return self._buffer.getvalue()[:-2]
 
     def text(self, rows: list[list]) -> str:
+        text = self._text(rows)
+        # A cell Excel would run as a formula (gridctl.csvcells): one search of the chunk's text;
+        # only a chunk holding such a cell is written again, its cells defused.
+        if formula_in(text):
+            text = self._text([defused(row) for row in rows])
+        return text
+
+    def _text(self, rows: list[list]) -> str:
         out = []
         append, commas = out.append, self._commas
         for row in rows:

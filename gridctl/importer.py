@@ -103,6 +103,7 @@ def _norm_header(name: str) -> str:
     for suffix in ("(必填)", "(选填)", "*"):
         if text.endswith(suffix):
             text = text[: -len(suffix)].strip()
+    text = text.lstrip("*★").strip()  # *户号: the mark before the name, as many forms put it
     return text.lower().replace(" ", "_")
 
 
@@ -113,6 +114,7 @@ class ColumnMap:
     kind: str
     to_field: dict[str, str]
     to_header: dict[str, str]
+    header: list[str] | None = None  # the file's whole header, read-past columns included
 
     @property
     def standard(self) -> list[str | None]:
@@ -139,6 +141,17 @@ def _aliases(kind: str) -> dict[str, str]:
     for alias, name in rows.header_aliases(kind).items():
         out[_norm_header(alias)] = name
     return out
+
+
+def names_columns(kind: str) -> Callable[[list[str]], bool]:
+    """Does a row of cells name at least two of the kind's columns (a header, not a title or a
+    填报单位：… line above it)?"""
+    aliases = _aliases(kind)
+
+    def is_header(texts: list[str]) -> bool:
+        return sum(1 for text in texts if text and _norm_header(text) in aliases) >= 2
+
+    return is_header
 
 
 def expected_columns(kind: str, lang: str | None = None) -> str:
@@ -172,17 +185,24 @@ def map_header(kind: str, header: list[str], path: str) -> ColumnMap:
     expected = expected_columns(kind)
     if unknown:
         raise InvalidInput("importer.error.unknown_columns", field="FILE", path=path, kind=kind,
-                           columns=", ".join(unknown), expected=expected)
+                           columns=_first_few(unknown), expected=expected)
     if doubled:
         raise InvalidInput("importer.error.double_columns", field="FILE", path=path, columns=", ".join(doubled))
     missing = [name for name in rows.required_columns(kind) if name not in to_field.values()]
     if missing:
         raise InvalidInput("importer.error.missing_columns", field="FILE", path=path, kind=kind,
                            columns=", ".join(missing), expected=expected)
-    return ColumnMap(kind, to_field, {v: k for k, v in to_field.items()})
+    return ColumnMap(kind, to_field, {v: k for k, v in to_field.items()}, list(header))
 
 
 # --- the import ------------------------------------------------------------------------------
+
+def _first_few(names: list[str], shown: int = 12) -> str:
+    """A sheet of 5,000 stray columns is named by its first few, not 40 KB of names."""
+    if len(names) <= shown:
+        return ", ".join(names)
+    return t("adminprobe.and_more", shown=", ".join(names[:shown]), count=len(names) - shown)
+
 
 @dataclass(slots=True)
 class _Row:
@@ -221,9 +241,11 @@ class _ErrorsFile:
         self._writer.writerow(self.columns + ["row", "error"])
 
     def write(self, row: _Row, lang: str | None) -> None:
+        from gridctl.csvcells import defused
+
         values = [_cell(row.original.get(c)) for c in self.columns]
         message = "; ".join(f"{col}: {msg}" if col else msg for col, msg in row.errors)
-        self._writer.writerow(values + [row.line, message])
+        self._writer.writerow(defused(values) + [row.line, message])  # opened in Excel to be fixed
 
     def close(self) -> None:
         self._fh.close()
@@ -266,6 +288,13 @@ class _PasswordsFile:
             self._fh.close()
 
 
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist yet: not the same file
+        return False
+
+
 def default_passwords_path(path: Path) -> Path:
     return path.with_name(path.stem + ".passwords.csv")
 
@@ -304,7 +333,12 @@ def run_import(
     started = time.monotonic()
     path = Path(path)
     report = ImportReport(kind=kind, path=str(path), dry_run=dry_run)
-    source = open_source(path, fmt=fmt, encoding=encoding, sheet=sheet)
+    for flag, other in (("--errors", errors_path), ("--passwords", passwords_path)):
+        if other is not None and _same_file(path, Path(other)):
+            # Opening it for writing would empty the register being read (a fixed rejected-rows
+            # file run again with the same --errors FILE is the natural way to meet this).
+            raise InvalidInput("adminprobe.output_is_input", field=flag, flag=flag, path=str(other))
+    source = open_source(path, fmt=fmt, encoding=encoding, sheet=sheet, is_header=names_columns(kind))
     report.encoding, report.format, report.sheet = source.encoding, source.format, source.sheet
     # A sheet's column problems name the sheet: the fix may be --sheet.
     where = f"{path} [{source.sheet}]" if source.sheet else str(path)
@@ -375,7 +409,7 @@ def run_import(
                 flights: deque[_Flight] = deque()
                 check = _Checker(kind, columns, lang or _lang())
                 clock = time.perf_counter()
-                for chunk in _chunks(_records(source), batch_size):
+                for chunk in _chunks(_filled(_records(source), columns), batch_size):
                     rows = [_prepare(kind, rec, columns, lang, check) for rec in chunk]
                     report.add_time("client_read_validate", time.perf_counter() - clock)
                     while flights and (len(flights) >= IN_FLIGHT or any(f.clashes(rows) for f in flights)):
@@ -424,6 +458,24 @@ def _records(source: Source) -> Iterable[Record]:
         if rec.line == 1 and source.format == "csv" and not rec.values:
             continue
         yield rec
+
+
+def _filled(records: Iterable[Record], columns: ColumnMap | None) -> Iterable[Record]:
+    """Rows with nothing in the columns the import reads are blank rows: a register's 序号 numbered
+    down to row 500, or its 年龄 formula dragged down past the last person, is no person."""
+    if columns is None:
+        return records
+    read = list(columns.to_field)
+    if not any(name and name not in columns.to_field for name in (columns.header or ())):
+        return records  # every column is read: the readers already skip blank rows
+
+    def filled() -> Iterable[Record]:
+        for rec in records:
+            get = rec.values.get
+            if rec.error is not None or any(str(get(name) or "").strip() for name in read) \
+                    or any(problem[0] in columns.to_field for problem in rec.cell_errors or ()):
+                yield rec
+    return filled()
 
 
 def _chunks(items: Iterable[Record], size: int) -> Iterable[list[Record]]:
@@ -483,9 +535,7 @@ def _prepare(kind: str, rec: Record, columns: ColumnMap | None, lang: str | None
         if extra:
             row.errors.append((None, t("importer.error.extra_cells", lang=lang, count=len(extra))))
             return row
-        if rec.cell_errors:
-            for col, shown in rec.cell_errors:
-                row.errors.append((col, t("bulk.xlsx_precision", lang=lang, shown=shown)))
+        if rec.cell_errors and _cell_problems(row, rec.cell_errors, columns, lang):
             return row
         if check.take is not None:
             check(row, list(check.take(rec.values)))
@@ -517,12 +567,22 @@ def _prepare(kind: str, rec: Record, columns: ColumnMap | None, lang: str | None
             row.errors.append((", ".join(unknown), t("importer.error.unknown_key", lang=lang,
                                                       expected=expected_columns(kind))))
             return row
-    if rec.cell_errors:
-        for col, shown in rec.cell_errors:
-            row.errors.append((col, t("bulk.xlsx_precision", lang=lang, shown=shown)))
+    if rec.cell_errors and _cell_problems(row, rec.cell_errors, columns, lang):
         return row
     check(row, data)
     return row
+
+
+def _cell_problems(row: _Row, problems: list[tuple], columns: ColumnMap | None, lang: str | None) -> bool:
+    """Excel cells that could not be read faithfully, in columns the import reads (a failed 年龄
+    formula costs nothing): a number that lost digits, or a formula that failed (#N/A ...)."""
+    found = False
+    for col, shown, *key in problems:
+        if columns is not None and col not in columns.to_field:
+            continue
+        row.errors.append((col, t(key[0] if key else "bulk.xlsx_precision", lang=lang, shown=shown)))
+        found = True
+    return found
 
 
 @lru_cache(maxsize=None)

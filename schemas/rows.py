@@ -81,6 +81,15 @@ EXPORT_ONLY: dict[str, dict[str, str]] = {
     "households": {"id": "系统编号", "head_person_id": "户主系统编号", "version": "版本"},
     "persons": {"id": "系统编号", "household_id": "户系统编号", "version": "版本"},
 }
+# Columns a county's own register carries that hold nothing the register keeps: the row's serial
+# number (序号) of every form, and the age a person's birth date already gives (often a formula).
+# An import reads past them as it reads past an export's own columns.
+# So are the row and error columns of the rejected rows ``--errors FILE`` wrote: that file, fixed,
+# is imported again as it is.
+READ_PAST: dict[str, tuple[str, ...]] = {
+    "*": ("序号", "no.", "no", "row", "error"),
+    "persons": ("年龄", "age"),
+}
 _SPLIT = re.compile(r"[|、,，;；]")
 _EXTRA_MESSAGES = {
     "row.required": ("必填", "required"),
@@ -155,6 +164,8 @@ def export_only_aliases(kind: str) -> dict[str, str]:
     for name, zh in EXPORT_ONLY.get(kind, {}).items():
         out[name] = name
         out[zh] = name
+    for text in READ_PAST["*"] + READ_PAST.get(kind, ()):
+        out[text] = ""  # read past, feeds no column
     return out
 
 
@@ -181,6 +192,15 @@ def _choice(table: str, value: str, column: str, lang: str, problems: list) -> s
         return None
 
 
+# Codes, numbers and dates typed with a Chinese input method come full-width (６１０８２２,
+# １３８…, a U+3000 space): the same characters to the reader, so the same key to the register.
+_HALF_WIDTH = {0xFF01 + i: 0x21 + i for i in range(0x5E)} | {0x3000: 0x20}
+_FORMULA_MARKS = frozenset("=+-@\t\r")
+# (Household numbers are kept as typed: they are free text, searched as stored — ＨＰ-9.)
+_FOLDED = frozenset({"code", "grid_code", "id_number", "phone", "lat", "lon", "birth_date",
+                     "division", "scope", "username", "unit", "risk_level", "status_date"})
+
+
 def validate_row(kind: str, row: dict[str, Any], lang: str = "en") -> tuple[dict | None, list[tuple[str, str]]]:
     """``(clean, [])`` or ``(None, [(column, message), ...])``; see the module docstring."""
     clean, problems = validate_row_coded(kind, row, lang)
@@ -204,6 +224,10 @@ def validate_row_coded(kind: str, row: dict[str, Any], lang: str = "en") -> tupl
         if isinstance(raw, (list, tuple)):  # JSON rows may carry tags and scope as lists
             raw = "|".join(str(v) for v in raw)
         text = None if raw is None else str(raw).strip()
+        if text and text[0] == "'" and text[1:2] in _FORMULA_MARKS:
+            text = text[1:]  # an export's defused formula-like cell (gridctl.exporter._defused)
+        if text and name in _FOLDED and not text.isascii():
+            text = text.translate(_HALF_WIDTH).strip()
         if text == "":
             text = None
         if text is not None and len(text) > limit:
@@ -505,6 +529,8 @@ def _fast_person_values(values: list) -> dict | None:
         if raw is not None and (not isinstance(raw, str) or raw.strip()):
             return None
     if not (number and grid and name and idn):
+        return None
+    if "'" in (number[0], name[0], address[0] if address else ""):  # a defused formula: the full path
         return None
     # A control character, a line break, a direction override (DESIGN 14): the full path says
     # which and where. (Read past here, NUL reached PostgreSQL's COPY as an HTTP 500.)

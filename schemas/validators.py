@@ -217,7 +217,8 @@ def parse_date(value: str | date, field: str = "date") -> date:
     if isinstance(value, date):
         return value
     v = (value or "").strip()
-    m = re.fullmatch(r"([0-9]{4})[-/.年]([0-9]{1,2})[-/.月]([0-9]{1,2})日?", v) or re.fullmatch(r"([0-9]{4})([0-9]{2})([0-9]{2})", v)
+    # Excel saves a date cell formatted with a time as "1980/1/2 0:00" in a CSV: midnight is the day.
+    m = re.fullmatch(r"([0-9]{4})[-/.年]([0-9]{1,2})[-/.月]([0-9]{1,2})日?(?:[ T]0?0:00(?::00)?)?", v) or re.fullmatch(r"([0-9]{4})([0-9]{2})([0-9]{2})", v)
     if not m:
         raise InvalidValue("date.format", field, value=value)
     try:

@@ -300,7 +300,7 @@ def _import_divisions(conn: Connection, user: dict, good: list, result: _Result,
     existing = _existing(conn, divisions.c.code, [c["code"] for _, c in good])
     known = set(existing) | set(_existing(conn, divisions.c.code, [parent_code(c["code"]) for _, c in good],
                                           divisions.c.code))
-    inserts, updates, seen = [], [], set()
+    inserts, updates, seen = [], [], {}  # key -> its row's index: a duplicate names the first
     for index, row in good:
         code = row["code"]
         parent = parent_code(code)
@@ -309,12 +309,12 @@ def _import_divisions(conn: Connection, user: dict, good: list, result: _Result,
             result.error(index, "code", "import.outside_scope", code=code)
             continue
         if code in seen:
-            result.error(index, "code", "import.duplicate", value=code)
+            result.error(index, "code", "import.duplicate", clash=seen[code], value=code)
             continue
         if parent and parent not in known:
             result.error(index, "code", "import.parent_missing", parent=parent)
             continue
-        seen.add(code)
+        seen[code] = index
         known.add(code)
         old = existing.get(code)
         kind = row["kind"] if grids else (old.kind if old is not None else None)
@@ -366,7 +366,7 @@ def _import_users(conn: Connection, user: dict, good: list, result: _Result, pre
     known = set(_existing(conn, divisions.c.code, {c for _, r in good for c in r["scope"]}, divisions.c.code))
     unit_division = dict(conn.execute(select(units.c.code, units.c.division)
                                       .where(units.c.code.in_({r["unit"] for _, r in good if r.get("unit")}))).all())
-    inserts, updates, seen = [], [], set()
+    inserts, updates, seen = [], [], {}  # key -> its row's index: a duplicate names the first
     created_at = auth.format_time(auth.now())
     for index, row in good:
         missing = [c for c in row["scope"] if c not in known]
@@ -385,9 +385,9 @@ def _import_users(conn: Connection, user: dict, good: list, result: _Result, pre
             result.error(index, "scope", "import.outside_scope", code=outside[0])
             continue
         if row["username"] in seen:
-            result.error(index, "username", "import.duplicate", value=row["username"])
+            result.error(index, "username", "import.duplicate", clash=seen[row["username"]], value=row["username"])
             continue
-        seen.add(row["username"])
+        seen[row["username"]] = index
         scope_json = json.dumps(row["scope"])
         old = existing.get(row["username"])
         if old is not None:
@@ -419,7 +419,7 @@ def _import_units(conn: Connection, user: dict, good: list, result: _Result, _pr
     """Units (DESIGN §15): their division must exist and lie in the importer's scope."""
     existing = _existing(conn, units.c.code, [r["code"] for _, r in good])
     known = set(_existing(conn, divisions.c.code, {r["division"] for _, r in good}, divisions.c.code))
-    inserts, updates, seen = [], [], set()
+    inserts, updates, seen = [], [], {}  # key -> its row's index: a duplicate names the first
     for index, row in good:
         if row["division"] not in known:
             result.error(index, "division", "import.division_unknown", code=row["division"])
@@ -428,9 +428,9 @@ def _import_units(conn: Connection, user: dict, good: list, result: _Result, _pr
             result.error(index, "division", "import.outside_scope", code=row["division"])
             continue
         if row["code"] in seen:
-            result.error(index, "code", "import.duplicate", value=row["code"])
+            result.error(index, "code", "import.duplicate", clash=seen[row["code"]], value=row["code"])
             continue
-        seen.add(row["code"])
+        seen[row["code"]] = index
         old = existing.get(row["code"])
         values = {"name": row["name"], "division": row["division"], "kind": row["kind"]}
         if old is None:
@@ -468,14 +468,14 @@ def _known_grids(conn: Connection, good: list) -> set[str]:
 def _import_households(conn: Connection, user: dict, good: list, result: _Result, _prepared=None) -> None:
     grids_known = _known_grids(conn, good)
     existing = _existing(conn, households.c.household_no, [r["household_no"] for _, r in good])
-    inserts, updates, moved, seen = [], [], {}, set()
+    inserts, updates, moved, seen = [], [], {}, {}
     for index, row in good:
         if _grid_problem(result, index, row["grid_code"], grids_known, user):
             continue
         if row["household_no"] in seen:
-            result.error(index, "household_no", "import.duplicate", value=row["household_no"])
+            result.error(index, "household_no", "import.duplicate", clash=seen[row["household_no"]], value=row["household_no"])
             continue
-        seen.add(row["household_no"])
+        seen[row["household_no"]] = index
         old = existing.get(row["household_no"])
         values = {"grid_code": row["grid_code"], "address": row["address"], "lat": row.get("lat"), "lon": row.get("lon")}
         if old is None:
@@ -656,11 +656,12 @@ def _import_persons(conn: Connection, user: dict, good: list, result: _Result, _
         result.feed.append(("household", home[0], home[2], 1))
     if left:
         # A head who moved to another household leaves the old one without a head.
-        changed = {u["b_id"] for u in head_updates}
+        # (its own name: ``changed`` above holds the people whose history is written below)
+        reheaded = {u["b_id"] for u in head_updates}
         for chunk in _chunked(list(left)):
             for h in conn.execute(select(households.c.id, households.c.version, households.c.grid_code,
                                          households.c.head_person_id).where(households.c.head_person_id.in_(chunk))):
-                if h.id == left.get(h.head_person_id) and h.id not in changed:
+                if h.id == left.get(h.head_person_id) and h.id not in reheaded:
                     head_updates.append({"b_id": h.id, "head": None, "version": h.version + 1})
                     result.feed.append(("household", h.id, h.grid_code, h.version + 1))
     _insert_rows(conn, households, _HOME_NAMES, list(map(tuple, new_homes.values())))
