@@ -169,6 +169,9 @@ def write_result(result, output: Output, saved_key: str, **params: Any) -> int:
     if state == "synced" and getattr(result, "unchanged", False):
         # The server already held these values: no new version, nothing to tell anyone.
         say(t("writes.unchanged", ref=ref))
+    elif getattr(result, "unchanged", False):
+        # Checked here against the record with its unsent writes on top: nothing was queued.
+        say(t("writes.unchanged_local", ref=ref, state=sync_label(state)))
     elif state == "synced":
         say(t(saved_key, ref=ref, **params) + " " + t("cli.write.synced"))
     elif state == "pending":
