@@ -9,14 +9,23 @@ from gridctl.ops.case import refusal
 from gridctl.ops.client import Client, WriteResult
 from gridctl.ops.overlay import overlay
 from gridctl.ops.refs import cache_age
+from gridctl.ops.subject import Subjects
 from gridctl.store import UNSENT_STATES as UNSENT
 from schemas import workflow as wf
 
 
 def run_sync(client: Client, *, push_only: bool = False, pull_only: bool = False, progress=None,
              reset: bool = False):
-    """Push then pull; ``reset`` rebuilds the cache from the server (the outbox is kept)."""
-    return sync.sync(client, push_only=push_only, pull_only=pull_only, progress=progress, reset=reset)
+    """Push then pull; ``reset`` rebuilds the cache from the server (the outbox is kept). Each
+    item left refused or waiting carries ``about``: the record it writes, in words."""
+    report = sync.sync(client, push_only=push_only, pull_only=pull_only, progress=progress, reset=reset)
+    subjects = Subjects(client.store)
+    for left in (*report.quarantined_items, *report.waiting_items):
+        item = client.store.outbox_item(left["id"])
+        if item and "ambiguous" not in item:
+            left["about"] = subjects.about(item)
+            left.setdefault("type", item["type"])
+    return report
 
 
 def sync_status(client: Client) -> dict:
@@ -33,25 +42,32 @@ def sync_status(client: Client) -> dict:
     }
 
 
-def _outbox_view(item: dict, plan: dict | None = None) -> dict:
+def _outbox_view(client: Client, item: dict, plan: dict | None = None, subjects: Subjects | None = None) -> dict:
     """An outbox item as the UIs show it. A pending item queued behind a quarantined one is
-    ``waiting``, with ``waits_for`` naming the mutation to retry or discard."""
+    ``waiting``, with ``waits_for`` naming the mutation to retry or discard; ``about`` names the
+    record it writes (added field: nothing renamed). A refused write keeps the full ID number it
+    carries, to be sent again; it is shown masked to every role but admin (DESIGN §10)."""
     result = item.get("result") or {}
     blocker = (plan or {}).get(item["id"])
+    payload = item["payload"]
+    if (client.store.get_meta("user") or {}).get("role") != "admin" and isinstance(payload, dict):
+        payload = sync.scrub(payload)
     return {
         "id": item["id"], "type": item["type"], "entity": item["entity"], "entity_id": item["entity_id"],
         "state": "waiting" if blocker else item["state"], "attempts": item["attempts"],
         "created_at": item["created_at"], "base_version": item["base_version"],
         "last_error": reason(result, item["last_error"]),
-        "payload": item["payload"], "server": result.get("current"),
+        "payload": payload, "server": result.get("current"),
         "waits_for": blocker[0] if blocker else None,
+        "about": (subjects or Subjects(client.store)).about(item),
     }
 
 
 def outbox_list(client: Client, *, include_applied: bool = False) -> list[dict]:
     states = None if include_applied else ("pending", "conflict", "rejected")
     plan = sync.waiting_plan(client.store)
-    return [_outbox_view(i, plan) for i in client.store.outbox(states)]
+    subjects = Subjects(client.store)
+    return [_outbox_view(client, i, plan, subjects) for i in client.store.outbox(states)]
 
 
 def outbox_show(client: Client, mutation_id: str) -> dict:
@@ -60,7 +76,7 @@ def outbox_show(client: Client, mutation_id: str) -> dict:
         raise NotFound("core.outbox.not_found", ref=mutation_id)
     if "ambiguous" in item:
         raise InvalidInput("core.ref.ambiguous", field="id", ref=mutation_id, candidates=", ".join(item["ambiguous"][:5]))
-    return _outbox_view(item, sync.waiting_plan(client.store) if item["state"] == "pending" else None)
+    return _outbox_view(client, item, sync.waiting_plan(client.store) if item["state"] == "pending" else None)
 
 
 def outbox_retry(client: Client, mutation_id: str) -> WriteResult:

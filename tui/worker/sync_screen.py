@@ -49,6 +49,8 @@ def payload_of(item: dict) -> dict:
 def describe_mine(item: dict) -> str:
     payload = payload_of(item)
     lines = [f"{tr('tui.sync.col.type')}: {item.get('type')}"]
+    if item.get("about"):
+        lines.append(f"{tr('subject.col')}: {item['about']}")
     if item.get("base_version") is not None:
         lines.append(f"{tr('tui.field.version')}: {item.get('base_version')}")
     if payload.get("action"):
@@ -126,8 +128,8 @@ class SyncScreen(WorkerScreen):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for key in ("created", "type", "state", "attempts", "error"):
-            table.add_column(tr(f"tui.sync.col.{key}"), key=key)
+        for key in ("created", "type", "about", "state", "attempts", "error"):
+            table.add_column(tr("subject.col" if key == "about" else f"tui.sync.col.{key}"), key=key)
         table.focus()
         self.action_refresh()
 
@@ -152,6 +154,7 @@ class SyncScreen(WorkerScreen):
             table.add_row(
                 fmt_time(item.get("created_at")),
                 str(item.get("type") or ""),
+                str(item.get("about") or ""),  # which person, household, report... (the core's words)
                 tr("tui.outbox." + str(item.get("state") or "pending")),
                 str(item.get("attempts") or 0),
                 problem_text(item)[:60],
