@@ -36,3 +36,21 @@ def test_household_update_with_the_stored_values_says_nothing_changed(cli, login
     r = cli("--lang", lang, "household", "update", hh["id"], "--address", hh["address"] + "（改）", "-o", "json")
     assert r.code == 0 and r.json()["sync"] == "synced" and not r.json().get("unchanged"), r.err
     assert _rows(server, "SELECT version FROM households WHERE id = ?", hh["id"]) == [(before[0][0] + 1,)]
+
+
+@pytest.mark.parametrize("lang, words", [("en", "nothing changed"), ("zh", "没有变化")])
+def test_person_tag_adding_a_tag_already_held_says_nothing_changed(cli, login, server_factory, lang, words):
+    """Found on the way: `person tag --add T` for a tag the person has was refused (exit 2, "nothing
+    to change") while `person update` with the same tags says "nothing changed" (exit 0)."""
+    server = server_factory()
+    login(server, "gw-001")
+    person = cli("person", "list", "-o", "json").json()[0]
+    assert cli("person", "tag", person["id"], "--add", "veteran").code == 0
+    queued = len(cli("outbox", "list", "--all", "-o", "json").json())
+    version = _rows(server, "SELECT version FROM persons WHERE id = ?", person["id"])
+    r = cli("--lang", lang, "person", "tag", person["id"], "--add", "veteran")
+    assert r.code == 0 and words in r.err, r.err
+    assert len(cli("outbox", "list", "--all", "-o", "json").json()) == queued  # nothing queued
+    assert _rows(server, "SELECT version FROM persons WHERE id = ?", person["id"]) == version
+    # Removing a tag the person does not have is still refused: it names a mistake.
+    assert cli("person", "tag", person["id"], "--remove", "drug_user").code == 2
