@@ -79,6 +79,8 @@ def test_at_a_terminal_the_table_has_the_column(cli, day, tmp_path):
         code, screen = run_in_terminal(["--lang", lang, "outbox", "list"], env)
         assert code == 0, screen
         assert column in screen and person in screen and ids["dup_number"] not in screen, screen
+        # The added column takes no room from the ids, which are copied into `outbox retry|discard`.
+        assert all(item["id"] in screen for item in outbox(cli).values()), screen
     piped = subprocess.run([sys.executable, "-m", "gridctl", "outbox", "list"], capture_output=True, text=True,
                            cwd=ROOT, env=env)
     assert piped.returncode == 0 and "\tperson 乙某 (" in piped.stdout and ids["dup_number"] not in piped.stdout
