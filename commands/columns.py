@@ -189,6 +189,7 @@ PERSON_FIELDS = [
 OUTBOX_LIST = [
     ("id", "cli.col.id", None),  # full: uuid7 prefixes are timestamps, rarely unique
     ("type", "cli.col.type", None),
+    ("about", "subject.col", None),  # which record: a person by name, a household by number...
     ("state", "cli.col.state", lambda r: __import__("gridctl.i18n", fromlist=["t"]).t(
         "outbox.state.waiting" if r["state"] == "waiting" else f"cli.outbox.state.{r['state']}")),
     ("attempts", "cli.col.attempts", None),

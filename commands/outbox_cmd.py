@@ -59,10 +59,46 @@ def register(app: typer.Typer) -> None:
     @outbox.command("discard", help=t("cli.outbox.discard.help"))
     @handled
     def discard(mutation_id: str = typer.Argument(..., metavar="ID", help=t("cli.arg.mutation")),
-                output: Output = OUTPUT) -> None:
-        from gridctl import ops
+                yes: bool = typer.Option(False, "--yes", "-y", help=t("discard.opt_yes")),
+                output: Output = OUTPUT) -> int:
+        return _run_discard(mutation_id, yes, output)
 
-        result = ops.outbox_discard(open_client(), mutation_id)
-        if output is not Output.table:
-            render(result, output)
+
+def _state_word(state: str) -> str:
+    return t("outbox.state.waiting" if state == "waiting" else f"cli.outbox.state.{state}")
+
+
+def _run_discard(mutation_id: str, yes: bool, output: Output) -> int:
+    """Name what goes with the write before anything goes: the writes that cannot be sent without
+    it are discarded too only when the user confirms (a prompt at a terminal, ``--yes`` piped)."""
+    import sys
+
+    from gridctl import ops
+    from gridctl.errors import UsageError
+
+    client = open_client()
+    plan = ops.outbox_discard_plan(client, mutation_id)
+    deps = plan["dependents"]
+    if deps:
+        say(t("discard.listing", id=plan["id"], about=plan["about"], n=len(deps)))
+        for d in deps:
+            say(t("discard.item", id=d["id"], type=d["type"], about=d["about"], state=_state_word(d["state"])))
+        if not yes:
+            if not (sys.stdin is not None and sys.stdin.isatty()):
+                raise UsageError("discard.needs_yes", field="yes", hint_key="discard.hint_yes", id=plan["id"],
+                                 n=len(deps))
+            if not typer.confirm(t("discard.confirm", total=len(deps) + 1), default=False, err=True):
+                say(t("discard.kept"))
+                return 0
+    try:
+        result = ops.outbox_discard(client, plan["id"], with_dependents=[d["id"] for d in deps])
+    except ops.DependentWrites as exc:
+        exc.hint_key = "discard.hint_yes"  # one more write appeared meanwhile: named, nothing gone
+        raise
+    if output is not Output.table:
+        render(result, output)
+    if result["dependents"]:
+        say(t("discard.done_with", id=result["id"], n=len(result["dependents"])))
+    else:
         say(t("cli.outbox.discarded", id=result["id"]))
+    return 0

@@ -77,6 +77,11 @@ def _plain(value: Any) -> str:
 Column = tuple[str, str, Callable[[dict], Any] | None]  # (key, i18n header key, cell for the table)
 
 
+# Full ids in tables (outbox list: "uuid7 prefixes are timestamps, rarely unique").
+WHOLE_IDS = ("id",)
+FOLDED_IDS = ("waits_for",)
+
+
 def render(items: Sequence[dict] | dict, output: Output, columns: Sequence[Column] = (), *,
            title: str | None = None, empty_key: str = "cli.empty", csv_extra: Sequence[str] = ()) -> None:
     """Print records as a table (cells from ``columns``) or as JSON/JSONL/CSV (raw values).
@@ -114,10 +119,18 @@ def render(items: Sequence[dict] | dict, output: Output, columns: Sequence[Colum
     from rich.table import Table
 
     table = Table(title=title, show_edge=False, pad_edge=False, header_style="bold")
-    for _key, header, _cell in columns:
-        table.add_column(t(header))
-    for row in rows:
-        table.add_row(*[_plain(cell(row) if cell else row.get(key)) for key, _h, cell in columns])
+    cells = [[_plain(cell(row) if cell else row.get(key)) for key, _h, cell in columns] for row in rows]
+    for n, (key, header, _cell) in enumerate(columns):
+        if key in WHOLE_IDS:
+            # An id is copied into the next command: never cut to "…" to make room for others.
+            width = max(len(r[n]) for r in cells)
+            table.add_column(t(header), no_wrap=True, min_width=width or None)
+        elif key in FOLDED_IDS:
+            table.add_column(t(header), overflow="fold")  # whole, over two lines if need be
+        else:
+            table.add_column(t(header))
+    for r in cells:
+        table.add_row(*r)
     _console().print(table)
 
 
@@ -169,6 +182,9 @@ def write_result(result, output: Output, saved_key: str, **params: Any) -> int:
     if state == "synced" and getattr(result, "unchanged", False):
         # The server already held these values: no new version, nothing to tell anyone.
         say(t("writes.unchanged", ref=ref))
+    elif getattr(result, "unchanged", False):
+        # Checked here against the record with its unsent writes on top: nothing was queued.
+        say(t("writes.unchanged_local", ref=ref, state=sync_label(state)))
     elif state == "synced":
         say(t(saved_key, ref=ref, **params) + " " + t("cli.write.synced"))
     elif state == "pending":

@@ -25,6 +25,12 @@ def _progress():
     return show
 
 
+def _typed(item: dict) -> str:
+    """The write's type with the record it is about (``person.upsert (person 乙 …)``)."""
+    kind = item.get("type", "")
+    return t("subject.typed", type=kind, about=item["about"]) if item.get("about") else kind
+
+
 def register(app: typer.Typer) -> None:
     sync = typer.Typer(help=t("cli.sync.help"), invoke_without_command=True)
     app.add_typer(sync, name="sync")
@@ -55,10 +61,10 @@ def register(app: typer.Typer) -> None:
                 # waiting ones with what they wait for and the command that frees them.
                 say(t("outbox.sync.left", quarantined=report.quarantined, waiting=report.waiting))
                 for q in report.quarantined_items:
-                    say(t("outbox.sync.quarantined", id=q["id"], type=q["type"],
+                    say(t("outbox.sync.quarantined", id=q["id"], type=_typed(q),
                           state=t(f"cli.outbox.state.{q['state']}"), detail=q["detail"] or ""))
                 for w in report.waiting_items:
-                    say(t("outbox.sync.waiting", id=w["id"], type=w.get("type", ""), waits_for=w["waits_for"],
+                    say(t("outbox.sync.waiting", id=w["id"], type=_typed(w), waits_for=w["waits_for"],
                           state=t(f"cli.outbox.state.{w['blocker_state']}")))
                 say(t("cli.sync.see_outbox"))
         else:

@@ -78,6 +78,28 @@ def creates(item: dict) -> bool:
         item["type"].endswith(".upsert") and item.get("base_version") is None)
 
 
+def dependents(store: Store, item: dict) -> list[dict]:
+    """The unsent writes that cannot apply without ``item``, a create being dropped: each writes
+    or names a record that exists only through it — or, in turn, only through one of them (a
+    person in a refused new household, then a visit naming that person). In outbox order."""
+    from gridctl.store import UNSENT_STATES
+
+    dead = {writes(item)}
+    found: dict[str, dict] = {}
+    rest = [o for o in store.outbox(UNSENT_STATES) if o["id"] != item["id"]]
+    grew = True
+    while grew:  # a fixed point: a later write may make a record an earlier one names
+        grew = False
+        for other in rest:
+            if other["id"] in found or not (writes(other) in dead or names(other) & dead):
+                continue
+            found[other["id"]] = other
+            grew = True
+            if creates(other):
+                dead.add(writes(other))
+    return [o for o in rest if o["id"] in found]
+
+
 class _Blocks:
     """Who holds back whom. A mutation waits behind a quarantined one (or one waiting itself) when
     it writes the same record, or names a record that exists only through it. A rejected case

@@ -25,7 +25,8 @@ from gridctl.ops.visit import TAG_PRIORITY, VISIT_FREQUENCY_DAYS, list_visits, l
 from gridctl.ops.queues import QUEUES, by_urgency, in_queue
 from gridctl.ops.directory import cached_names, list_units, list_users
 from gridctl.ops.alert import ack_alert, list_alerts, open_counts
-from gridctl.ops.outbox import outbox_discard, outbox_list, outbox_retry, outbox_show, run_sync, sync_status
+from gridctl.ops.outbox import (DependentWrites, outbox_discard, outbox_discard_plan, outbox_list, outbox_retry,
+                                outbox_show, run_sync, sync_status)
 
 __all__ = [
     "Client", "Listing", "WriteResult",
@@ -40,5 +41,6 @@ __all__ = [
     "TAG_PRIORITY", "VISIT_FREQUENCY_DAYS", "list_visits", "log_visit", "visits_due",
     "QUEUES", "queue_summary", "by_urgency", "in_queue", "cached_names", "list_units", "list_users",
     "ack_alert", "list_alerts", "open_counts",
-    "outbox_discard", "outbox_list", "outbox_retry", "outbox_show", "run_sync", "sync_status",
+    "DependentWrites", "outbox_discard", "outbox_discard_plan", "outbox_list", "outbox_retry", "outbox_show", "run_sync",
+    "sync_status",
 ]

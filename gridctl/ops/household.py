@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from gridctl.ops.client import Client, Listing
 from gridctl.ops.refs import listing, mark_sync, refresh, resolve, sync_states
+from gridctl.ops.writes import unchanged
 from gridctl.ops.search import like_pattern, lower_sql
 
 
@@ -121,7 +122,9 @@ def update_household(client: Client, ref: str, **fields):
         raise UsageError("probe13.household_nothing_given", field="household")
     changes = {k: v for k, v in fields.items() if v is not None and v != household.get(k)}
     if not changes:
-        raise UsageError("register.nothing_to_change", field=next(k for k, v in fields.items() if v is not None))
+        # As `person update` with the stored values: nothing changed, exit 0 — and nothing queued,
+        # since the record (the server's, with any unsent edit of it on top) already says so.
+        return unchanged(client, "household", household)
     merged = {k: household.get(k) for k in HOUSEHOLD_FIELDS}
     merged.update(changes)
     checked = validate("HouseholdUpsert", {"id": household["id"], **merged})

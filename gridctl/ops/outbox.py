@@ -2,21 +2,32 @@
 
 from __future__ import annotations
 
+from typing import Iterable
+
 from gridctl import sync
 from gridctl.refusals import reason
-from gridctl.errors import InvalidInput, NotFound, NotLoggedIn, Unreachable
+from gridctl.errors import InvalidInput, NotFound, NotLoggedIn, Unreachable, UsageError
 from gridctl.ops.case import refusal
 from gridctl.ops.client import Client, WriteResult
 from gridctl.ops.overlay import overlay
 from gridctl.ops.refs import cache_age
+from gridctl.ops.subject import Subjects
 from gridctl.store import UNSENT_STATES as UNSENT
 from schemas import workflow as wf
 
 
 def run_sync(client: Client, *, push_only: bool = False, pull_only: bool = False, progress=None,
              reset: bool = False):
-    """Push then pull; ``reset`` rebuilds the cache from the server (the outbox is kept)."""
-    return sync.sync(client, push_only=push_only, pull_only=pull_only, progress=progress, reset=reset)
+    """Push then pull; ``reset`` rebuilds the cache from the server (the outbox is kept). Each
+    item left refused or waiting carries ``about``: the record it writes, in words."""
+    report = sync.sync(client, push_only=push_only, pull_only=pull_only, progress=progress, reset=reset)
+    subjects = Subjects(client.store)
+    for left in (*report.quarantined_items, *report.waiting_items):
+        item = client.store.outbox_item(left["id"])
+        if item and "ambiguous" not in item:
+            left["about"] = subjects.about(item)
+            left.setdefault("type", item["type"])
+    return report
 
 
 def sync_status(client: Client) -> dict:
@@ -33,25 +44,32 @@ def sync_status(client: Client) -> dict:
     }
 
 
-def _outbox_view(item: dict, plan: dict | None = None) -> dict:
+def _outbox_view(client: Client, item: dict, plan: dict | None = None, subjects: Subjects | None = None) -> dict:
     """An outbox item as the UIs show it. A pending item queued behind a quarantined one is
-    ``waiting``, with ``waits_for`` naming the mutation to retry or discard."""
+    ``waiting``, with ``waits_for`` naming the mutation to retry or discard; ``about`` names the
+    record it writes (added field: nothing renamed). A refused write keeps the full ID number it
+    carries, to be sent again; it is shown masked to every role but admin (DESIGN §10)."""
     result = item.get("result") or {}
     blocker = (plan or {}).get(item["id"])
+    payload = item["payload"]
+    if (client.store.get_meta("user") or {}).get("role") != "admin" and isinstance(payload, dict):
+        payload = sync.scrub(payload)
     return {
         "id": item["id"], "type": item["type"], "entity": item["entity"], "entity_id": item["entity_id"],
         "state": "waiting" if blocker else item["state"], "attempts": item["attempts"],
         "created_at": item["created_at"], "base_version": item["base_version"],
         "last_error": reason(result, item["last_error"]),
-        "payload": item["payload"], "server": result.get("current"),
+        "payload": payload, "server": result.get("current"),
         "waits_for": blocker[0] if blocker else None,
+        "about": (subjects or Subjects(client.store)).about(item),
     }
 
 
 def outbox_list(client: Client, *, include_applied: bool = False) -> list[dict]:
     states = None if include_applied else ("pending", "conflict", "rejected")
     plan = sync.waiting_plan(client.store)
-    return [_outbox_view(i, plan) for i in client.store.outbox(states)]
+    subjects = Subjects(client.store)
+    return [_outbox_view(client, i, plan, subjects) for i in client.store.outbox(states)]
 
 
 def outbox_show(client: Client, mutation_id: str) -> dict:
@@ -60,7 +78,7 @@ def outbox_show(client: Client, mutation_id: str) -> dict:
         raise NotFound("core.outbox.not_found", ref=mutation_id)
     if "ambiguous" in item:
         raise InvalidInput("core.ref.ambiguous", field="id", ref=mutation_id, candidates=", ".join(item["ambiguous"][:5]))
-    return _outbox_view(item, sync.waiting_plan(client.store) if item["state"] == "pending" else None)
+    return _outbox_view(client, item, sync.waiting_plan(client.store) if item["state"] == "pending" else None)
 
 
 def outbox_retry(client: Client, mutation_id: str) -> WriteResult:
@@ -102,24 +120,56 @@ def outbox_retry(client: Client, mutation_id: str) -> WriteResult:
                        problem=result.problem, waits_for=result.waits_for)
 
 
-def outbox_discard(client: Client, mutation_id: str) -> dict:
-    """Drop a quarantined mutation. The cached record goes back to the server's version with every
-    write of it still unsent applied on top, in order: a later edit waiting behind the discarded
-    one stays shown (DESIGN §12), it is not hidden until the next sync."""
+def outbox_discard_plan(client: Client, mutation_id: str) -> dict:
+    """What ``outbox_discard`` would drop: the quarantined write and, when it creates a record the
+    server never had, every unsent write that cannot apply without it (``dependents``, each with
+    ``about``). Asked first by both UIs, so nothing is discarded unseen."""
     item = outbox_show(client, mutation_id)
     if item["state"] not in ("conflict", "rejected"):
         raise InvalidInput("core.outbox.not_quarantined", field="id", ref=item["id"], state=item["state"])
-    entity, record_id = item["entity"], item["entity_id"]
-    # It existed only through this write: gone from the cache with it. (Later edits of it stay
-    # in the outbox; sent, the server says why they fail, and they stay visible.)
-    gone = sync.creates(item) and not item.get("server")
-    server = None if gone else _server_copy(client, item)
+    deps: list[dict] = []
+    if _gone(item):
+        plan = sync.waiting_plan(client.store)
+        subjects = Subjects(client.store)
+        deps = [_outbox_view(client, d, plan, subjects)
+                for d in sync.dependents(client.store, client.store.outbox_item(item["id"]))]
+    return {**item, "dependents": deps}
+
+
+def _gone(item: dict) -> bool:
+    """The record exists only through this write: dropped with it."""
+    return sync.creates(item) and not item.get("server")
+
+
+def outbox_discard(client: Client, mutation_id: str, *, with_dependents: Iterable[str] = ()) -> dict:
+    """Drop a quarantined mutation. The cached record goes back to the server's version with every
+    write of it still unsent applied on top, in order: a later edit waiting behind the discarded
+    one stays shown (DESIGN §12), it is not hidden until the next sync.
+
+    A dropped create takes along the writes that cannot apply without it — only those the user
+    agreed to (``with_dependents``: their ids, as ``outbox_discard_plan`` named them). Any other
+    such write refuses the discard (exit 2), naming them: nothing is discarded unseen, and
+    nothing is left in the outbox to be refused one by one later."""
+    plan = outbox_discard_plan(client, mutation_id)
+    agreed = set(with_dependents or ())
+    unseen = [d for d in plan["dependents"] if d["id"] not in agreed]
+    if unseen:
+        raise DependentWrites(plan, unseen)
+    dropped = [plan, *plan["dependents"]]
+    dead = {d["entity_id"] for d in dropped if _gone(d)}
+    ids = {d["id"] for d in dropped}
+    # Records a dropped write edited but that live on (a person moved into the refused household):
+    # back to the server's copy with their other unsent writes on top.
+    edited = {(d["entity"], d["entity_id"]): d for d in dropped if d["entity_id"] not in dead}
+    servers = {key: _server_copy(client, d) for key, d in edited.items()}
     with client.store.transaction() as conn:
-        client.store.remove_outbox(conn, item["id"])
-        if gone:
-            client.store.delete(entity, record_id, conn)
-        else:
-            rest = [i for i in client.store.outbox(UNSENT) if i["entity_id"] == record_id]
+        for d in dropped:
+            client.store.remove_outbox(conn, d["id"])
+        for d in dropped:
+            if d["entity_id"] in dead:
+                client.store.delete(d["entity"], d["entity_id"], conn)
+        for (entity, record_id), server in servers.items():
+            rest = [i for i in client.store.outbox(UNSENT) if i["entity_id"] == record_id and i["id"] not in ids]
             shown = overlay(server, rest, client.user or {}) if server is not None else None
             if shown is not None:
                 client.store.put(entity, shown, conn)
@@ -127,7 +177,23 @@ def outbox_discard(client: Client, mutation_id: str) -> dict:
                 # No server copy to build on (offline, a refused edit): the cache keeps the local
                 # effect and fetches the server's record back at the pull after the rest is sent.
                 client.store.mark_refetch(conn, entity, record_id)
-    return {"id": item["id"], "discarded": True, "entity": entity, "entity_id": record_id}
+    return {"id": plan["id"], "discarded": True, "entity": plan["entity"], "entity_id": plan["entity_id"],
+            "about": plan["about"],
+            "dependents": [{k: d[k] for k in ("id", "type", "entity", "entity_id", "about")}
+                           for d in plan["dependents"]]}
+
+
+class DependentWrites(UsageError):
+    """A discard would leave writes that cannot apply without the discarded one (exit 2): they are
+    named, and discarded with it only when the user agrees (the CLI's ``--yes``, the TUI's dialog)."""
+
+    def __init__(self, plan: dict, unseen: list[dict]) -> None:
+        from gridctl.i18n import joined
+
+        super().__init__("discard.dependents", field="dependents", id=plan["id"], about=plan["about"],
+                         n=len(unseen), items=joined(f"{d['id']} {d['type']} [{d['about']}]" for d in unseen))
+        self.plan = plan
+        self.unseen = unseen
 
 
 def _server_copy(client: Client, item: dict) -> dict | None:

@@ -201,7 +201,10 @@ def tag(client: Client, ref: str, *, add: Iterable[str] = (), remove: Iterable[s
     if risk_level is not None and risk_level != person.get("risk_level"):
         changes["risk_level"] = risk_level
     if not changes:
-        raise UsageError("register.nothing_to_change", field="tags")
+        # As `person update` with the tags held: nothing changed (exit 0), nothing queued.
+        from gridctl.ops.writes import unchanged
+
+        return unchanged(client, "person", person)
     if "tags" in changes and "severe_mental" in tags and "risk_level" not in changes:
         changes["risk_level"] = person.get("risk_level")  # kept with the tag (None when never set)
     return update_person(client, person["id"], **changes)

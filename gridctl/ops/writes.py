@@ -69,6 +69,16 @@ def write(client: Client, entity: str, record: dict, mtype: str, payload: dict,
     return push_now(client, entity, record["id"], mutation["id"], record)
 
 
+def unchanged(client: Client, entity: str, record: dict) -> WriteResult:
+    """A write that would give a record the values it already holds: nothing is queued or sent
+    (``unchanged``), and the record is answered with its sync state as it stands."""
+    from gridctl.ops.refs import mark_sync
+
+    shown = mark_sync(client, [dict(record)])[0]
+    return WriteResult(record={**shown, "unchanged": True}, mutation_id="", sync_state=shown.get("sync") or "synced",
+                       unchanged=True)
+
+
 def push_now(client: Client, entity: str, record_id: str, mutation_id: str, record: dict | None = None) -> WriteResult:
     """Push the outbox when online and say what became of one mutation: synced, pending (no
     server), conflict/rejected (with the server's problem) or waiting (queued behind a

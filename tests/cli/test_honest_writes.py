@@ -148,10 +148,17 @@ def test_one_refused_write_holds_back_only_what_builds_on_it(cli, login, server_
     again = cli("sync")
     assert again.code == 3  # still left: exit 3 every time until handled
 
-    # Discarding the refused person removes it from the cache; its follow-ups then fail on their own.
-    assert cli("outbox", "discard", dup_mutation["id"]).code == 0
+    # Discarding the refused person removes it from the cache, and with it (only when asked,
+    # --yes when piped) the writes that cannot be sent without it: its edit and the visit naming it.
+    refused_alone = cli("outbox", "discard", dup_mutation["id"])
+    assert refused_alone.code == 2 and "--yes" in refused_alone.err
+    assert "these 2 write(s)" in refused_alone.err and "person 乙" in refused_alone.err, refused_alone.err
+    gone = cli("outbox", "discard", dup_mutation["id"], "--yes", "-o", "json")
+    assert gone.code == 0, gone.err
+    assert {d["entity_id"] for d in gone.json()["dependents"]} == {dup["id"], visit_dup["id"]}
     shown = cli("household", "show", hh["id"], "-o", "json").json()
     assert dup["id"] not in {p["id"] for p in shown["persons"]}
+    assert visit_dup["id"] not in {v["id"] for v in cli("visit", "list", "--household", hh["id"], "-o", "json").json()}
 
 
 def test_two_offline_edits_of_one_person_never_conflict(cli, login, server_factory):

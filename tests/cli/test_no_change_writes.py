@@ -66,8 +66,8 @@ def test_an_update_with_the_stored_values_makes_no_version(cli, login, server_fa
 
 
 def test_a_household_write_with_the_stored_values_makes_no_version(cli, login, server_factory):
-    """The CLI refuses a household update that gives the stored values before queueing anything
-    (exit 2, tests/cli/test_register_life.py); the server says "unchanged" to a client that
+    """The CLI answers a household update that gives the stored values with "nothing changed"
+    before queueing anything (exit 0, tests/cli/test_household_unchanged.py); the server says "unchanged" to a client that
     sends one all the same (an offline edit made on a cache the server has since caught up with)."""
     from gridctl.ids import uuid7
 

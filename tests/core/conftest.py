@@ -12,6 +12,12 @@ def dirs(tmp_path, monkeypatch):
     monkeypatch.setenv("GRIDCTL_CONFIG_DIR", str(tmp_path / "c"))
     monkeypatch.setenv("GRIDCTL_DATA_DIR", str(tmp_path / "d"))
     monkeypatch.delenv("GRIDCTL_PROFILE", raising=False)
+    # The core's language is a process global: a CLI test run before (--lang zh) must not leave
+    # these tests, which read English texts, in Chinese.
+    from gridctl.i18n import set_lang
+
+    monkeypatch.setenv("GRIDCTL_LANG", "en")
+    set_lang(None)
     return tmp_path
 
 

@@ -507,7 +507,7 @@ async def test_a_register_conflict_on_the_sync_screen_says_what_it_is(worker_cli
         screen = app.screen
         assert isinstance(screen, SyncScreen)
         table = screen.query_one("#sync-table") if screen.query("#sync-table") else screen.query_one("DataTable")
-        states = [str(table.get_row_at(n)[2]) for n in range(table.row_count)]
+        states = [str(table.get_row_at(n)[3]) for n in range(table.row_count)]  # after type and "about"
         assert sorted(states) == ["冲突", "等待中"], states
         conflict = [n for n, s in enumerate(states) if s == "冲突"][0]
         table.move_cursor(row=conflict)

@@ -169,8 +169,11 @@ class Core(RegisterOps):
     def outbox_retry(self, mutation_id: str) -> Any:
         return self.ops.outbox_retry(self.client, mutation_id)
 
-    def outbox_discard(self, mutation_id: str) -> Any:
-        return self.ops.outbox_discard(self.client, mutation_id)
+    def outbox_discard_plan(self, mutation_id: str) -> dict:
+        return self.ops.outbox_discard_plan(self.client, mutation_id)
+
+    def outbox_discard(self, mutation_id: str, with_dependents=()) -> Any:
+        return self.ops.outbox_discard(self.client, mutation_id, with_dependents=with_dependents)
 
     def sync_now(self) -> tuple[dict, Seen]:
         """Push then pull; an unreachable server is news for the header, not a failure."""

@@ -11,6 +11,7 @@ from textual.widgets import Button, Input, Select, SelectionList, Static
 from schemas import codes
 from tui.common.footer import LocalFooter
 from tui.common.i18n import code_label, tr
+from tui.common.ticks import TickList
 from tui.worker.base import WorkerModal, WorkerScreen
 from tui.worker.core import error_text, is_user_error
 from tui.worker.forms import FormError, parse_optional_date
@@ -268,7 +269,7 @@ class TagModal(_Saving, WorkerModal):
     def compose(self):
         with Vertical(id="tag-box", classes="modal-box"):
             yield Static(tr("tuireg.tag.title", name=self.person.get("name") or ""), classes="modal-title")
-            yield SelectionList(*[(code_label("tag", t), t, t in self.current) for t in codes.TAGS], id="tag-list")
+            yield TickList(*[(code_label("tag", t), t, t in self.current) for t in codes.TAGS], id="tag-list")
             yield Static(tr("tuireg.field.risk_level"), classes="form-label")
             risk = self.person.get("risk_level")
             yield Input(value="" if risk is None else str(risk), id="tag-risk", placeholder="0-5")

@@ -9,6 +9,7 @@ from textual.widgets import Button, Checkbox, Input, Select, Static, TextArea
 from schemas import codes
 from tui.common.footer import LocalFooter
 from tui.common.i18n import code_label, tr
+from tui.common.ticks import TickBox
 from tui.worker.base import WorkerScreen
 from tui.worker.core import error_text, is_user_error
 from tui.worker.forms import FormError, parse_parties, parse_photos
@@ -71,7 +72,7 @@ class ReportScreen(WorkerScreen):
                     yield Static(tr("tui.report.field.scale"), classes="form-label")
                     yield Select([(code_label("scale", s), s) for s in codes.SCALES], id="report-scale",
                                  value="individual", allow_blank=False)
-                    yield Checkbox(tr("tui.report.field.urgent"), id="report-urgent")
+                    yield TickBox(tr("tui.report.field.urgent"), id="report-urgent")
                     yield Static(tr("tui.report.field.parties"), classes="form-label")
                     yield Input(id="report-parties", placeholder=tr("tui.report.hint.parties"))
                     yield Static(tr("tui.report.field.photos"), classes="form-label")

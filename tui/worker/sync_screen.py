@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Static
 from tui.common.footer import LocalFooter
 from tui.common.i18n import code_label, fmt_time, tr
 from tui.worker.base import WorkerScreen
+from tui.worker.discard_modal import DiscardModal
 from tui.worker.register_fields import register_lines
 
 # Fields worth comparing when a case action conflicts: what the worker saw vs what is there now.
@@ -49,6 +50,8 @@ def payload_of(item: dict) -> dict:
 def describe_mine(item: dict) -> str:
     payload = payload_of(item)
     lines = [f"{tr('tui.sync.col.type')}: {item.get('type')}"]
+    if item.get("about"):
+        lines.append(f"{tr('subject.col')}: {item['about']}")
     if item.get("base_version") is not None:
         lines.append(f"{tr('tui.field.version')}: {item.get('base_version')}")
     if payload.get("action"):
@@ -126,8 +129,8 @@ class SyncScreen(WorkerScreen):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for key in ("created", "type", "state", "attempts", "error"):
-            table.add_column(tr(f"tui.sync.col.{key}"), key=key)
+        for key in ("created", "type", "about", "state", "attempts", "error"):
+            table.add_column(tr("subject.col" if key == "about" else f"tui.sync.col.{key}"), key=key)
         table.focus()
         self.action_refresh()
 
@@ -152,6 +155,7 @@ class SyncScreen(WorkerScreen):
             table.add_row(
                 fmt_time(item.get("created_at")),
                 str(item.get("type") or ""),
+                str(item.get("about") or ""),  # which person, household, report... (the core's words)
                 tr("tui.outbox." + str(item.get("state") or "pending")),
                 str(item.get("attempts") or 0),
                 problem_text(item)[:60],
@@ -210,4 +214,33 @@ class SyncScreen(WorkerScreen):
         self._act_on_selected("retry")
 
     def action_discard(self) -> None:
-        self._act_on_selected("discard")
+        """As `gridctl outbox discard`: the writes that cannot be sent without this one are named
+        first and go with it only on "Discard all" (the same core operation)."""
+        item = self.selected()
+        if item is None:
+            self.notify(tr("tui.sync.nothing_selected"), severity="warning")
+            return
+        mutation_id = str(item.get("id"))
+
+        def discarded(_result) -> None:
+            self.notify(tr("tui.sync.discard_done"))
+            self.action_refresh()
+
+        def discard(ids: list[str]) -> None:
+            self.run_in_thread(lambda: self.core.outbox_discard(mutation_id, with_dependents=ids), discarded,
+                               group="discard")
+
+        def planned(plan: dict) -> None:
+            if not plan["dependents"]:
+                discard([])
+                return
+
+            def answered(agreed: bool | None) -> None:
+                if agreed:
+                    discard([d["id"] for d in plan["dependents"]])
+                else:
+                    self.notify(tr("discard.kept"))
+
+            self.app.push_screen(DiscardModal(plan), answered)
+
+        self.run_in_thread(lambda: self.core.outbox_discard_plan(mutation_id), planned, group="discard")

@@ -10,6 +10,7 @@ from textual.widgets import Button, Checkbox, DataTable, Input, Select, Static, 
 from schemas import codes
 from tui.common.footer import LocalFooter
 from tui.common.i18n import code_label, joined, tr
+from tui.common.ticks import TickBox
 from tui.worker.base import WorkerScreen
 from tui.worker.core import Rows, error_text, is_user_error
 from tui.worker.forms import FormError, parse_optional_date
@@ -152,7 +153,7 @@ class VisitScreen(WorkerScreen):
                     yield Static(tr("tui.visit.field.method"), classes="form-label")
                     yield Select([(code_label("method", m), m) for m in codes.METHODS], id="visit-method",
                                  value="in_person", allow_blank=False)
-                    yield Checkbox(tr("tui.visit.field.met"), value=True, id="visit-met")
+                    yield TickBox(tr("tui.visit.field.met"), value=True, id="visit-met")
                     yield Static(tr("tui.visit.field.next_visit"), classes="form-label")
                     yield Input(id="visit-next", placeholder="YYYY-MM-DD")
                 with Vertical(classes="form-col"):
