@@ -44,7 +44,12 @@ def sync_status(client: Client) -> dict:
     }
 
 
-def _outbox_view(client: Client, item: dict, plan: dict | None = None, subjects: Subjects | None = None) -> dict:
+def _is_admin(client: Client) -> bool:
+    return (client.store.get_meta("user") or {}).get("role") == "admin"
+
+
+def _outbox_view(client: Client, item: dict, plan: dict | None = None, subjects: Subjects | None = None,
+                 admin: bool | None = None) -> dict:
     """An outbox item as the UIs show it. A pending item queued behind a quarantined one is
     ``waiting``, with ``waits_for`` naming the mutation to retry or discard; ``about`` names the
     record it writes (added field: nothing renamed). A refused write keeps the full ID number it
@@ -52,7 +57,7 @@ def _outbox_view(client: Client, item: dict, plan: dict | None = None, subjects:
     result = item.get("result") or {}
     blocker = (plan or {}).get(item["id"])
     payload = item["payload"]
-    if (client.store.get_meta("user") or {}).get("role") != "admin" and isinstance(payload, dict):
+    if not (_is_admin(client) if admin is None else admin) and isinstance(payload, dict):
         payload = sync.scrub(payload)
     return {
         "id": item["id"], "type": item["type"], "entity": item["entity"], "entity_id": item["entity_id"],
@@ -68,8 +73,8 @@ def _outbox_view(client: Client, item: dict, plan: dict | None = None, subjects:
 def outbox_list(client: Client, *, include_applied: bool = False) -> list[dict]:
     states = None if include_applied else ("pending", "conflict", "rejected")
     plan = sync.waiting_plan(client.store)
-    subjects = Subjects(client.store)
-    return [_outbox_view(client, i, plan, subjects) for i in client.store.outbox(states)]
+    subjects, admin = Subjects(client.store), _is_admin(client)  # read once for the whole list
+    return [_outbox_view(client, i, plan, subjects, admin) for i in client.store.outbox(states)]
 
 
 def outbox_show(client: Client, mutation_id: str) -> dict:
@@ -130,8 +135,8 @@ def outbox_discard_plan(client: Client, mutation_id: str) -> dict:
     deps: list[dict] = []
     if _gone(item):
         plan = sync.waiting_plan(client.store)
-        subjects = Subjects(client.store)
-        deps = [_outbox_view(client, d, plan, subjects)
+        subjects, admin = Subjects(client.store), _is_admin(client)
+        deps = [_outbox_view(client, d, plan, subjects, admin)
                 for d in sync.dependents(client.store, client.store.outbox_item(item["id"]))]
     return {**item, "dependents": deps}
 

@@ -103,6 +103,3 @@ class Subjects:
         what = text.get(get_lang()) or text.get("en") or alert.get("kind") or str(item.get("entity_id"))[:8]
         return t("subject.alert", what=_short(what))
 
-
-def about(store: Store, item: dict) -> str:
-    return Subjects(store).about(item)

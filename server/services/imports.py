@@ -618,6 +618,8 @@ def _import_persons(conn: Connection, user: dict, good: list, result: _Result, _
                                    row["relation_to_head"], row["phone"], _tags_json(row["tags"]),
                                    row["residence"], row["care_level"], life["key_person_type"], life["status"],
                                    life["moved_to"], life["status_date"], life["risk_level"],
+                                   # population.followed_since for a new person, without a
+                                   # call per row of the commonest row of a big import
                                    None if followed.isdisjoint(row["tags"] or ()) else since_today))
             result.created_row(index)
             result.feed.append(("person", pid, grid, 1))
