@@ -205,10 +205,11 @@ def test_the_errors_file_fixed_goes_back_in_and_runs_no_formula(gridctl, admin_e
     so a =HYPERLINK(...) cell ran as a formula when the admin opened the file in Excel to fix it."""
     (good, _b), (bad, _b2) = ids(2)
     no = f"{GRID}AP{uuid.uuid4().hex[:6]}"
+    wrong = bad[:17] + ("1" if bad[17] == "0" else "0")  # a check digit that is not bad's own
     src = tmp_path / "in.csv"
     src.write_text("户号,网格编码,地址,姓名,身份证号,与户主关系\r\n"
                    f"{no},{GRID},路1号,郑一,{good},户主\r\n"
-                   f'{no},{GRID},"=HYPERLINK(""http://evil.example"")",王二,{bad[:17]}0,配偶\r\n',
+                   f'{no},{GRID},"=HYPERLINK(""http://evil.example"")",王二,{wrong},配偶\r\n',
                    encoding="utf-8-sig")
     errors = tmp_path / "rejected.csv"
     r = gridctl({**admin_env, "GRIDCTL_LANG": "zh"}, "import", "persons", str(src), "--errors", str(errors), "-o", "json")
@@ -219,7 +220,7 @@ def test_the_errors_file_fixed_goes_back_in_and_runs_no_formula(gridctl, admin_e
     assert "身份证号" in text.splitlines()[1] and "校验" in text  # what is wrong, in the reader's language
 
     fixed = errors.with_name("fixed.csv")
-    fixed.write_text(text.replace(f"{bad[:17]}0", bad).replace("\"'=HYPERLINK(\"\"http://evil.example\"\")\"", "路1号"),
+    fixed.write_text(text.replace(wrong, bad).replace("\"'=HYPERLINK(\"\"http://evil.example\"\")\"", "路1号"),
                      encoding="utf-8-sig")
     r = gridctl(admin_env, "import", "persons", str(fixed), "-o", "json")
     assert r.exit_code == 0, r.stderr
